@@ -1,0 +1,56 @@
+// rigcheck: validates a multi-GPU machine. This file only parses arguments and maps errors to
+// exit codes; the work is in the libraries.
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "exit_codes.h"
+#include "rigcheck/topology/errors.h"
+#include "topo_command.h"
+#if RIGCHECK_HAVE_CUDA
+#include "selftest_command.h"
+#endif
+
+namespace {
+
+constexpr const char* kFooter =
+    "Exit codes: 0 success; 1 a check failed or an internal error; 2 bad arguments or unreadable/malformed input.\n"
+    "Run `rigcheck <command> --help` for a command's options.";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace rigcheck::cli;
+  CLI::App app{"rigcheck: validate a multi-GPU machine's topology, links and peer-to-peer paths"};
+  app.footer(kFooter);
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "rigcheck 0.1.0");
+
+  TopoArgs topo;
+  CLI::App* topo_cmd = add_topo_command(app, topo);
+#if RIGCHECK_HAVE_CUDA
+  SelfTestArgs selftest;
+  CLI::App* selftest_cmd = add_selftest_command(app, selftest);
+#endif
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitBadInput;
+  }
+
+  try {
+    if (topo_cmd->parsed()) return run_topo(topo);
+#if RIGCHECK_HAVE_CUDA
+    if (selftest_cmd->parsed()) return run_selftest_command(selftest);
+#endif
+  } catch (const rigcheck::topology::InputError& e) {
+    std::cerr << "rigcheck: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "rigcheck: internal error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  return kExitFailure;
+}

@@ -1,0 +1,22 @@
+#pragma once
+// `rigcheck topo`: discover and print the topology.
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace rigcheck::cli {
+
+struct TopoArgs {
+  std::string xml;
+  std::string pci_dump;
+  std::string fsroot;
+  std::string from_json;
+  std::string output;
+  bool json = false;
+  bool all_devices = false;
+};
+
+CLI::App* add_topo_command(CLI::App& app, TopoArgs& args);
+int run_topo(const TopoArgs& args);
+
+}  // namespace rigcheck::cli

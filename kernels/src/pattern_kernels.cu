@@ -1,0 +1,45 @@
+#include "rigcheck/kernels/pattern.h"
+#include "rigcheck/kernels/pattern_kernels.h"
+
+namespace rigcheck::kernels {
+namespace {
+
+constexpr int kThreads = 256;
+constexpr int kMaxBlocks = 65535;
+
+// Grid-stride loops: the grid is capped and each thread walks the buffer, so any size works.
+__global__ void fill_pattern_kernel(uint32_t* dst, size_t words, uint32_t seed) {
+  size_t stride = static_cast<size_t>(gridDim.x) * blockDim.x;
+  for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < words; i += stride)
+    dst[i] = pattern_word(seed, i);
+}
+
+__global__ void verify_pattern_kernel(const uint32_t* src, size_t words, uint32_t seed, unsigned long long* first_bad) {
+  size_t stride = static_cast<size_t>(gridDim.x) * blockDim.x;
+  for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < words; i += stride) {
+    if (src[i] != pattern_word(seed, i)) {
+      atomicMin(first_bad, static_cast<unsigned long long>(i));
+      return;  // later words of this thread cannot be lower
+    }
+  }
+}
+
+unsigned blocks_for(size_t words) {
+  size_t blocks = (words + kThreads - 1) / kThreads;
+  return static_cast<unsigned>(blocks < kMaxBlocks ? (blocks ? blocks : 1) : kMaxBlocks);
+}
+
+}  // namespace
+
+cudaError_t launch_fill_pattern(uint32_t* dst, size_t words, uint32_t seed, cudaStream_t stream) {
+  fill_pattern_kernel<<<blocks_for(words), kThreads, 0, stream>>>(dst, words, seed);
+  return cudaGetLastError();
+}
+
+cudaError_t launch_verify_pattern(const uint32_t* src, size_t words, uint32_t seed, unsigned long long* first_bad,
+                                  cudaStream_t stream) {
+  verify_pattern_kernel<<<blocks_for(words), kThreads, 0, stream>>>(src, words, seed, first_bad);
+  return cudaGetLastError();
+}
+
+}  // namespace rigcheck::kernels

@@ -1,0 +1,21 @@
+#pragma once
+// JSON round trip of the topology model (schema "rigcheck.topology/1"), lossless: reading what
+// was written gives an equal Topology. The JSON Schema is schemas/topology.schema.json.
+
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "rigcheck/topology/model.h"
+
+namespace rigcheck::topology {
+
+nlohmann::json to_json(const Topology& t);
+
+// Throws InputError with a one-sentence reason for JSON that is malformed, of another schema,
+// or missing required fields.
+Topology topology_from_json(const nlohmann::json& j);
+Topology parse_topology_json(const std::string& text);
+Topology load_topology_json_file(const std::string& path);
+
+}  // namespace rigcheck::topology

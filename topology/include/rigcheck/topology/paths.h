@@ -1,0 +1,32 @@
+#pragma once
+// Paths through the PCI tree: lowest common ancestor, nvidia-smi path classes, bottleneck links.
+// Works on the model only (never on hwloc objects: hwloc 2.9's common-ancestor helper crashes on
+// I/O objects whose paths differ in length).
+
+#include "rigcheck/topology/model.h"
+
+namespace rigcheck::topology {
+
+// The deepest PCI node that is an ancestor of (or equal to) both; -1 when they are under
+// different root buses.
+int lowest_common_ancestor(const Topology& t, int a, int b);
+
+// Bridges strictly between `node` and its ancestor `ancestor`.
+int bridges_between(const Topology& t, int node, int ancestor);
+
+// Path class of two PCI nodes (GPUs): PIX/PXB below a common switch, PHB at a common host bridge,
+// NODE across root buses within one NUMA node, SYS across NUMA nodes or sockets.
+PathClass classify_path(const Topology& t, int a, int b);
+
+// Theoretical one-direction GB/s of a node's upstream link: from max gen/width when known,
+// else hwloc's current figure. 0 when unknown.
+double link_gbps(const PciLink& link);
+
+// Slowest link between a node and its root bus (plus the chipset uplink for chipset-attached nodes).
+Bottleneck host_path_bottleneck(const Topology& t, int node);
+
+// Fills Gpu::host_path and Topology::pairs (classes, NVLink, bottlenecks) from the tree.
+// P2P support already present in `pairs` is kept.
+void compute_paths(Topology& t);
+
+}  // namespace rigcheck::topology

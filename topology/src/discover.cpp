@@ -1,0 +1,82 @@
+#include "rigcheck/topology/discover.h"
+
+#include <unistd.h>
+
+#include "assemble.h"
+#include "cuda_source.h"
+#include "hwloc_source.h"
+#include "nvml_source.h"
+#include "pci_config_source.h"
+#include "rigcheck/topology/paths.h"
+#include "rigcheck/topology/system_state.h"
+#include "sysfs_source.h"
+
+namespace rigcheck::topology {
+namespace {
+
+void note_gpu_findings(detail::DiscoveryState& state) {
+  Topology& t = state.topo;
+  if (t.gpus.empty()) {
+    state.note("gpu", "no NVIDIA GPU found in the PCI tree" +
+                          std::string(t.source.kind == "xml" ? " of this XML" : " of this machine"));
+    return;
+  }
+  int restricted = 0;
+  for (const auto& n : t.pci)
+    if (n.address && n.config_bytes > 0 && n.config_bytes < 256) ++restricted;
+  if (restricted > 0) {
+    t.system.config_space_restricted = true;
+    state.note("pci", "only 64 bytes of PCI config space are readable (not root): ACS and link capability registers "
+                      "not read, link values come from sysfs; run as root (sudo) for the ACS checks");
+  } else if (t.source.kind != "xml" || !t.source.pci_dump.empty()) {
+    t.system.config_space_restricted = false;
+  }
+  if (t.source.kind == "xml" && t.source.pci_dump.empty())
+    state.note("pci", "hwloc XML without a PCI dump: link generation/width and ACS unknown (hwloc keeps only the "
+                      "current link speed); add --pci-dump FILE from `sudo lspci -xxxx`");
+}
+
+}  // namespace
+
+Topology discover(const DiscoveryOptions& options) {
+  detail::DiscoveryState state;
+  Topology& t = state.topo;
+  const bool from_xml = !options.xml.empty();
+  const bool live = !from_xml && options.fsroot.empty();
+  t.source.kind = from_xml ? "xml" : (live ? "live" : "fsroot");
+  t.source.xml = options.xml;
+  t.source.pci_dump = options.pci_dump;
+  t.source.fsroot = options.fsroot;
+
+  detail::load_hwloc({options.xml, from_xml ? std::string() : options.fsroot}, state);
+
+  // Config space: a dump when given, else sysfs of the machine (or fake root) we describe.
+  std::optional<RootedFs> fs;
+  if (!from_xml) fs.emplace(options.fsroot);
+  if (!options.pci_dump.empty()) detail::apply_pci_config({options.pci_dump, {}}, state);
+  else if (fs) detail::apply_pci_config({{}, fs->root()}, state);
+  if (fs) detail::apply_sysfs(*fs, state);
+
+  detail::classify_bridges(state);
+  detail::assemble_links(state);
+  detail::collect_gpus(state, fs);
+
+  if (fs) {
+    std::vector<int> groups;
+    for (const auto& g : t.gpus) groups.push_back(t.pci[g.node].iommu_group);
+    read_system_state(*fs, groups, t.system);
+  }
+  if (live) {
+    t.system.root = ::geteuid() == 0;
+    if (options.query_nvml) detail::apply_nvml(state);
+  } else if (!from_xml) {
+    state.note("cuda", "fake root " + options.fsroot + ": NVML and CUDA describe this machine, not the fake one, so they were not queried");
+  }
+  detail::attach_nvlinks(state);
+  compute_paths(t);
+  if (live && options.query_cuda) detail::apply_cuda(state);
+  note_gpu_findings(state);
+  return t;
+}
+
+}  // namespace rigcheck::topology

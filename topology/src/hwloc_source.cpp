@@ -1,0 +1,228 @@
+#include "hwloc_source.h"
+
+#include <hwloc.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "rigcheck/topology/errors.h"
+
+namespace rigcheck::topology::detail {
+namespace {
+
+// Sets environment variables for the duration of one hwloc load and restores them after:
+// hwloc 2.x has no fsroot API, it reads HWLOC_FSROOT/HWLOC_COMPONENTS at load time.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_) ::setenv(name_, old_->c_str(), 1);
+    else ::unsetenv(name_);
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+struct TopologyDeleter {
+  void operator()(hwloc_topology* t) const { hwloc_topology_destroy(t); }
+};
+using TopologyPtr = std::unique_ptr<hwloc_topology, TopologyDeleter>;
+
+std::string cpulist(hwloc_const_bitmap_t set) {
+  if (!set || hwloc_bitmap_iszero(set)) return {};
+  char* s = nullptr;
+  if (hwloc_bitmap_list_asprintf(&s, set) < 0 || !s) return {};
+  std::string out(s);
+  std::free(s);
+  return out;
+}
+
+std::vector<int> bitmap_indexes(hwloc_const_bitmap_t set) {
+  std::vector<int> out;
+  if (!set) return out;
+  for (int i = hwloc_bitmap_first(set); i != -1; i = hwloc_bitmap_next(set, i)) out.push_back(i);
+  return out;
+}
+
+std::string info(hwloc_obj_t obj, const char* name) {
+  const char* v = hwloc_obj_get_info_by_name(obj, name);
+  return v ? v : "";
+}
+
+int package_of(hwloc_topology_t t, hwloc_obj_t obj) {
+  if (obj->type == HWLOC_OBJ_PACKAGE) return static_cast<int>(obj->os_index);
+  hwloc_obj_t p = hwloc_get_ancestor_obj_by_type(t, HWLOC_OBJ_PACKAGE, obj);
+  return p ? static_cast<int>(p->os_index) : -1;
+}
+
+class PciTreeBuilder {
+ public:
+  PciTreeBuilder(hwloc_topology_t t, DiscoveryState& state) : t_(t), state_(state) {}
+
+  void walk_cpu_side(hwloc_obj_t obj) {
+    for (hwloc_obj_t io = obj->io_first_child; io; io = io->next_sibling) walk_io(io, -1, obj);
+    for (hwloc_obj_t c = obj->first_child; c; c = c->next_sibling) walk_cpu_side(c);
+  }
+
+  std::map<hwloc_obj_t, int> osdev_owner;  // OS device (nvmlN, cudaN) -> PCI node of its device
+  std::map<hwloc_obj_t, int> node_of;      // hwloc PCI object -> PCI node
+
+ private:
+  void walk_io(hwloc_obj_t obj, int parent, hwloc_obj_t attach) {
+    int id = parent;
+    if (obj->type == HWLOC_OBJ_BRIDGE || obj->type == HWLOC_OBJ_PCI_DEVICE) {
+      id = add_node(obj, parent, attach);
+    } else if (obj->type == HWLOC_OBJ_OS_DEVICE) {
+      if (parent >= 0) osdev_owner[obj] = parent;
+      return;
+    }
+    for (hwloc_obj_t c = obj->io_first_child; c; c = c->next_sibling) walk_io(c, id, attach);
+  }
+
+  int add_node(hwloc_obj_t obj, int parent, hwloc_obj_t attach) {
+    PciNode n;
+    NodeRegisters regs;
+    n.id = static_cast<int>(state_.topo.pci.size());
+    n.parent = parent;
+    const bool host_bridge = obj->type == HWLOC_OBJ_BRIDGE && obj->attr->bridge.upstream_type == HWLOC_OBJ_BRIDGE_HOST;
+    if (host_bridge) {
+      n.kind = PciKind::host_bridge;
+      n.domain = obj->attr->bridge.downstream.pci.domain;
+      n.secondary_bus = obj->attr->bridge.downstream.pci.secondary_bus;
+      n.subordinate_bus = obj->attr->bridge.downstream.pci.subordinate_bus;
+      n.package = package_of(t_, attach);
+      n.numa_nodes = bitmap_indexes(attach->nodeset);
+      n.local_cpus = cpulist(attach->cpuset);
+    } else {
+      // For PCI-upstream bridges the upstream attributes alias attr->pcidev.
+      const hwloc_obj_attr_u::hwloc_pcidev_attr_s& pci = obj->type == HWLOC_OBJ_BRIDGE ? obj->attr->bridge.upstream.pci : obj->attr->pcidev;
+      n.kind = obj->type == HWLOC_OBJ_BRIDGE ? PciKind::pci_bridge : PciKind::endpoint;
+      n.address = PciAddress{pci.domain, pci.bus, pci.dev, pci.func};
+      n.vendor_id = pci.vendor_id;
+      n.device_id = pci.device_id;
+      n.class_id = pci.class_id;
+      std::string vendor = info(obj, "PCIVendor"), device = info(obj, "PCIDevice");
+      n.name = vendor.empty() ? device : (device.empty() ? vendor : vendor + " " + device);
+      if (pci.linkspeed > 0) {
+        regs.hwloc_gbps = pci.linkspeed;
+        regs.source = "hwloc";
+      }
+    }
+    state_.topo.pci.push_back(std::move(n));
+    state_.regs.push_back(regs);
+    node_of[obj] = state_.topo.pci.back().id;
+    return state_.topo.pci.back().id;
+  }
+
+  hwloc_topology_t t_;
+  DiscoveryState& state_;
+};
+
+void read_cpu_side(hwloc_topology_t t, Topology& topo) {
+  hwloc_obj_t root = hwloc_get_root_obj(t);
+  topo.machine = info(root, "DMIProductName");
+  if (topo.machine.empty()) topo.machine = info(root, "PlatformModel");
+  for (hwloc_obj_t p = nullptr; (p = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_PACKAGE, p));) {
+    topo.packages.push_back(Package{static_cast<int>(p->os_index), cpulist(p->cpuset), info(p, "CPUModel")});
+  }
+  for (hwloc_obj_t n = nullptr; (n = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_NUMANODE, n));) {
+    topo.numa_nodes.push_back(NumaNode{static_cast<int>(n->os_index), package_of(t, n), cpulist(n->cpuset),
+                                       static_cast<uint64_t>(n->attr->numanode.local_memory)});
+  }
+}
+
+// hwloc keeps NVLink only as the "NVLinkBandwidth" distance matrix (from its NVML backend or an XML).
+void read_nvlink_distances(hwloc_topology_t t, const PciTreeBuilder& tree, DiscoveryState& state) {
+  unsigned nr = 1;
+  hwloc_distances_s* d = nullptr;
+  if (hwloc_distances_get_by_name(t, "NVLinkBandwidth", &nr, &d, 0) != 0 || nr == 0 || !d) return;
+  auto gpu_node = [&](hwloc_obj_t o) -> int {
+    if (o->type == HWLOC_OBJ_OS_DEVICE) {
+      auto it = tree.osdev_owner.find(o);
+      return it == tree.osdev_owner.end() ? -1 : it->second;
+    }
+    return -1;
+  };
+  for (unsigned i = 0; i < d->nbobjs; ++i) {
+    int from = gpu_node(d->objs[i]);
+    if (from < 0) continue;
+    for (unsigned j = 0; j < d->nbobjs; ++j) {
+      uint64_t value = d->values[i * d->nbobjs + j];
+      if (i == j || value == 0) continue;
+      hwloc_obj_t to = d->objs[j];
+      RawNvLink link;
+      link.from_node = from;
+      link.mbps = static_cast<double>(value);
+      if (int g = gpu_node(to); g >= 0) {
+        link.to_kind = "gpu";
+        link.to_node = g;
+      } else if (to->type == HWLOC_OBJ_PCI_DEVICE) {
+        auto it = tree.node_of.find(to);
+        link.to_kind = "nvswitch";
+        link.to_node = it == tree.node_of.end() ? -1 : it->second;
+      } else if (to->type == HWLOC_OBJ_PACKAGE) {
+        link.to_kind = "cpu";
+        link.to_package = static_cast<int>(to->os_index);
+      } else {
+        continue;
+      }
+      state.nvlinks.push_back(link);
+    }
+  }
+  hwloc_distances_release(t, d);
+}
+
+}  // namespace
+
+void load_hwloc(const HwlocInput& input, DiscoveryState& state) {
+  if (!input.xml.empty()) {
+    std::ifstream probe(input.xml);
+    if (!probe) throw InputError("cannot read hwloc XML file " + input.xml + ": " + std::strerror(errno));
+  }
+  hwloc_topology_t raw = nullptr;
+  if (hwloc_topology_init(&raw) != 0) throw std::runtime_error("hwloc_topology_init failed");
+  TopologyPtr t(raw);
+  // I/O objects are dropped unless asked for, from XML too (research note §1.1).
+  if (hwloc_topology_set_io_types_filter(raw, HWLOC_TYPE_FILTER_KEEP_ALL) != 0)
+    throw std::runtime_error("hwloc_topology_set_io_types_filter failed");
+  // Disallowed PUs (cgroups, the UV2000 fixture) would otherwise leave packages with empty cpusets.
+  if (hwloc_topology_set_flags(raw, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED) != 0)
+    throw std::runtime_error("hwloc_topology_set_flags failed");
+
+  std::optional<ScopedEnv> fsroot, components;
+  if (!input.xml.empty()) {
+    if (hwloc_topology_set_xml(raw, input.xml.c_str()) != 0)
+      throw InputError("hwloc cannot use " + input.xml + " as an XML topology: " + std::strerror(errno));
+  } else if (!input.fsroot.empty()) {
+    fsroot.emplace("HWLOC_FSROOT", input.fsroot);
+    components.emplace("HWLOC_COMPONENTS", "linux,stop");
+  }
+  errno = 0;
+  if (hwloc_topology_load(raw) != 0) {
+    std::string what = input.xml.empty() ? (input.fsroot.empty() ? "this machine" : "the fake root " + input.fsroot)
+                                         : input.xml;
+    std::string why = errno ? std::strerror(errno) : "invalid or unsupported content";
+    if (!input.xml.empty()) throw InputError("hwloc cannot load the XML topology " + what + " (" + why + ")");
+    if (!input.fsroot.empty()) throw InputError("hwloc cannot load " + what + " (" + why + ")");
+    throw std::runtime_error("hwloc cannot load the topology of this machine (" + why + ")");
+  }
+
+  read_cpu_side(raw, state.topo);
+  PciTreeBuilder tree(raw, state);
+  tree.walk_cpu_side(hwloc_get_root_obj(raw));
+  read_nvlink_distances(raw, tree, state);
+}
+
+}  // namespace rigcheck::topology::detail

@@ -1,0 +1,47 @@
+#include "rigcheck/topology/model.h"
+
+namespace rigcheck::topology {
+
+const GpuPair* Topology::pair(int a, int b) const {
+  if (a > b) std::swap(a, b);
+  for (const auto& p : pairs)
+    if (p.a == a && p.b == b) return &p;
+  return nullptr;
+}
+
+const char* to_string(PciKind kind) {
+  switch (kind) {
+    case PciKind::host_bridge: return "host_bridge";
+    case PciKind::root_port: return "root_port";
+    case PciKind::switch_upstream: return "switch_upstream";
+    case PciKind::switch_downstream: return "switch_downstream";
+    case PciKind::pci_bridge: return "pci_bridge";
+    case PciKind::endpoint: return "endpoint";
+  }
+  return "?";
+}
+
+const char* to_string(PathClass cls) {
+  switch (cls) {
+    case PathClass::same: return "X";
+    case PathClass::pix: return "PIX";
+    case PathClass::pxb: return "PXB";
+    case PathClass::phb: return "PHB";
+    case PathClass::node: return "NODE";
+    case PathClass::sys: return "SYS";
+    case PathClass::unknown: return "?";
+  }
+  return "?";
+}
+
+const char* to_string(IommuMode mode) {
+  switch (mode) {
+    case IommuMode::unknown: return "unknown";
+    case IommuMode::off: return "off";
+    case IommuMode::passthrough: return "passthrough";
+    case IommuMode::translated: return "translated";
+  }
+  return "unknown";
+}
+
+}  // namespace rigcheck::topology

@@ -1,0 +1,162 @@
+#include "rigcheck/topology/paths.h"
+
+#include <algorithm>
+#include <set>
+#include <string_view>
+
+namespace rigcheck::topology {
+namespace {
+
+bool is_bridge(PciKind k) { return k != PciKind::endpoint && k != PciKind::host_bridge; }
+
+int root_of(const Topology& t, int node) {
+  while (t.pci[node].parent >= 0) node = t.pci[node].parent;
+  return node;
+}
+
+std::string link_text(const Topology& t, const PciNode& n) {
+  const PciNode& parent = t.pci[n.parent];
+  std::string from = parent.address ? parent.address->str() : "root";
+  std::string what = n.link->max.known() ? describe(n.link->max)
+                                         : (n.link->current_gbps > 0 ? "current link" : "link of unknown speed");
+  return from + " -> " + (n.address ? n.address->str() : "?") + " " + what;
+}
+
+// Keeps the slower of `best` and the link above `node`.
+void consider_link(const Topology& t, int node, Bottleneck& best) {
+  const PciNode& n = t.pci[node];
+  if (!n.link) return;
+  double g = link_gbps(*n.link);
+  if (g <= 0) return;
+  if (best.gbps <= 0 || g < best.gbps) best = Bottleneck{g, "pcie", link_text(t, n), node};
+}
+
+bool contains(std::string_view haystack, std::string_view needle) { return haystack.find(needle) != std::string_view::npos; }
+
+// The chipset's own uplink. AMD chipsets are PCIe switches, so their uplink is an ordinary link
+// in the tree. Intel's DMI is invisible to PCI; assume the narrowest DMI of the PCH family
+// (DMI 3.0 = Gen3 x4; 600/700-series DMI 4.0 x4 on B660/H610 class boards, x8 on Z690/Z790;
+// Intel chipset product briefs) and say it is assumed.
+std::optional<Bottleneck> dmi_uplink(const Topology& t, int node) {
+  for (int p = node; p >= 0; p = t.pci[p].parent) {
+    const PciNode& n = t.pci[p];
+    if (n.kind != PciKind::root_port || !n.chipset || n.vendor_id != 0x8086) continue;
+    bool dmi4 = contains(n.name, "Alder Lake") || contains(n.name, "Raptor Lake") || contains(n.name, "600 Series") ||
+                contains(n.name, "700 Series");
+    int gen = dmi4 ? 4 : 3;
+    return Bottleneck{pcie_gbps(gen, 4), "dmi",
+                      std::string("chipset uplink (DMI ") + (dmi4 ? "4.0" : "3.0") + " x4 assumed) above " +
+                          (n.address ? n.address->str() : "?"),
+                      -1};
+  }
+  return std::nullopt;
+}
+
+int count_set_bits_union(const std::vector<int>& a, const std::vector<int>& b) {
+  std::set<int> u(a.begin(), a.end());
+  u.insert(b.begin(), b.end());
+  return static_cast<int>(u.size());
+}
+
+}  // namespace
+
+int lowest_common_ancestor(const Topology& t, int a, int b) {
+  for (int x = a; x >= 0; x = t.pci[x].parent)
+    for (int y = b; y >= 0; y = t.pci[y].parent)
+      if (x == y) return x;
+  return -1;
+}
+
+int bridges_between(const Topology& t, int node, int ancestor) {
+  int n = 0;
+  for (int p = t.pci[node].parent; p >= 0 && p != ancestor; p = t.pci[p].parent) n += is_bridge(t.pci[p].kind);
+  return n;
+}
+
+PathClass classify_path(const Topology& t, int a, int b) {
+  if (a == b) return PathClass::same;
+  int lca = lowest_common_ancestor(t, a, b);
+  if (lca >= 0) {
+    if (t.pci[lca].kind == PciKind::host_bridge) return PathClass::phb;
+    // Below a root port: one switch (each GPU one downstream port away from the common
+    // upstream port) is PIX; anything deeper is PXB.
+    return bridges_between(t, a, lca) <= 1 && bridges_between(t, b, lca) <= 1 ? PathClass::pix : PathClass::pxb;
+  }
+  // Different root buses: compare where they attach on the CPU side.
+  const PciNode& ra = t.pci[root_of(t, a)];
+  const PciNode& rb = t.pci[root_of(t, b)];
+  if (ra.package >= 0 && rb.package >= 0 && ra.package != rb.package) return PathClass::sys;
+  if (ra.numa_nodes.empty() && rb.numa_nodes.empty()) return PathClass::unknown;
+  return count_set_bits_union(ra.numa_nodes, rb.numa_nodes) <= 1 ? PathClass::node : PathClass::sys;
+}
+
+double link_gbps(const PciLink& link) {
+  if (link.max.known()) return pcie_gbps(link.max);
+  return link.current_gbps;
+}
+
+Bottleneck host_path_bottleneck(const Topology& t, int node) {
+  Bottleneck best{0, "unknown", "no link speed known", -1};
+  for (int p = node; p >= 0; p = t.pci[p].parent) consider_link(t, p, best);
+  if (auto dmi = dmi_uplink(t, node); dmi && (best.gbps <= 0 || dmi->gbps < best.gbps)) best = *dmi;
+  return best;
+}
+
+namespace {
+
+Bottleneck pcie_pair_bottleneck(const Topology& t, int a, int b) {
+  Bottleneck best{0, "unknown", "no link speed known", -1};
+  int lca = lowest_common_ancestor(t, a, b);
+  for (int p = a; p >= 0 && p != lca; p = t.pci[p].parent) consider_link(t, p, best);
+  for (int p = b; p >= 0 && p != lca; p = t.pci[p].parent) consider_link(t, p, best);
+  return best;
+}
+
+// NVLink between two GPUs: a direct bundle, or both attached to NVSwitches (the fabric then
+// carries as many links as the less-connected GPU has into it).
+void nvlink_between(const Gpu& a, const Gpu& b, GpuPair& pair) {
+  int direct = 0, a_switch = 0, b_switch = 0;
+  double rate = 0;
+  for (const auto& l : a.nvlink) {
+    if (l.remote_kind == "gpu" && l.remote_gpu == b.index) direct += l.links, rate = l.gbps_per_link;
+    if (l.remote_kind == "nvswitch") a_switch += l.links, rate = rate > 0 ? rate : l.gbps_per_link;
+  }
+  for (const auto& l : b.nvlink)
+    if (l.remote_kind == "nvswitch") b_switch += l.links;
+  if (direct > 0) {
+    pair.nvlink_links = direct;
+  } else if (a_switch > 0 && b_switch > 0) {
+    pair.nvlink_links = std::min(a_switch, b_switch);
+    pair.via_nvswitch = true;
+  }
+  if (pair.nvlink_links > 0) {
+    pair.bottleneck = Bottleneck{pair.nvlink_links * rate, "nvlink",
+                                 std::to_string(pair.nvlink_links) + " NVLink link(s)" +
+                                     (pair.via_nvswitch ? " through NVSwitch" : ""),
+                                 -1};
+  }
+}
+
+}  // namespace
+
+void compute_paths(Topology& t) {
+  for (Gpu& g : t.gpus) g.host_path = host_path_bottleneck(t, g.node);
+  std::vector<GpuPair> pairs;
+  for (size_t i = 0; i < t.gpus.size(); ++i) {
+    for (size_t j = i + 1; j < t.gpus.size(); ++j) {
+      const Gpu& a = t.gpus[i];
+      const Gpu& b = t.gpus[j];
+      GpuPair p;
+      p.a = a.index;
+      p.b = b.index;
+      if (const GpuPair* old = t.pair(p.a, p.b)) p.p2p = old->p2p;
+      p.pcie = classify_path(t, a.node, b.node);
+      p.bottleneck = pcie_pair_bottleneck(t, a.node, b.node);
+      nvlink_between(a, b, p);
+      pairs.push_back(p);
+    }
+  }
+  t.pairs = std::move(pairs);
+}
+
+}  // namespace rigcheck::topology
