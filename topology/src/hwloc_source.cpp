@@ -203,8 +203,11 @@ void load_hwloc(const HwlocInput& input, DiscoveryState& state) {
 
   std::optional<ScopedEnv> fsroot, components;
   if (!input.xml.empty()) {
+    // hwloc parses the file here; EINVAL means malformed or not an hwloc topology.
     if (hwloc_topology_set_xml(raw, input.xml.c_str()) != 0)
-      throw InputError("hwloc cannot use " + input.xml + " as an XML topology: " + std::strerror(errno));
+      throw InputError("hwloc cannot load the XML topology " + input.xml + " (" +
+                       (errno == EINVAL ? std::string("malformed, or not an hwloc XML file") : std::strerror(errno)) +
+                       "; HWLOC_XML_VERBOSE=1 shows the parser's message)");
   } else if (!input.fsroot.empty()) {
     fsroot.emplace("HWLOC_FSROOT", input.fsroot);
     components.emplace("HWLOC_COMPONENTS", "linux,stop");

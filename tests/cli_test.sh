@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# End-to-end checks of `rigcheck topo`: exit codes, the lines a user sees, and JSON that validates
+# against the published schema.
+#   cli_test.sh RIGCHECK MAKE_FAKE_ROOT FIXTURES SCHEMAS PYTHON
+set -u
+rigcheck=$1 make_fake_root=$2 fixtures=$3 schemas=$4 python=$5
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# expect RC PATTERN -- command...: exit code RC and output (stdout+stderr) matching PATTERN.
+expect() {
+  local rc=$1 pattern=$2; shift 3
+  local out actual
+  out=$("$@" 2>&1); actual=$?
+  [ "$actual" -eq "$rc" ] || fail "exit $actual (wanted $rc): $*"$'\n'"$out"
+  grep -Eq -- "$pattern" <<<"$out" || fail "output of '$*' lacks /$pattern/"$'\n'"$out"
+}
+
+validate() {  # validate FILE: JSON Schema check of a topology JSON
+  "$python" - "$schemas/topology.schema.json" "$1" <<'PY' || fail "schema validation of $1"
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+jsonschema.Draft202012Validator(schema).validate(json.load(open(sys.argv[2])))
+PY
+}
+
+# This machine (CI has no GPU and no driver): one clear line per missing piece, exit 0.
+if [ ! -e /proc/driver/nvidia/version ]; then
+  expect 0 "no NVIDIA GPU" -- "$rigcheck" topo
+  expect 0 "NVML not available" -- "$rigcheck" topo
+fi
+"$rigcheck" topo --json -o "$tmp/live.json" 2>/dev/null || fail "topo --json on this machine"
+validate "$tmp/live.json"
+
+# The DGX-2 fixture: the PIX/PXB/NODE/SYS matrix and the NVLink bundles.
+dgx2=$fixtures/hwloc/nvidiaDGX2.xml
+expect 0 "GPU15 +SYS +SYS .*NODE +NODE +PXB +PXB +PIX +X" -- "$rigcheck" topo --xml "$dgx2"
+expect 0 "GPU0 \(6 links\): nvswitch" -- "$rigcheck" topo --xml "$dgx2"
+expect 0 "GPU0 +X +NV6 +NV6" -- "$rigcheck" topo --xml "$dgx2"
+
+# Every fixture gives schema-valid JSON, and --from-json prints what the XML printed.
+for xml in "$fixtures"/hwloc/*.xml; do
+  name=$(basename "$xml" .xml)
+  "$rigcheck" topo --xml "$xml" --json -o "$tmp/$name.json" 2>/dev/null || fail "topo --json --xml $name"
+  validate "$tmp/$name.json"
+  diff <("$rigcheck" topo --xml "$xml" 2>&1 | tail -n +2) <("$rigcheck" topo --from-json "$tmp/$name.json" 2>&1 | tail -n +2) \
+    >/dev/null || fail "--from-json of $name renders differently"
+done
+expect 0 "no NVIDIA GPU found in the PCI tree of this XML" -- "$rigcheck" topo --xml "$fixtures/hwloc/96em64t-4n4d3ca2co-pci.xml"
+
+# A generated machine: ACS state per bridge, idle and downtrained links, chipset slot.
+"$make_fake_root" "$tmp/fake" || fail "make_fake_root"
+expect 0 "SwitchDown 0000:02:08.0 .*ACS SV RR CR UF \(redirects P2P\)" -- "$rigcheck" topo --fsroot "$tmp/fake/root"
+expect 0 "SwitchDown 0000:02:10.0 .*ACS off" -- "$rigcheck" topo --fsroot "$tmp/fake/root"
+expect 0 "GPU0 0000:03:00.0 .*max Gen4 x16, now Gen1 x16" -- "$rigcheck" topo --fsroot "$tmp/fake/root"
+expect 0 "RootPort 0000:00:1c.4 .*chipset" -- "$rigcheck" topo --fsroot "$tmp/fake/root"
+expect 0 "IOMMU: passthrough +NVIDIA driver: 580.82.07" -- "$rigcheck" topo --fsroot "$tmp/fake/root"
+"$rigcheck" topo --fsroot "$tmp/fake/root" --json -o "$tmp/fake.json" 2>/dev/null || fail "topo --json --fsroot"
+validate "$tmp/fake.json"
+"$make_fake_root" "$tmp/fake64" --non-root || fail "make_fake_root --non-root"
+expect 0 "only 64 bytes of PCI config space are readable \(not root\)" -- "$rigcheck" topo --fsroot "$tmp/fake64/root"
+
+# XML + a dump of another machine: said, not silently ignored (XML + matching dump: fake_sysfs_test).
+expect 0 "none of the devices in .*lspci.txt is in the topology" -- "$rigcheck" topo --xml "$dgx2" --pci-dump "$tmp/fake/lspci.txt"
+
+# Bad input: one line naming the problem, exit 2, no crash.
+printf '<?xml version="1.0"?>\n<topology version="2.0"><object type="Machine"' >"$tmp/broken.xml"
+expect 2 "^rigcheck: hwloc cannot load the XML topology" -- "$rigcheck" topo --xml "$tmp/broken.xml"
+printf 'not xml at all\n' >"$tmp/text.xml"
+expect 2 "^rigcheck: hwloc cannot" -- "$rigcheck" topo --xml "$tmp/text.xml"
+printf '{"schema": "rigcheck.topology/1", "pci": 3' >"$tmp/broken.json"
+expect 2 "^rigcheck: .*broken.json: the file is not valid JSON" -- "$rigcheck" topo --from-json "$tmp/broken.json"
+printf '{"schema": "rigcheck.report/1"}' >"$tmp/foreign.json"
+expect 2 "unsupported schema" -- "$rigcheck" topo --from-json "$tmp/foreign.json"
+printf '0000:34:00.0 GPU\n00: zz zz\n' >"$tmp/bad-dump.txt"
+expect 2 "^rigcheck: libpci cannot parse the dump" -- "$rigcheck" topo --xml "$dgx2" --pci-dump "$tmp/bad-dump.txt"
+expect 2 "does not exist|not exist" -- "$rigcheck" topo --xml "$tmp/missing.xml"
+expect 2 "excludes" -- "$rigcheck" topo --xml "$dgx2" --fsroot "$tmp/fake/root"
+expect 2 "A subcommand is required|subcommand" -- "$rigcheck"
+expect 0 "Exit codes: 0 success" -- "$rigcheck" --help
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures check(s) failed"
+  exit 1
+fi
+echo "all CLI checks passed"
