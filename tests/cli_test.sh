@@ -69,6 +69,7 @@ expect 0 "none of the devices in .*lspci.txt is in the topology" -- "$rigcheck" 
 # Bad input: one line naming the problem, exit 2, no crash.
 printf '<?xml version="1.0"?>\n<topology version="2.0"><object type="Machine"' >"$tmp/broken.xml"
 expect 2 "^rigcheck: hwloc cannot load the XML topology" -- "$rigcheck" topo --xml "$tmp/broken.xml"
+expect 2 "^rigcheck: hwloc crashed \(signal 11\) while loading the XML topology" -- "$rigcheck" topo --xml "$fixtures/bad/hwloc-2.9-crash.xml"
 printf 'not xml at all\n' >"$tmp/text.xml"
 expect 2 "^rigcheck: hwloc cannot" -- "$rigcheck" topo --xml "$tmp/text.xml"
 printf '{"schema": "rigcheck.topology/1", "pci": 3' >"$tmp/broken.json"

@@ -1,9 +1,12 @@
 #include "hwloc_source.h"
 
 #include <hwloc.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -184,6 +187,39 @@ void read_nvlink_distances(hwloc_topology_t t, const PciTreeBuilder& tree, Disco
   hwloc_distances_release(t, d);
 }
 
+// Configures a fresh topology the way every load here needs it. Returns false on failure.
+bool configure(hwloc_topology_t t) {
+  // I/O objects are dropped unless asked for, from XML too (research note §1.1).
+  if (hwloc_topology_set_io_types_filter(t, HWLOC_TYPE_FILTER_KEEP_ALL) != 0) return false;
+  // Disallowed PUs (cgroups, the UV2000 fixture) would otherwise leave packages with empty cpusets.
+  return hwloc_topology_set_flags(t, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED) == 0;
+}
+
+// hwloc 2.9 crashes inside hwloc_topology_load() on some malformed XML files
+// (tests/fixtures/bad/hwloc-2.9-crash.xml). A user's file must not take rigcheck down, so the
+// load is first tried in a child process; only a file that loads there is loaded here.
+void probe_load_in_child(const HwlocInput& input) {
+  std::fflush(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
+  if (pid == 0) {
+    hwloc_topology_t t = nullptr;
+    if (hwloc_topology_init(&t) != 0 || !configure(t)) ::_exit(3);
+    if (!input.xml.empty() && hwloc_topology_set_xml(t, input.xml.c_str()) != 0) ::_exit(3);
+    ::_exit(hwloc_topology_load(t) == 0 ? 0 : 3);  // the environment (HWLOC_FSROOT) is inherited
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw std::runtime_error(std::string("waitpid failed: ") + std::strerror(errno));
+  }
+  if (WIFSIGNALED(status)) {
+    const std::string what = input.xml.empty() ? "the fake root " + input.fsroot : "the XML topology " + input.xml;
+    throw InputError("hwloc crashed (signal " + std::to_string(WTERMSIG(status)) + ") while loading " + what +
+                     "; the file is malformed");
+  }
+  // A plain failure is reported by the real load below, with its reason.
+}
+
 }  // namespace
 
 void load_hwloc(const HwlocInput& input, DiscoveryState& state) {
@@ -194,12 +230,7 @@ void load_hwloc(const HwlocInput& input, DiscoveryState& state) {
   hwloc_topology_t raw = nullptr;
   if (hwloc_topology_init(&raw) != 0) throw std::runtime_error("hwloc_topology_init failed");
   TopologyPtr t(raw);
-  // I/O objects are dropped unless asked for, from XML too (research note §1.1).
-  if (hwloc_topology_set_io_types_filter(raw, HWLOC_TYPE_FILTER_KEEP_ALL) != 0)
-    throw std::runtime_error("hwloc_topology_set_io_types_filter failed");
-  // Disallowed PUs (cgroups, the UV2000 fixture) would otherwise leave packages with empty cpusets.
-  if (hwloc_topology_set_flags(raw, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED) != 0)
-    throw std::runtime_error("hwloc_topology_set_flags failed");
+  if (!configure(raw)) throw std::runtime_error("hwloc refused the I/O filter or topology flags");
 
   std::optional<ScopedEnv> fsroot, components;
   if (!input.xml.empty()) {
@@ -212,6 +243,7 @@ void load_hwloc(const HwlocInput& input, DiscoveryState& state) {
     fsroot.emplace("HWLOC_FSROOT", input.fsroot);
     components.emplace("HWLOC_COMPONENTS", "linux,stop");
   }
+  if (!input.xml.empty() || !input.fsroot.empty()) probe_load_in_child(input);
   errno = 0;
   if (hwloc_topology_load(raw) != 0) {
     std::string what = input.xml.empty() ? (input.fsroot.empty() ? "this machine" : "the fake root " + input.fsroot)

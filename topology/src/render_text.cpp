@@ -114,10 +114,14 @@ void render_tree(const Topology& t, std::ostream& out, const RenderOptions& opti
     if (!interesting) continue;
     for (int p = n.id; p >= 0 && !keep[p]; p = t.pci[p].parent) keep[p] = true;
   }
-  out << "PCIe tree" << (options.all_devices ? "" : " (branches with GPUs; --all-devices for everything)") << ":\n";
-  if (std::none_of(keep.begin(), keep.end(), [](bool k) { return k; })) {
-    out << "  (no GPU in the PCI tree)\n";
-    return;
+  const bool no_gpu_branch = std::none_of(keep.begin(), keep.end(), [](bool k) { return k; });
+  if (no_gpu_branch) {
+    // Nothing to focus on: show the whole tree, so the user sees where a GPU would go.
+    std::fill(keep.begin(), keep.end(), true);
+    out << "PCIe tree (no GPU; every PCI function shown):\n";
+    if (t.pci.empty()) out << "  (no PCI device visible)\n";
+  } else {
+    out << "PCIe tree" << (options.all_devices ? "" : " (branches with GPUs; --all-devices for everything)") << ":\n";
   }
   std::map<int, std::vector<int>> children;
   std::vector<int> roots;
@@ -187,6 +191,8 @@ void render_matrix(const Topology& t, std::ostream& out) {
       if (with_host) {
         const Gpu& g = t.gpus[i];
         std::string host = fmt_gbps(g.host_path.gbps) + " (" + g.host_path.where + ")";
+        // nvidia-smi says PHB for chipset slots too; this column tells them apart.
+        if (g.chipset_attached) host += " chipset";
         std::snprintf(buf, sizeof buf, "  %-48s ", host.c_str());
         out << buf << (g.numa_node >= 0 ? std::to_string(g.numa_node) : "?") << "     "
             << (g.local_cpus.empty() ? "?" : g.local_cpus);

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 
 #include "rigcheck/topology/model.h"
 
