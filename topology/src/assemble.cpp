@@ -14,8 +14,6 @@ constexpr uint16_t kVendorNvidia = 0x10de;
 constexpr uint16_t kVendorIntel = 0x8086;
 constexpr uint16_t kVendorAmd = 0x1022;
 
-bool is_bridge(PciKind k) { return k != PciKind::endpoint && k != PciKind::host_bridge; }
-
 bool is_downstream_facing(PciKind k) {
   return k == PciKind::root_port || k == PciKind::switch_downstream || k == PciKind::pci_bridge;
 }

@@ -7,8 +7,6 @@
 namespace rigcheck::topology {
 namespace {
 
-bool is_bridge(PciKind k) { return k != PciKind::endpoint && k != PciKind::host_bridge; }
-
 int root_of(const Topology& t, int node) {
   while (t.pci[node].parent >= 0) node = t.pci[node].parent;
   return node;

@@ -56,6 +56,9 @@ enum class PciKind {
   endpoint,           // a device: GPU, NVSwitch, NIC, NVMe…
 };
 
+// Root ports, switch ports and other bridges (not host bridges, not devices).
+inline bool is_bridge(PciKind kind) { return kind != PciKind::endpoint && kind != PciKind::host_bridge; }
+
 struct PciNode {
   int id = 0;       // index in Topology::pci
   int parent = -1;  // index of the parent node, -1 for host bridges
