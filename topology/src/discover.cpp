@@ -16,24 +16,31 @@ namespace {
 
 void note_gpu_findings(detail::DiscoveryState& state) {
   Topology& t = state.topo;
-  if (t.gpus.empty()) {
+  if (t.gpus.empty())
     state.note("gpu", "no NVIDIA GPU found in the PCI tree" +
                           std::string(t.source.kind == "xml" ? " of this XML" : " of this machine"));
-    return;
-  }
-  int restricted = 0;
-  for (const auto& n : t.pci)
-    if (n.address && n.config_bytes > 0 && n.config_bytes < 256) ++restricted;
-  if (restricted > 0) {
-    t.system.config_space_restricted = true;
-    state.note("pci", "only 64 bytes of PCI config space are readable (not root): ACS and link capability registers "
-                      "not read, link values come from sysfs; run as root (sudo) for the ACS checks");
-  } else if (t.source.kind != "xml" || !t.source.pci_dump.empty()) {
-    t.system.config_space_restricted = false;
-  }
-  if (t.source.kind == "xml" && t.source.pci_dump.empty())
+}
+
+// Whether config space past the 64-byte header was readable (it is not for non-root readers).
+void note_config_access(detail::DiscoveryState& state) {
+  Topology& t = state.topo;
+  const bool read_config = t.source.kind != "xml" || !t.source.pci_dump.empty();
+  if (!read_config) {
     state.note("pci", "hwloc XML without a PCI dump: link generation/width and ACS unknown (hwloc keeps only the "
                       "current link speed); add --pci-dump FILE from `sudo lspci -xxxx`");
+    return;
+  }
+  int restricted = 0, read = 0;
+  for (const auto& n : t.pci) {
+    if (!n.address || n.config_bytes == 0) continue;
+    ++read;
+    restricted += n.config_bytes < 256;
+  }
+  if (read == 0) return;  // nothing was read at all; apply_pci_config said why
+  t.system.config_space_restricted = restricted > 0;
+  if (restricted > 0)
+    state.note("pci", "only 64 bytes of PCI config space are readable (not root): ACS and link capability registers "
+                      "not read, link values come from sysfs; run as root (sudo) for the ACS checks");
 }
 
 }  // namespace
@@ -75,6 +82,7 @@ Topology discover(const DiscoveryOptions& options) {
   detail::attach_nvlinks(state);
   compute_paths(t);
   if (live && options.query_cuda) detail::apply_cuda(state);
+  note_config_access(state);
   note_gpu_findings(state);
   return t;
 }
