@@ -31,11 +31,12 @@ void consider_link(const Topology& t, int node, Bottleneck& best) {
 
 bool contains(std::string_view haystack, std::string_view needle) { return haystack.find(needle) != std::string_view::npos; }
 
-// The chipset's own uplink. AMD chipsets are PCIe switches, so their uplink is an ordinary link
-// in the tree. Intel's DMI is invisible to PCI; assume the narrowest DMI of the PCH family
-// (DMI 3.0 = Gen3 x4; 600/700-series DMI 4.0 x4 on B660/H610 class boards, x8 on Z690/Z790;
-// Intel chipset product briefs) and say it is assumed.
-std::optional<Bottleneck> dmi_uplink(const Topology& t, int node) {
+}  // namespace
+
+// Intel's DMI is invisible to PCI; assume the narrowest DMI of the PCH family (DMI 3.0 = Gen3 x4;
+// 600/700-series DMI 4.0 x4 on B660/H610 class boards, x8 on Z690/Z790; Intel chipset product
+// briefs) and say it is assumed.
+std::optional<Bottleneck> chipset_uplink(const Topology& t, int node) {
   for (int p = node; p >= 0; p = t.pci[p].parent) {
     const PciNode& n = t.pci[p];
     if (n.kind != PciKind::root_port || !n.chipset || n.vendor_id != 0x8086) continue;
@@ -49,6 +50,8 @@ std::optional<Bottleneck> dmi_uplink(const Topology& t, int node) {
   }
   return std::nullopt;
 }
+
+namespace {
 
 int count_set_bits_union(const std::vector<int>& a, const std::vector<int>& b) {
   std::set<int> u(a.begin(), a.end());
@@ -96,7 +99,7 @@ double link_gbps(const PciLink& link) {
 Bottleneck host_path_bottleneck(const Topology& t, int node) {
   Bottleneck best{0, "unknown", "no link speed known", -1};
   for (int p = node; p >= 0; p = t.pci[p].parent) consider_link(t, p, best);
-  if (auto dmi = dmi_uplink(t, node); dmi && (best.gbps <= 0 || dmi->gbps < best.gbps)) best = *dmi;
+  if (auto dmi = chipset_uplink(t, node); dmi && (best.gbps <= 0 || dmi->gbps < best.gbps)) best = *dmi;
   return best;
 }
 

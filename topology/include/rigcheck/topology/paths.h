@@ -3,6 +3,8 @@
 // Works on the model only (never on hwloc objects: hwloc 2.9's common-ancestor helper crashes on
 // I/O objects whose paths differ in length).
 
+#include <optional>
+
 #include "rigcheck/topology/model.h"
 
 namespace rigcheck::topology {
@@ -21,6 +23,11 @@ PathClass classify_path(const Topology& t, int a, int b);
 // Theoretical one-direction GB/s of a node's upstream link: from max gen/width when known,
 // else hwloc's current figure. 0 when unknown.
 double link_gbps(const PciLink& link);
+
+// The chipset's uplink above a node behind an Intel PCH root port (DMI, invisible to PCI, so
+// its capacity is assumed and says so); nullopt elsewhere. AMD chipsets are PCIe switches whose
+// uplink is an ordinary link in the tree.
+std::optional<Bottleneck> chipset_uplink(const Topology& t, int node);
 
 // Slowest link between a node and its root bus (plus the chipset uplink for chipset-attached nodes).
 Bottleneck host_path_bottleneck(const Topology& t, int node);

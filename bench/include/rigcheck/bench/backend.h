@@ -1,0 +1,63 @@
+#pragma once
+// The seam between the measurement method and what carries it out: real CUDA (CudaBackend) or
+// the simulated fabric (SimBackend). The method (runner.h) plans transfers, samples, verifies and
+// judges; a backend moves bytes and times them.
+//
+// The interface is at the level of "one timed group of concurrent copies", because that is where
+// a GPU and a model differ: CUDA needs streams, events, a blocking kernel and buffers to do it,
+// the model needs only routes and link capacities.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rigcheck/bench/transfer.h"
+
+namespace rigcheck::bench {
+
+// How the bytes of a GPU-to-GPU transfer actually travel.
+enum class PeerPath {
+  direct,       // peer-to-peer (PCIe or NVLink)
+  host_staged,  // no peer access: the driver bounces through host memory
+  unsupported,  // cannot be measured this way (e.g. an SM copy without peer access)
+};
+const char* to_string(PeerPath p);
+
+struct TransferTiming {
+  double seconds = 0;                         // from the common start to this transfer's end
+  std::optional<uint64_t> first_bad_offset;   // set when the destination pattern did not verify
+};
+
+struct CopyOutcome {
+  std::vector<TransferTiming> timings;  // one per transfer, same order
+  bool hang = false;                    // the group did not finish within the timeout
+  std::string error;                    // a backend error (CUDA call failed, …)
+};
+
+struct LatencyOutcome {
+  std::optional<double> ns;  // mean latency of one dependent access
+  bool hang = false;
+  std::string error;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  virtual bool simulated() const = 0;
+  virtual std::string description() const = 0;  // "CUDA 13.0, driver 580.82" / "simulated fabric (seed 1)"
+  virtual int device_count() const = 0;
+
+  // How a GPU-to-GPU copy with this engine travels between two GPUs (topology indexes).
+  virtual PeerPath peer_path(int src_gpu, int dst_gpu, Engine engine) const = 0;
+
+  // Runs `transfers` concurrently, each repeated `repetitions` times back to back, all starting
+  // together; verifies every destination. `timeout_s` bounds the whole group.
+  virtual CopyOutcome run_copies(const std::vector<Transfer>& transfers, int repetitions, double timeout_s) = 0;
+
+  // Pointer-chase latency from `gpu` to `memory` (host memory or another GPU's).
+  virtual LatencyOutcome run_latency(int gpu, const Endpoint& memory, double timeout_s) = 0;
+};
+
+}  // namespace rigcheck::bench

@@ -1,0 +1,69 @@
+#pragma once
+// The simulated fabric (DESIGN.md §6): the topology as a graph of links with a capacity per
+// direction, routes for every kind of transfer, and max-min fair sharing of concurrent flows.
+
+#include <string>
+#include <vector>
+
+#include "rigcheck/bench/backend.h"
+#include "rigcheck/bench/fabric_constants.h"
+#include "rigcheck/topology/model.h"
+
+namespace rigcheck::bench {
+
+// A route through the fabric: directed edges (edge id * 2 + direction), and what the flow on it
+// achieves of the links' raw capacity.
+struct Route {
+  std::vector<int> edges;
+  double efficiency = 1;   // engine/link-kind efficiency, host staging and IOMMU factors
+  double latency_ns = 0;   // one dependent access along the route
+  PeerPath path = PeerPath::direct;
+  bool nvlink = false;
+};
+
+class Fabric {
+ public:
+  Fabric(const topology::Topology& topology, const FabricConstants& constants);
+
+  Route route(const Endpoint& src, const Endpoint& dst, Engine engine) const;
+  PeerPath peer_path(int src_gpu, int dst_gpu, Engine engine) const;
+
+  // Max-min fair rates (GB/s, after each route's efficiency) of flows running together.
+  std::vector<double> fair_rates(const std::vector<const Route*>& flows) const;
+
+  // Capacity of a directed edge in GB/s (<= 0: unlimited) and a human name for it.
+  double capacity(int directed_edge) const { return edges_[directed_edge / 2].gbps; }
+  std::string edge_name(int directed_edge) const;
+  int edge_count() const { return static_cast<int>(edges_.size()); }
+
+ private:
+  struct Edge {
+    std::string name;
+    double gbps = 0;  // per direction; <= 0 unlimited
+  };
+  int add_edge(std::string name, double gbps);
+  int root_of(int pci_node) const;
+  int socket_of_root(int root) const;
+  int socket_of_numa(int numa) const;
+  int host_numa_for(const Endpoint& host, int gpu) const;
+  void append_up(int from_node, int stop_node, std::vector<int>& out, double& latency) const;
+  void append_down(int stop_node, int to_node, std::vector<int>& out, double& latency) const;
+  void append_socket_crossing(int from_socket, int to_socket, std::vector<int>& out, double& latency) const;
+  bool p2p_allowed(int a, int b) const;
+  Route host_route(int gpu, int numa, bool to_host, Engine engine) const;
+  Route pcie_peer_route(int a, int b, Engine engine) const;
+
+  const topology::Topology& t_;
+  FabricConstants c_;
+  std::vector<Edge> edges_;
+  std::vector<int> up_edge_;          // per PCI node: edge to its parent
+  std::vector<int> forward_edge_;     // per PCI node (host bridges): root-complex P2P forwarding
+  std::vector<std::vector<int>> socket_edge_;  // [a][b] edge between sockets
+  std::vector<int> memory_edge_;      // per NUMA node index (position in t.numa_nodes)
+  std::vector<int> device_memory_edge_;  // per GPU
+  std::vector<std::vector<int>> nvlink_edge_;  // [a][b] direct NVLink bundle
+  std::vector<int> nvswitch_edge_;    // per GPU: its links into the NVSwitch fabric
+  int sockets_ = 1;
+};
+
+}  // namespace rigcheck::bench

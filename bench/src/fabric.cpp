@@ -1,0 +1,291 @@
+#include "rigcheck/bench/fabric.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "rigcheck/topology/gpu_models.h"
+#include "rigcheck/topology/paths.h"
+
+namespace rigcheck::bench {
+
+using topology::PciKind;
+
+namespace {
+
+// A link's capacity in the model: what it runs at under load. Rig files describe the loaded
+// state, so `current` wins when known (a riser stuck at Gen1 is modelled at Gen1).
+double link_capacity(const topology::PciLink& l) {
+  if (l.current.known()) return topology::pcie_gbps(l.current);
+  if (l.max.known()) return topology::pcie_gbps(l.max);
+  return l.current_gbps;  // hwloc XML: one combined figure; 0 = unknown = unlimited
+}
+
+}  // namespace
+
+Fabric::Fabric(const topology::Topology& t, const FabricConstants& c) : t_(t), c_(c) {
+  const int n = static_cast<int>(t.pci.size());
+  up_edge_.assign(n, -1);
+  forward_edge_.assign(n, -1);
+  for (const auto& node : t.pci) {
+    if (node.parent < 0) {
+      forward_edge_[node.id] = add_edge("root complex P2P forwarding (" + std::to_string(node.domain) + ":" +
+                                            std::to_string(node.secondary_bus) + ")",
+                                        c.root_complex_p2p_gbps);
+      continue;
+    }
+    std::string name = node.address ? node.address->str() : "node " + std::to_string(node.id);
+    double gbps = node.link ? link_capacity(*node.link) : 0;
+    if (node.kind == PciKind::root_port && node.chipset) {
+      if (auto dmi = topology::chipset_uplink(t, node.id)) {
+        gbps = dmi->gbps;
+        name += " chipset uplink";
+      }
+    }
+    // Switch-internal paths and root-port attachments are not links: no edge, no hop.
+    if (gbps > 0) up_edge_[node.id] = add_edge("link above " + name, gbps);
+  }
+  int max_package = 0;
+  for (const auto& p : t.packages) max_package = std::max(max_package, p.os_index);
+  for (const auto& node : t.pci) max_package = std::max(max_package, node.package);
+  sockets_ = max_package + 1;
+  socket_edge_.assign(sockets_, std::vector<int>(sockets_, -1));
+  for (int a = 0; a < sockets_; ++a)
+    for (int b = a + 1; b < sockets_; ++b)
+      socket_edge_[a][b] = socket_edge_[b][a] =
+          add_edge("inter-socket link " + std::to_string(a) + "-" + std::to_string(b), c.inter_socket_gbps);
+  for (const auto& numa : t.numa_nodes)
+    memory_edge_.push_back(add_edge("host memory node " + std::to_string(numa.os_index), c.host_memory_gbps));
+  if (memory_edge_.empty()) memory_edge_.push_back(add_edge("host memory", c.host_memory_gbps));
+
+  const int g = static_cast<int>(t.gpus.size());
+  nvlink_edge_.assign(g, std::vector<int>(g, -1));
+  nvswitch_edge_.assign(g, -1);
+  for (const auto& gpu : t.gpus) {
+    device_memory_edge_.push_back(add_edge("GPU" + std::to_string(gpu.index) + " memory", c.device_memory_gbps));
+    int switch_links = 0;
+    double rate = 0;
+    for (const auto& b : gpu.nvlink) {
+      if (b.remote_kind == "nvswitch") switch_links += b.links, rate = b.gbps_per_link;
+      if (b.remote_kind == "gpu" && b.remote_gpu > gpu.index)
+        nvlink_edge_[gpu.index][b.remote_gpu] = nvlink_edge_[b.remote_gpu][gpu.index] = add_edge(
+            "NVLink GPU" + std::to_string(gpu.index) + "-GPU" + std::to_string(b.remote_gpu), b.links * b.gbps_per_link);
+    }
+    if (switch_links > 0)
+      nvswitch_edge_[gpu.index] = add_edge("NVLink GPU" + std::to_string(gpu.index) + "-NVSwitch", switch_links * rate);
+  }
+}
+
+int Fabric::add_edge(std::string name, double gbps) {
+  edges_.push_back({std::move(name), gbps});
+  return static_cast<int>(edges_.size()) - 1;
+}
+
+std::string Fabric::edge_name(int directed_edge) const {
+  return edges_[directed_edge / 2].name + (directed_edge % 2 ? " (down)" : " (up)");
+}
+
+int Fabric::root_of(int node) const {
+  while (t_.pci[node].parent >= 0) node = t_.pci[node].parent;
+  return node;
+}
+
+int Fabric::socket_of_root(int root) const { return std::max(0, t_.pci[root].package); }
+
+int Fabric::socket_of_numa(int numa) const {
+  for (const auto& n : t_.numa_nodes)
+    if (n.os_index == numa) return std::max(0, n.package);
+  return 0;
+}
+
+int Fabric::host_numa_for(const Endpoint& host, int gpu) const {
+  if (host.numa_node >= 0) return host.numa_node;
+  int local = gpu >= 0 ? t_.gpus[gpu].numa_node : -1;
+  if (local >= 0) return local;
+  return t_.numa_nodes.empty() ? 0 : t_.numa_nodes.front().os_index;
+}
+
+// Upward edges (direction 0) from `from` to just below `stop`; latency per hop.
+void Fabric::append_up(int from, int stop, std::vector<int>& out, double& latency) const {
+  for (int x = from; x >= 0 && x != stop; x = t_.pci[x].parent) {
+    if (up_edge_[x] < 0) continue;
+    out.push_back(up_edge_[x] * 2);
+    latency += c_.pcie_hop_ns;
+  }
+}
+
+// Downward edges (direction 1) from below `stop` to `to`.
+void Fabric::append_down(int stop, int to, std::vector<int>& out, double& latency) const {
+  std::vector<int> chain;
+  for (int x = to; x >= 0 && x != stop; x = t_.pci[x].parent)
+    if (up_edge_[x] >= 0) chain.push_back(up_edge_[x] * 2 + 1);
+  out.insert(out.end(), chain.rbegin(), chain.rend());
+  latency += c_.pcie_hop_ns * static_cast<double>(chain.size());
+}
+
+void Fabric::append_socket_crossing(int from, int to, std::vector<int>& out, double& latency) const {
+  if (from == to) return;
+  out.push_back(socket_edge_[from][to] * 2 + (from < to ? 0 : 1));
+  latency += c_.inter_socket_ns;
+}
+
+bool Fabric::p2p_allowed(int a, int b) const {
+  if (const auto* p = t_.pair(a, b)) {
+    if (p->p2p.cuda) return *p->p2p.cuda;
+    if (!p->p2p.nvml_read.empty()) return p->p2p.nvml_read == "OK";
+  }
+  // Not measured: the stock driver's policy for these models (GeForce: no P2P over PCIe).
+  for (int g : {a, b}) {
+    const auto* model = topology::find_gpu_model(t_.gpus[g].device_id);
+    if (model && !model->p2p_over_pcie) return false;
+  }
+  return true;
+}
+
+PeerPath Fabric::peer_path(int a, int b, Engine engine) const {
+  if (nvlink_edge_[a][b] >= 0 || (nvswitch_edge_[a] >= 0 && nvswitch_edge_[b] >= 0)) return PeerPath::direct;
+  if (p2p_allowed(a, b)) return PeerPath::direct;
+  return engine == Engine::ce ? PeerPath::host_staged : PeerPath::unsupported;
+}
+
+Route Fabric::host_route(int gpu, int numa, bool to_host, Engine engine) const {
+  Route r;
+  const int node = t_.gpus[gpu].node;
+  const int root = root_of(node);
+  std::vector<int> up;
+  double latency = c_.base_access_ns + c_.root_complex_ns;
+  append_up(node, root, up, latency);
+  std::vector<int> cross;
+  append_socket_crossing(socket_of_root(root), socket_of_numa(numa), cross, latency);
+  int mem_index = 0;
+  for (size_t i = 0; i < t_.numa_nodes.size(); ++i)
+    if (t_.numa_nodes[i].os_index == numa) mem_index = static_cast<int>(i);
+  const int mem = memory_edge_[std::min<size_t>(mem_index, memory_edge_.size() - 1)];
+  if (to_host) {
+    r.edges = up;
+    r.edges.insert(r.edges.end(), cross.begin(), cross.end());
+    r.edges.push_back(mem * 2);
+  } else {
+    // The same links in the other direction, in the order the data crosses them.
+    r.edges.push_back(mem * 2 + 1);
+    for (auto it = cross.rbegin(); it != cross.rend(); ++it) r.edges.push_back(*it ^ 1);
+    for (auto it = up.rbegin(); it != up.rend(); ++it) r.edges.push_back(*it ^ 1);
+  }
+  r.latency_ns = latency;
+  r.efficiency = engine == Engine::ce ? c_.pcie_efficiency_ce : c_.pcie_efficiency_sm;
+  return r;
+}
+
+Route Fabric::pcie_peer_route(int a, int b, Engine engine) const {
+  Route r;
+  const int na = t_.gpus[a].node, nb = t_.gpus[b].node;
+  const int lca = topology::lowest_common_ancestor(t_, na, nb);
+  bool redirected = false;
+  if (lca >= 0) {
+    for (int side : {na, nb})
+      for (int x = t_.pci[side].parent; x >= 0 && x != lca; x = t_.pci[x].parent)
+        redirected = redirected || (t_.pci[x].acs && t_.pci[x].acs->redirects_p2p());
+  }
+  double latency = c_.base_access_ns;
+  if (lca >= 0 && !redirected && t_.pci[lca].kind != PciKind::host_bridge) {
+    append_up(na, lca, r.edges, latency);
+    append_down(lca, nb, r.edges, latency);
+  } else {
+    // Through the root complex: ACS redirect sends even switch-local traffic up there.
+    const int ra = root_of(na), rb = root_of(nb);
+    append_up(na, ra, r.edges, latency);
+    latency += c_.root_complex_ns;
+    if (ra == rb) {
+      r.edges.push_back(forward_edge_[ra] * 2);
+    } else {
+      append_socket_crossing(socket_of_root(ra), socket_of_root(rb), r.edges, latency);
+      latency += c_.root_complex_ns;
+    }
+    append_down(rb, nb, r.edges, latency);
+  }
+  r.latency_ns = latency;
+  r.efficiency = engine == Engine::ce ? c_.pcie_efficiency_ce : c_.pcie_efficiency_sm;
+  if (t_.system.iommu == topology::IommuMode::translated) r.efficiency *= c_.iommu_translated_p2p_factor;
+  return r;
+}
+
+Route Fabric::route(const Endpoint& src, const Endpoint& dst, Engine engine) const {
+  if (src.is_host() && dst.is_host()) return Route{{memory_edge_.front() * 2}, 1, 0, PeerPath::direct, false};
+  if (src.is_host()) return host_route(dst.gpu, host_numa_for(src, dst.gpu), false, engine);
+  if (dst.is_host()) return host_route(src.gpu, host_numa_for(dst, src.gpu), true, engine);
+  const int a = src.gpu, b = dst.gpu;
+  if (a == b) {
+    Route r;
+    r.edges = {device_memory_edge_[a] * 2};
+    r.latency_ns = c_.base_access_ns;
+    return r;
+  }
+  if (nvlink_edge_[a][b] >= 0 || (nvswitch_edge_[a] >= 0 && nvswitch_edge_[b] >= 0)) {
+    Route r;
+    r.nvlink = true;
+    if (nvlink_edge_[a][b] >= 0) {
+      r.edges = {nvlink_edge_[a][b] * 2 + (a < b ? 0 : 1)};
+      r.latency_ns = c_.base_access_ns + c_.nvlink_hop_ns;
+    } else {
+      r.edges = {nvswitch_edge_[a] * 2, nvswitch_edge_[b] * 2 + 1};
+      r.latency_ns = c_.base_access_ns + 2 * c_.nvlink_hop_ns;
+    }
+    r.efficiency = engine == Engine::ce ? c_.nvlink_efficiency_ce : c_.nvlink_efficiency_sm;
+    return r;
+  }
+  PeerPath path = peer_path(a, b, engine);
+  if (path == PeerPath::direct) return pcie_peer_route(a, b, engine);
+  // Host-staged: both legs carry the bytes at once (the driver pipelines its bounce buffers).
+  Route to_host = host_route(a, host_numa_for(Endpoint::host(), a), true, engine);
+  Route from_host = host_route(b, host_numa_for(Endpoint::host(), a), false, engine);
+  Route r;
+  r.path = path;
+  r.edges = to_host.edges;
+  r.edges.insert(r.edges.end(), from_host.edges.begin(), from_host.edges.end());
+  r.efficiency = to_host.efficiency * c_.host_staged_efficiency;
+  r.latency_ns = c_.host_staged_latency_us * 1000.0;
+  return r;
+}
+
+std::vector<double> Fabric::fair_rates(const std::vector<const Route*>& flows) const {
+  // Progressive filling: raise every unfrozen flow's rate together until some link is full,
+  // freeze the flows on it, repeat. The raw rates are then scaled by each route's efficiency.
+  const size_t n = flows.size();
+  std::vector<double> rate(n, 0);
+  std::vector<bool> frozen(n, false);
+  std::map<int, double> remaining;
+  for (const Route* f : flows)
+    for (int e : f->edges)
+      if (capacity(e) > 0) remaining[e] = capacity(e);
+  for (size_t i = 0; i < n; ++i) {
+    bool limited = false;
+    for (int e : flows[i]->edges) limited = limited || capacity(e) > 0;
+    if (!limited) frozen[i] = true, rate[i] = std::numeric_limits<double>::infinity();
+  }
+  for (size_t round = 0; round <= remaining.size(); ++round) {
+    double step = std::numeric_limits<double>::infinity();
+    for (const auto& [e, cap] : remaining) {
+      int users = 0;
+      for (size_t i = 0; i < n; ++i)
+        if (!frozen[i]) users += static_cast<int>(std::count(flows[i]->edges.begin(), flows[i]->edges.end(), e));
+      if (users > 0) step = std::min(step, cap / users);
+    }
+    if (!std::isfinite(step)) break;
+    for (auto& [e, cap] : remaining) {
+      for (size_t i = 0; i < n; ++i)
+        if (!frozen[i]) cap -= step * static_cast<double>(std::count(flows[i]->edges.begin(), flows[i]->edges.end(), e));
+    }
+    for (size_t i = 0; i < n; ++i)
+      if (!frozen[i]) rate[i] += step;
+    for (size_t i = 0; i < n; ++i) {
+      if (frozen[i]) continue;
+      for (int e : flows[i]->edges)
+        if (capacity(e) > 0 && remaining[e] <= 1e-9 * capacity(e)) frozen[i] = true;
+    }
+  }
+  for (size_t i = 0; i < n; ++i) rate[i] *= flows[i]->efficiency;
+  return rate;
+}
+
+}  // namespace rigcheck::bench
