@@ -5,6 +5,7 @@ namespace rigcheck::bench {
 
 std::string describe(const Endpoint& e) {
   if (e.is_host()) return e.numa_node >= 0 ? "host(node " + std::to_string(e.numa_node) + ")" : "host";
+  if (e.gpu < 0) return "all other GPUs";
   return "GPU" + std::to_string(e.gpu);
 }
 
