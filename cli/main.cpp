@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "bench_command.h"
 #include "exit_codes.h"
 #include "rigcheck/topology/errors.h"
 #include "topo_command.h"
@@ -14,7 +15,8 @@
 namespace {
 
 constexpr const char* kFooter =
-    "Exit codes: 0 success; 1 a check failed or an internal error; 2 bad arguments or unreadable/malformed input.\n"
+    "Exit codes: 0 success (also when there is no GPU to measure: that is said, not an error); 1 a check failed\n"
+    "(corrupt data, a hang, a CUDA error) or an internal error; 2 bad arguments or unreadable/malformed input.\n"
     "Run `rigcheck <command> --help` for a command's options.";
 
 }  // namespace
@@ -28,6 +30,8 @@ int main(int argc, char** argv) {
 
   TopoArgs topo;
   CLI::App* topo_cmd = add_topo_command(app, topo);
+  BenchArgs bench;
+  CLI::App* bench_cmd = add_bench_command(app, bench);
 #if RIGCHECK_HAVE_CUDA
   SelfTestArgs selftest;
   CLI::App* selftest_cmd = add_selftest_command(app, selftest);
@@ -42,6 +46,7 @@ int main(int argc, char** argv) {
 
   try {
     if (topo_cmd->parsed()) return run_topo(topo);
+    if (bench_cmd->parsed()) return run_bench(bench, bench_cmd->remaining());
 #if RIGCHECK_HAVE_CUDA
     if (selftest_cmd->parsed()) return run_selftest_command(selftest);
 #endif

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end checks of `rigcheck topo`: exit codes, the lines a user sees, and JSON that validates
+# End-to-end checks of `rigcheck topo` and `rigcheck bench`: exit codes, the lines a user sees, and JSON that validates
 # against the published schema.
 #   cli_test.sh RIGCHECK MAKE_FAKE_ROOT FIXTURES SCHEMAS PYTHON
 set -u
@@ -18,8 +18,8 @@ expect() {
   grep -Eq -- "$pattern" <<<"$out" || fail "output of '$*' lacks /$pattern/"$'\n'"$out"
 }
 
-validate() {  # validate FILE: JSON Schema check of a topology JSON
-  "$python" - "$schemas/topology.schema.json" "$1" <<'PY' || fail "schema validation of $1"
+validate() {  # validate FILE [SCHEMA]: JSON Schema check (default: the topology schema)
+  "$python" - "$schemas/${2:-topology}.schema.json" "$1" <<'PY' || fail "schema validation of $1"
 import json, sys, jsonschema
 schema = json.load(open(sys.argv[1]))
 jsonschema.Draft202012Validator.check_schema(schema)
@@ -65,6 +65,25 @@ expect 0 "only 64 bytes of PCI config space are readable \(not root\)" -- "$rigc
 
 # XML + a dump of another machine: said, not silently ignored (XML + matching dump: fake_sysfs_test).
 expect 0 "none of the devices in .*lspci.txt is in the topology" -- "$rigcheck" topo --xml "$dgx2" --pci-dump "$tmp/fake/lspci.txt"
+
+# Measurements on the simulated fabric of the fake machine: labelled, schema-valid, exit codes.
+"$rigcheck" topo --fsroot "$tmp/fake/root" --json -o "$tmp/rig.json" 2>/dev/null || fail "topo --json for the rig"
+expect 0 "^SIMULATED: these numbers come from rigcheck's fabric model" -- "$rigcheck" bench all --simulate "$tmp/rig.json" --size 16MiB
+expect 0 "device_to_device_read_ce .*GB/s" -- "$rigcheck" bench device_to_device_read_ce --simulate "$tmp/rig.json"
+"$rigcheck" bench all --simulate "$tmp/rig.json" --size 16MiB --json -o "$tmp/bench.json" || fail "bench --json"
+validate "$tmp/bench.json" bench
+expect 0 '"mode": "simulated"' -- cat "$tmp/bench.json"
+expect 0 "host_to_device_ce/gpu1" -- "$rigcheck" bench host_to_device_ce --simulate "$tmp/rig.json" --json --benchmark_filter=gpu1/
+expect 0 "host_latency_sm" -- "$rigcheck" bench --list
+expect 2 "unknown test \"nope\"" -- "$rigcheck" bench nope --simulate "$tmp/rig.json"
+expect 2 "unknown Google Benchmark flag --benchmark_bogus" -- "$rigcheck" bench all --simulate "$tmp/rig.json" --benchmark_bogus=1
+expect 2 "there is no GPU9" -- "$rigcheck" bench all --simulate "$tmp/rig.json" --gpus 0,9
+printf '{"schema": ' >"$tmp/half.json"
+expect 2 "not valid JSON" -- "$rigcheck" bench all --simulate "$tmp/half.json"
+if [ ! -e /proc/driver/nvidia/version ]; then
+  expect 0 "^No measurement: no NVIDIA driver is loaded" -- "$rigcheck" bench all
+  expect 0 "run it on a simulated rig: rigcheck bench all --simulate RIG.json" -- "$rigcheck" bench all
+fi
 
 # Bad input: one line naming the problem, exit 2, no crash.
 printf '<?xml version="1.0"?>\n<topology version="2.0"><object type="Machine"' >"$tmp/broken.xml"

@@ -42,4 +42,10 @@ cudaError_t launch_verify_pattern(const uint32_t* src, size_t words, uint32_t se
   return cudaGetLastError();
 }
 
+cudaError_t preload_pattern_kernels() {
+  cudaFuncAttributes attr;
+  if (cudaError_t e = cudaFuncGetAttributes(&attr, fill_pattern_kernel); e != cudaSuccess) return e;
+  return cudaFuncGetAttributes(&attr, verify_pattern_kernel);
+}
+
 }  // namespace rigcheck::kernels

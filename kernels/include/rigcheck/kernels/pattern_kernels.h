@@ -17,4 +17,7 @@ cudaError_t launch_fill_pattern(uint32_t* dst, size_t words, uint32_t seed, cuda
 cudaError_t launch_verify_pattern(const uint32_t* src, size_t words, uint32_t seed, unsigned long long* first_bad,
                                   cudaStream_t stream);
 
+// Loads the pattern kernels' module now (see preload_kernels in copy_kernels.h).
+cudaError_t preload_pattern_kernels();
+
 }  // namespace rigcheck::kernels

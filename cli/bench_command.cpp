@@ -1,0 +1,126 @@
+#include "bench_command.h"
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "exit_codes.h"
+#include "rigcheck/bench/cuda_backend.h"
+#include "rigcheck/bench/gbench_harness.h"
+#include "rigcheck/bench/json.h"
+#include "rigcheck/bench/render.h"
+#include "rigcheck/bench/sim_backend.h"
+#include "rigcheck/topology/discover.h"
+#include "rigcheck/topology/errors.h"
+#include "rigcheck/topology/json.h"
+#include "size_arg.h"
+
+namespace rigcheck::cli {
+
+CLI::App* add_bench_command(CLI::App& app, BenchArgs& args) {
+  CLI::App* cmd = app.add_subcommand(
+      "bench",
+      "Measure bandwidth and latency (TEST names from --list, or all). Google Benchmark flags such as "
+      "--benchmark_filter=REGEX and --benchmark_repetitions=N are passed through.");
+  cmd->add_option("tests", args.tests, "Tests to run (default: all)");
+  cmd->add_option("--gpus", args.gpus, "Only these GPUs (rigcheck indexes, as `rigcheck topo` numbers them)")
+      ->delimiter(',');
+  cmd->add_option("--size", args.size, "Bytes per copy (e.g. 64MiB, 1GiB)")->capture_default_str();
+  cmd->add_option("--simulate", args.simulate, "Run on the simulated fabric of this topology JSON instead of the GPUs")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--seed", args.seed, "Noise seed of the simulation")->capture_default_str();
+  cmd->add_option("--repetitions", args.repetitions, "Copies per timed sample")->capture_default_str()->check(CLI::Range(1, 1000));
+  cmd->add_option("--time-cap", args.time_cap_s, "Seconds of sampling per cell at most")->capture_default_str();
+  cmd->add_option("--timeout", args.timeout_s, "Seconds before a sample counts as hung")->capture_default_str();
+  cmd->add_flag("--json", args.json, "Write results as JSON (schema rigcheck.bench/1)");
+  cmd->add_option("-o,--output", args.output, "Write to this file instead of standard output");
+  cmd->add_flag("--list", args.list, "List the tests and exit");
+  cmd->allow_extras();
+  return cmd;
+}
+
+namespace {
+
+std::vector<const bench::TestSpec*> select_tests(const std::vector<std::string>& names) {
+  std::vector<const bench::TestSpec*> out;
+  for (const auto& name : names) {
+    if (name == "all") {
+      for (const auto& t : bench::catalogue()) out.push_back(&t);
+      continue;
+    }
+    const bench::TestSpec* t = bench::find_test(name);
+    if (!t) throw topology::InputError("unknown test \"" + name + "\" (see `rigcheck bench --list`)");
+    out.push_back(t);
+  }
+  return out;
+}
+
+}  // namespace
+
+int run_bench(const BenchArgs& args, const std::vector<std::string>& benchmark_args) {
+  if (args.list) {
+    for (const auto& t : bench::catalogue()) std::cout << t.name << "\n    " << t.description << "\n";
+    return kExitOk;
+  }
+  for (const auto& a : benchmark_args)
+    if (a.rfind("--benchmark_", 0) != 0) throw topology::InputError("unknown option " + a);
+  auto tests = select_tests(args.tests);
+  auto bytes = parse_size(args.size);
+  if (!bytes || *bytes < 4096) throw topology::InputError("--size: \"" + args.size + "\" is not a size of at least 4KiB");
+
+  topology::Topology t;
+  std::unique_ptr<bench::Backend> backend;
+  if (!args.simulate.empty()) {
+    t = topology::load_topology_json_file(args.simulate);
+    backend = std::make_unique<bench::SimBackend>(t, bench::default_fabric_constants(), args.seed);
+  } else {
+    t = topology::discover({});
+    try {
+      backend = bench::make_cuda_backend(t);
+    } catch (const bench::CudaUnavailable& e) {
+      std::cout << "No measurement: " << e.what() << "\n"
+                << "To see what rigcheck measures, run it on a simulated rig: rigcheck bench all --simulate RIG.json "
+                   "(a topology from `rigcheck topo --json`)\n";
+      return kExitOk;
+    }
+  }
+  for (int g : args.gpus)
+    if (g < 0 || g >= static_cast<int>(t.gpus.size()))
+      throw topology::InputError("--gpus: there is no GPU" + std::to_string(g) + " (" + std::to_string(t.gpus.size()) +
+                                 " GPUs)");
+  if (t.gpus.empty()) {
+    std::cout << "No measurement: the topology has no GPU.\n";
+    return kExitOk;
+  }
+
+  bench::RunOptions options;
+  options.plan.bytes = *bytes;
+  options.plan.gpus = args.gpus;
+  options.repetitions = args.repetitions;
+  options.sampler.time_cap_s = args.time_cap_s;
+  options.timeout_s = args.timeout_s;
+  bench::BenchRun run;
+  try {
+    run = bench::run_with_google_benchmark(*backend, t, tests, options, benchmark_args);
+  } catch (const std::invalid_argument& e) {
+    throw topology::InputError(e.what());
+  }
+
+  std::ofstream file;
+  if (!args.output.empty()) {
+    file.open(args.output);
+    if (!file) throw topology::InputError("cannot write " + args.output);
+  }
+  std::ostream& out = args.output.empty() ? std::cout : file;
+  if (args.json) out << bench::to_json(run).dump(2) << "\n";
+  else bench::render_bench(run, static_cast<int>(t.gpus.size()), out);
+  out.flush();
+  if (!out) throw std::runtime_error("writing the output failed");
+  bool failed = false;
+  for (const auto& c : run.cells)
+    failed = failed || c.status == bench::CellStatus::corrupt || c.status == bench::CellStatus::hang ||
+             c.status == bench::CellStatus::error;
+  return failed ? kExitFailure : kExitOk;
+}
+
+}  // namespace rigcheck::cli
