@@ -28,4 +28,33 @@ PY
 echo "== rigcheck selftest"
 "$rigcheck" selftest --size 256MiB | tee "$out/selftest.txt"
 grep -q ": ok (pattern verified" "$out/selftest.txt"
+
+echo "== rigcheck bench (real backend)"
+tests="host_to_device_ce device_to_host_ce host_to_device_sm device_to_host_sm host_device_bidir_sm device_local_copy_ce host_latency_sm"
+gpus=$(python3 -c "import json; print(len(json.load(open('$out/topo.json'))['gpus']))")
+if [ "$gpus" -ge 2 ]; then tests="$tests device_to_device_read_ce device_to_device_write_ce device_to_device_read_sm device_to_device_latency_sm"; fi
+# shellcheck disable=SC2086
+"$rigcheck" bench $tests --size 256MiB | tee "$out/bench.txt"
+# shellcheck disable=SC2086
+"$rigcheck" bench $tests --size 256MiB --json -o "$out/bench.json"
+python3 - "$out/bench.json" <<'PY'
+import json, sys
+run = json.load(open(sys.argv[1]))
+assert run["mode"] == "real", "the real backend must say mode real"
+# Plausibility floors: anything below is a broken measurement, not a slow rig.
+floor = {"ns": (50, 100000)}
+bad = []
+for c in run["cells"]:
+    name, med = c["name"], c["median"]
+    print(f"{name:45s} {c['status']:11s} {med:10.2f} {c['unit']:5s} cv {c['cv']:.4f} samples {len(c['samples'])} {c['path']}")
+    if c["status"] == "unsupported":
+        continue
+    if c["status"] != "ok":
+        bad.append(f"{name}: {c['status']} {c['detail']}")
+    elif c["unit"] == "ns" and not (floor["ns"][0] < med < floor["ns"][1]):
+        bad.append(f"{name}: latency {med} ns implausible")
+    elif c["unit"] == "GB/s" and not (0.2 < med < 10000):
+        bad.append(f"{name}: {med} GB/s implausible")
+assert not bad, "\n".join(bad)
+PY
 echo "gpu-smoke: passed"

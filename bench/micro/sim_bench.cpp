@@ -1,0 +1,38 @@
+// The whole measurement catalogue on a simulated 10-GPU rig (10 RTX 3090 behind two PCIe
+// switches on one CPU, like seed rig 6). Target (DESIGN.md §11): well under 2 seconds.
+//   build/bench/micro/rigcheck_micro --benchmark_filter=Sim
+
+#include <benchmark/benchmark.h>
+
+#include "rigcheck/bench/runner.h"
+#include "rigcheck/bench/sim_backend.h"
+#include "topology_builder.h"
+
+namespace {
+
+rigcheck::topology::Topology ten_gpu_rig() {
+  rigcheck::testing::TopologyBuilder b(2);
+  int hb = b.host_bridge(0);
+  for (int sw = 0; sw < 2; ++sw) {
+    int up = b.switch_up(b.root_port(hb), 3, 16);
+    for (int g = 0; g < 5; ++g) b.gpu(b.switch_down(up), 0x2204, 3, 16);
+  }
+  return b.build();
+}
+
+void BM_SimFullCatalogue10Gpus(benchmark::State& state) {
+  const auto t = ten_gpu_rig();
+  std::vector<const rigcheck::bench::TestSpec*> all;
+  for (const auto& s : rigcheck::bench::catalogue()) all.push_back(&s);
+  size_t cells = 0;
+  for (auto _ : state) {
+    rigcheck::bench::SimBackend sim(t, rigcheck::bench::default_fabric_constants(), 1);
+    auto run = rigcheck::bench::run_tests(sim, t, all, rigcheck::bench::RunOptions{});
+    cells = run.cells.size();
+    benchmark::DoNotOptimize(run.cells.data());
+  }
+  state.counters["cells"] = static_cast<double>(cells);
+}
+BENCHMARK(BM_SimFullCatalogue10Gpus)->Unit(benchmark::kMillisecond);
+
+}  // namespace
