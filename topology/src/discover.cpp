@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "assemble.h"
 #include "cuda_source.h"
 #include "hwloc_source.h"
@@ -77,7 +79,11 @@ Topology discover(const DiscoveryOptions& options) {
     t.system.root = ::geteuid() == 0;
     if (options.query_nvml) detail::apply_nvml(state);
   } else if (!from_xml) {
-    state.note("cuda", "fake root " + options.fsroot + ": NVML and CUDA describe this machine, not the fake one, so they were not queried");
+    // NVML and CUDA describe this machine, not the fake one; an NVML named explicitly
+    // (RIGCHECK_NVML_LIBRARY, e.g. a test's fake) is taken to describe the fake root.
+    const char* nvml = std::getenv("RIGCHECK_NVML_LIBRARY");
+    if (options.query_nvml && nvml && *nvml) detail::apply_nvml(state);
+    state.note("cuda", "fake root " + options.fsroot + ": CUDA describes this machine, not the fake one, so it was not queried");
   }
   detail::attach_nvlinks(state);
   compute_paths(t);
