@@ -8,6 +8,10 @@
 #include "fake_machine.h"
 #include "rigcheck/topology/discover.h"
 #include "rigcheck/topology/nvml.h"
+#include "rigcheck/bench/link_monitor.h"
+
+#include <chrono>
+#include <thread>
 
 using namespace rigcheck::topology;
 
@@ -79,4 +83,40 @@ TEST(Nvml, DiscoveryJoinsNvmlByPciAddress) {
   EXPECT_EQ(t.pair(0, 1)->p2p.nvml_read, "OK");
   EXPECT_EQ(t.pair(0, 2)->p2p.nvml_read, "GPU_NOT_SUPPORTED");
   for (const auto& n : t.notes) EXPECT_NE(n.source, "nvml") << n.message;
+}
+
+TEST(LinkMonitor, SamplesLinksClocksThrottlingAndReplaysWhileRunning) {
+  NvmlLibrary lib(RIGCHECK_FAKE_NVML);
+  std::string why;
+  auto nvml = Nvml::open(why);
+  ASSERT_NE(nvml, nullptr) << why;
+  auto devices = nvml->devices();
+  rigcheck::bench::LinkMonitor monitor(*nvml, {{0, devices[0]}, {1, devices[1]}, {2, devices[2]}}, 1000);
+  monitor.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto obs = monitor.stop();
+  ASSERT_EQ(obs.size(), 3u);
+  for (const auto& o : obs) EXPECT_GT(o.samples, 1);
+  EXPECT_EQ(obs[0].min_link, (LinkState{4, 16}));
+  EXPECT_EQ(obs[1].min_link, (LinkState{4, 8}));  // the downtrained one, seen under load
+  EXPECT_EQ(obs[0].min_sm_clock_mhz, 1695u);
+  EXPECT_EQ(obs[2].clock_event_reasons, 0x4u);
+  EXPECT_EQ(obs[0].replay_delta, std::optional<unsigned>(3));  // the fake adds 3 per read
+}
+
+TEST(LinkMonitor, ObservationsMergeAcrossSamples) {
+  rigcheck::bench::LinkObservation a{0, {4, 16}, {4, 16}, 1600, 1700, 0x0, 2u, 5};
+  rigcheck::bench::LinkObservation b{0, {1, 16}, {4, 16}, 1500, 1650, 0x4, 1u, 3};
+  rigcheck::bench::LinkObservation other{1, {5, 16}, {5, 16}, 1900, 1900, 0, std::nullopt, 1};
+  std::vector<rigcheck::bench::LinkObservation> all{a};
+  rigcheck::bench::merge_observations(all, {b, other});
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].min_link, (LinkState{1, 16}));
+  EXPECT_EQ(all[0].max_link, (LinkState{4, 16}));
+  EXPECT_EQ(all[0].min_sm_clock_mhz, 1500u);
+  EXPECT_EQ(all[0].max_sm_clock_mhz, 1700u);
+  EXPECT_EQ(all[0].clock_event_reasons, 0x4u);
+  EXPECT_EQ(all[0].replay_delta, std::optional<unsigned>(3));
+  EXPECT_EQ(all[0].samples, 8);
+  EXPECT_EQ(all[1].gpu, 1);
 }

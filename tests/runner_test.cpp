@@ -204,3 +204,20 @@ TEST(Runner, WholeCatalogueOnASimulatedRig) {
   EXPECT_GT(staged, 0);       // GeForce pairs in CE tests
   EXPECT_GT(unsupported, 0);  // GeForce pairs in SM tests
 }
+
+TEST(Runner, NvmlObservationsAndHostNodeReachTheResult) {
+  auto t = two_gpus();
+  ScriptedBackend b;
+  b.copies = [](const std::vector<Transfer>&, int) {
+    CopyOutcome o{{{0.001, std::nullopt}}, false, {}};
+    o.observations = {LinkObservation{0, {4, 8}, {4, 16}, 1500, 1700, 0x4, 1u, 2}};
+    o.host_numa_node = 1;
+    return o;
+  };
+  CellResult r = measure_cell(b, first_cell("host_to_device_ce", t, b), fast());
+  ASSERT_EQ(r.observations.size(), 1u);
+  EXPECT_EQ(r.observations[0].min_link, (rigcheck::topology::LinkState{4, 8}));
+  EXPECT_EQ(r.observations[0].samples, 2 * 5);        // five samples, two NVML reads each
+  EXPECT_EQ(r.observations[0].replay_delta, 5u);       // one replay per sample
+  EXPECT_EQ(r.host_numa_node, 1);
+}

@@ -7,6 +7,7 @@
 #include <cuda_runtime_api.h>
 #include <hwloc.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <map>
@@ -19,6 +20,7 @@
 #include "rigcheck/kernels/pattern.h"
 #include "rigcheck/kernels/pattern_kernels.h"
 #include "rigcheck/topology/cuda_status.h"
+#include "rigcheck/topology/nvml.h"
 
 namespace rigcheck::bench {
 namespace {
@@ -153,6 +155,18 @@ class CudaBackend : public Backend {
       check(cudaSetDevice(d), "cudaSetDevice");
       check(kernels::preload_kernels(), "loading kernels");
     }
+    std::string why_not;
+    nvml_ = topology::Nvml::open(why_not);
+    if (nvml_) {
+      for (topology::Nvml::Device d : nvml_->devices()) {
+        auto address = nvml_->address(d);
+        for (const auto& g : t.gpus)
+          if (address && g.address == *address) nvml_device_[g.index] = d;
+      }
+      description_ += ", link/clock/throttle sampled with NVML";
+    } else {
+      description_ += ", no NVML (" + why_not + "): link state under load not sampled";
+    }
     if (hwloc_topology_init(&hwloc_) == 0 && hwloc_topology_load(hwloc_) == 0) {
       description_ += ", pinned host memory bound to each GPU's NUMA node";
     } else if (hwloc_) {
@@ -272,6 +286,7 @@ class CudaBackend : public Backend {
     int device = 0;
     size_t bytes = 0;
     uint32_t seed = 0;
+    int host_node = -1;  // NUMA node the host buffer is bound to, when it is bound
   };
 
   Prepared prepare(const Transfer& t, size_t index) {
@@ -287,6 +302,8 @@ class CudaBackend : public Backend {
       enable_peer(device_of(t.src), device_of(t.dst));
       enable_peer(device_of(t.dst), device_of(t.src));
     }
+    for (const auto& [end, key] : {std::pair{t.src, "src" + k}, std::pair{t.dst, "dst" + k}})
+      if (end.is_host()) p.host_node = buffers_.at(key).first.host->bound_node();
     fill(p.src, p.bytes, p.seed, p.device);
     clear(p.dst, p.bytes, t.dst, p.device);
     if (t.split_bidirectional) {
@@ -356,9 +373,11 @@ class CudaBackend : public Backend {
       enqueue_copy(transfers[i], prepared[i], repetitions, streams[i]->stream);
       check(cudaEventRecord(streams[i]->stop, streams[i]->stream), "cudaEventRecord");
     }
+    std::unique_ptr<LinkMonitor> monitor = start_monitor(transfers);
     __atomic_store_n(flags_->release, 1, __ATOMIC_SEQ_CST);
 
     CopyOutcome out;
+    for (const Prepared& p : prepared) out.host_numa_node = std::max(out.host_numa_node, p.host_node);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
     for (auto& se : streams) {
       for (;;) {
@@ -372,6 +391,7 @@ class CudaBackend : public Backend {
         std::this_thread::sleep_for(std::chrono::microseconds(50));
       }
     }
+    if (monitor) out.observations = monitor->stop();
     if (*flags_->timed_out) {
       out.error = "the blocking kernel timed out before the copies were queued; the timing would include launch "
                   "overhead";
@@ -437,7 +457,25 @@ class CudaBackend : public Backend {
     return {ms * 1e6 / kSteps, false, {}};
   }
 
+  // Starts NVML sampling of every GPU the group touches (nullptr without NVML).
+  std::unique_ptr<LinkMonitor> start_monitor(const std::vector<Transfer>& transfers) {
+    if (!nvml_) return nullptr;
+    std::vector<LinkMonitor::Target> targets;
+    std::set<int> seen;
+    for (const Transfer& t : transfers)
+      for (const Endpoint& e : {t.src, t.dst}) {
+        if (e.is_host() || !seen.insert(e.gpu).second) continue;
+        if (auto it = nvml_device_.find(e.gpu); it != nvml_device_.end()) targets.push_back({e.gpu, it->second});
+      }
+    if (targets.empty()) return nullptr;
+    auto m = std::make_unique<LinkMonitor>(*nvml_, std::move(targets));
+    m->start();
+    return m;
+  }
+
   const topology::Topology& t_;
+  std::unique_ptr<topology::Nvml> nvml_;
+  std::map<int, topology::Nvml::Device> nvml_device_;
   std::string description_;
   std::vector<int> ordinal_;
   std::vector<int> sm_count_;

@@ -8,6 +8,21 @@ nlohmann::json endpoint(const Endpoint& e) {
   return {{"kind", "gpu"}, {"gpu", e.gpu}};
 }
 
+nlohmann::json observations(const std::vector<LinkObservation>& obs) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& o : obs) {
+    out.push_back({{"gpu", o.gpu},
+                   {"link_min", {{"gen", o.min_link.gen}, {"width", o.min_link.width}}},
+                   {"link_max", {{"gen", o.max_link.gen}, {"width", o.max_link.width}}},
+                   {"sm_clock_min_mhz", o.min_sm_clock_mhz},
+                   {"sm_clock_max_mhz", o.max_sm_clock_mhz},
+                   {"clock_event_reasons", topology::Nvml::describe_clock_event_reasons(o.clock_event_reasons)},
+                   {"pcie_replays", o.replay_delta ? nlohmann::json(*o.replay_delta) : nlohmann::json(nullptr)},
+                   {"samples", o.samples}});
+  }
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json to_json(const BenchRun& run) {
@@ -35,7 +50,9 @@ nlohmann::json to_json(const BenchRun& run) {
                      {"spread", c.sampling.robust_spread},
                      {"stop", to_string(c.sampling.stop)},
                      {"outliers", c.sampling.outliers},
-                     {"samples", c.sampling.samples}});
+                     {"samples", c.sampling.samples},
+                     {"host_numa_node", c.host_numa_node},
+                     {"observations", observations(c.observations)}});
   }
   return {{"schema", kBenchSchema},
           {"mode", run.simulated ? "simulated" : "real"},

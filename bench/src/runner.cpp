@@ -102,6 +102,8 @@ CellResult measure_cell(Backend& backend, const CellPlan& cell, const RunOptions
       status = CellStatus::error;
       return {std::nullopt, o.error};
     }
+    merge_observations(r.observations, o.observations);
+    if (o.host_numa_node >= 0) r.host_numa_node = o.host_numa_node;
     if (std::string bad = bad_offset_detail(cell, o); !bad.empty()) {
       status = CellStatus::corrupt;
       return {std::nullopt, bad};

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "rigcheck/bench/link_monitor.h"
 #include "rigcheck/bench/transfer.h"
 
 namespace rigcheck::bench {
@@ -33,6 +34,8 @@ struct CopyOutcome {
   std::vector<TransferTiming> timings;  // one per transfer, same order
   bool hang = false;                    // the group did not finish within the timeout
   std::string error;                    // a backend error (CUDA call failed, …)
+  std::vector<LinkObservation> observations;  // per GPU involved, when NVML could sample
+  int host_numa_node = -1;              // where the pinned host buffers live, when known
 };
 
 struct LatencyOutcome {

@@ -25,6 +25,8 @@ struct CellResult {
   std::string detail;     // first bad offset, error text, why unsupported
   std::string unit;       // "GB/s" or "ns"
   SamplerResult sampling; // samples in `unit`
+  std::vector<LinkObservation> observations;  // link/clock/throttle/replays while it ran (NVML)
+  int host_numa_node = -1;  // NUMA node of the pinned host buffers, when known
   double value() const { return sampling.samples.empty() ? 0 : sampling.stats.median; }
 };
 
