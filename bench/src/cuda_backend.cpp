@@ -51,6 +51,7 @@ class HostBuffer {
         if (cudaHostRegister(ptr_, bytes, cudaHostRegisterPortable | cudaHostRegisterMapped) == cudaSuccess) {
           topo_ = topo;
           bound_node_ = numa_node;
+          map_for_devices();
           return;
         }
         cudaGetLastError();
@@ -59,6 +60,7 @@ class HostBuffer {
       }
     }
     check(cudaHostAlloc(&ptr_, bytes, cudaHostAllocPortable | cudaHostAllocMapped), "cudaHostAlloc");
+    map_for_devices();
   }
   ~HostBuffer() {
     if (topo_) {
@@ -71,10 +73,16 @@ class HostBuffer {
   HostBuffer(const HostBuffer&) = delete;
   HostBuffer& operator=(const HostBuffer&) = delete;
   void* get() const { return ptr_; }
+  // The address GPUs use; equal to get() where the GPU can use host pointers of registered
+  // memory directly, different on systems where it cannot.
+  void* device_view() const { return dev_ptr_; }
   int bound_node() const { return bound_node_; }
 
  private:
+  void map_for_devices() { check(cudaHostGetDevicePointer(&dev_ptr_, ptr_, 0), "cudaHostGetDevicePointer"); }
+
   void* ptr_ = nullptr;
+  void* dev_ptr_ = nullptr;
   size_t bytes_;
   hwloc_topology_t topo_ = nullptr;
   int bound_node_ = -1;
@@ -103,7 +111,8 @@ class DeviceBuffer {
 struct Buffer {
   std::unique_ptr<HostBuffer> host;
   std::unique_ptr<DeviceBuffer> device;
-  void* get() const { return host ? host->get() : device->get(); }
+  void* device_view() const { return host ? host->device_view() : device->get(); }  // for kernels and copies
+  void* cpu_view() const { return host ? host->get() : nullptr; }                   // host buffers only
 };
 
 struct StreamEvents {
@@ -219,14 +228,14 @@ class CudaBackend : public Backend {
   }
 
   // Buffers are kept between samples and reallocated only when the size changes.
-  void* buffer(const std::string& key, const Endpoint& at, const Endpoint& other, size_t bytes) {
+  const Buffer& buffer(const std::string& key, const Endpoint& at, const Endpoint& other, size_t bytes) {
     auto it = buffers_.find(key);
-    if (it != buffers_.end() && it->second.second == bytes) return it->second.first.get();
+    if (it != buffers_.end() && it->second.second == bytes) return it->second.first;
     Buffer b;
     if (at.is_host()) b.host = std::make_unique<HostBuffer>(hwloc_, bytes, numa_for(at, other));
     else b.device = std::make_unique<DeviceBuffer>(device_of(at), bytes);
     buffers_[key] = {std::move(b), bytes};
-    return buffers_[key].first.get();
+    return buffers_[key].first;
   }
 
   void enable_peer(int from, int to) {
@@ -269,13 +278,15 @@ class CudaBackend : public Backend {
     return result * 4;  // word index to byte offset
   }
 
-  void clear(void* ptr, size_t bytes, const Endpoint& at, int device) {
-    if (at.is_host()) {
-      std::memset(ptr, 0, bytes);
+  // Zeroes a destination before each sample, so a copy that did not happen cannot pass
+  // verification with the previous sample's data.
+  void clear(const Buffer& b, size_t bytes, int device) {
+    if (b.host) {
+      std::memset(b.cpu_view(), 0, bytes);
       return;
     }
     check(cudaSetDevice(device), "cudaSetDevice");
-    check(cudaMemset(ptr, 0, bytes), "cudaMemset");
+    check(cudaMemset(b.device_view(), 0, bytes), "cudaMemset");
   }
 
   struct Prepared {
@@ -295,22 +306,26 @@ class CudaBackend : public Backend {
     p.device = issuing_device(t);
     p.seed = 0x9e370000u + static_cast<uint32_t>(index);
     const std::string k = std::to_string(index);
-    p.src = buffer("src" + k, t.src, t.dst, p.bytes);
-    p.dst = buffer("dst" + k, t.dst, t.src, p.bytes);
+    const Buffer& src = buffer("src" + k, t.src, t.dst, p.bytes);
+    const Buffer& dst = buffer("dst" + k, t.dst, t.src, p.bytes);
+    p.src = src.device_view();
+    p.dst = dst.device_view();
     if (!t.src.is_host() && !t.dst.is_host()) {
       // Kernels and direct CE copies need peer access from the issuing GPU.
       enable_peer(device_of(t.src), device_of(t.dst));
       enable_peer(device_of(t.dst), device_of(t.src));
     }
-    for (const auto& [end, key] : {std::pair{t.src, "src" + k}, std::pair{t.dst, "dst" + k}})
-      if (end.is_host()) p.host_node = buffers_.at(key).first.host->bound_node();
+    if (src.host) p.host_node = src.host->bound_node();
+    if (dst.host) p.host_node = dst.host->bound_node();
     fill(p.src, p.bytes, p.seed, p.device);
-    clear(p.dst, p.bytes, t.dst, p.device);
+    clear(dst, p.bytes, p.device);
     if (t.split_bidirectional) {
-      p.back_src = buffer("bsrc" + k, t.dst, t.src, p.bytes);
-      p.back_dst = buffer("bdst" + k, t.src, t.dst, p.bytes);
+      const Buffer& back_src = buffer("bsrc" + k, t.dst, t.src, p.bytes);
+      const Buffer& back_dst = buffer("bdst" + k, t.src, t.dst, p.bytes);
+      p.back_src = back_src.device_view();
+      p.back_dst = back_dst.device_view();
       fill(p.back_src, p.bytes, p.seed ^ 0xffffu, p.device);
-      clear(p.back_dst, p.bytes, t.src, p.device);
+      clear(back_dst, p.bytes, p.device);
     }
     return p;
   }
@@ -361,12 +376,14 @@ class CudaBackend : public Backend {
       check(cudaSetDevice(streams[i]->device), "cudaSetDevice");
       check(kernels::launch_spin_kernel(release_dev, timed_out_dev, kSpinTimeoutNs, streams[i]->stream), "spin kernel");
     }
-    // Start-event fan-out: stream 0 records, every other stream waits on it.
+    // Start-event fan-out: stream 0 records, every other stream waits on it and then records its
+    // own start (elapsed time needs two events of the same device).
     check(cudaSetDevice(streams[0]->device), "cudaSetDevice");
     check(cudaEventRecord(streams[0]->start, streams[0]->stream), "cudaEventRecord");
     for (size_t i = 1; i < streams.size(); ++i) {
       check(cudaSetDevice(streams[i]->device), "cudaSetDevice");
       check(cudaStreamWaitEvent(streams[i]->stream, streams[0]->start, 0), "cudaStreamWaitEvent");
+      check(cudaEventRecord(streams[i]->start, streams[i]->stream), "cudaEventRecord");
     }
     for (size_t i = 0; i < streams.size(); ++i) {
       check(cudaSetDevice(streams[i]->device), "cudaSetDevice");
@@ -399,7 +416,7 @@ class CudaBackend : public Backend {
     }
     for (size_t i = 0; i < streams.size(); ++i) {
       float ms = 0;
-      check(cudaEventElapsedTime(&ms, streams[0]->start, streams[i]->stop), "cudaEventElapsedTime");
+      check(cudaEventElapsedTime(&ms, streams[i]->start, streams[i]->stop), "cudaEventElapsedTime");
       TransferTiming timing;
       timing.seconds = ms * 1e-3;
       const Transfer& t = transfers[i];
@@ -425,8 +442,10 @@ class CudaBackend : public Backend {
         return {std::nullopt, false, "no peer access between the GPUs"};
       enable_peer(device, device_of(memory));
     }
+    // The ring holds the addresses the GPU uses (the device view of host memory).
     char* base = static_cast<char*>(buffer(memory.is_host() ? "lat-host" : "lat-dev" + std::to_string(memory.gpu), memory,
-                                           Endpoint::device(gpu), kBytes));
+                                           Endpoint::device(gpu), kBytes)
+                                        .device_view());
     std::vector<unsigned long long> ring(kBytes / sizeof(unsigned long long), 0);
     for (size_t i = 0; i < kNodes; ++i)
       ring[i * kStride / sizeof(unsigned long long)] = reinterpret_cast<unsigned long long>(base + ((i + 1) % kNodes) * kStride);
