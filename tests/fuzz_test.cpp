@@ -77,7 +77,9 @@ TEST(Fuzz, PciAddressParseRoundTrips) {
   for (int i = 0; i < 20000; ++i) {
     std::string s(rng() % 20, ' ');
     for (auto& c : s) c = alphabet[rng() % alphabet.size()];
-    if (auto a = PciAddress::parse(s)) EXPECT_EQ(PciAddress::parse(a->str()), a) << s;
+    if (auto a = PciAddress::parse(s)) {
+      EXPECT_EQ(PciAddress::parse(a->str()), a) << s;
+    }
   }
 }
 

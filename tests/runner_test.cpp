@@ -115,7 +115,7 @@ TEST(Runner, TotalAggregationUsesTheLastEnd) {
   auto t = two_gpus();
   ScriptedBackend b;
   b.copies = [](const std::vector<Transfer>&, int) {
-    return CopyOutcome{{{0.001, std::nullopt}, {0.002, std::nullopt}}, false, {}};
+    return CopyOutcome::timed({0.001, 0.002});
   };
   CellResult r = measure_cell(b, first_cell("device_to_device_bidir_ce", t, b), fast());
   // 2 directions x 1 MiB x 4 repetitions over 2 ms.
@@ -127,7 +127,7 @@ TEST(Runner, CorruptDataIsAResultWithTheFirstBadOffset) {
   ScriptedBackend b;
   int n = 0;
   b.copies = [&](const std::vector<Transfer>&, int) {
-    CopyOutcome o{{{0.001, std::nullopt}}, false, {}};
+    CopyOutcome o = CopyOutcome::timed({0.001});
     if (++n == 3) o.timings[0].first_bad_offset = 4096;  // warm-up, one good sample, then bad
     return o;
   };
@@ -141,7 +141,7 @@ TEST(Runner, CorruptDataIsAResultWithTheFirstBadOffset) {
 TEST(Runner, HangAndErrorAreRecordedNotThrown) {
   auto t = two_gpus();
   ScriptedBackend hangs;
-  hangs.copies = [](const std::vector<Transfer>&, int) { return CopyOutcome{{{0, std::nullopt}}, true, {}}; };
+  hangs.copies = [](const std::vector<Transfer>&, int) { return CopyOutcome::hung(); };
   CellResult h = measure_cell(hangs, first_cell("host_to_device_ce", t, hangs), fast());
   EXPECT_EQ(h.status, CellStatus::hang);
   EXPECT_NE(h.detail.find("warm-up"), std::string::npos);
@@ -149,8 +149,8 @@ TEST(Runner, HangAndErrorAreRecordedNotThrown) {
   ScriptedBackend fails;
   int n = 0;
   fails.copies = [&](const std::vector<Transfer>&, int) {
-    if (++n < 3) return CopyOutcome{{{0.001, std::nullopt}}, false, {}};
-    return CopyOutcome{{}, false, "cudaMemcpyAsync: cudaErrorLaunchFailure"};
+    if (++n < 3) return CopyOutcome::timed({0.001});
+    return CopyOutcome::failure("cudaMemcpyAsync: cudaErrorLaunchFailure");
   };
   CellResult e = measure_cell(fails, first_cell("host_to_device_ce", t, fails), fast());
   EXPECT_EQ(e.status, CellStatus::error);
@@ -209,7 +209,7 @@ TEST(Runner, NvmlObservationsAndHostNodeReachTheResult) {
   auto t = two_gpus();
   ScriptedBackend b;
   b.copies = [](const std::vector<Transfer>&, int) {
-    CopyOutcome o{{{0.001, std::nullopt}}, false, {}};
+    CopyOutcome o = CopyOutcome::timed({0.001});
     o.observations = {LinkObservation{0, {4, 8}, {4, 16}, 1500, 1700, 0x4, 1u, 2}};
     o.host_numa_node = 1;
     return o;

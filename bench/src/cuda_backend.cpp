@@ -207,7 +207,7 @@ class CudaBackend : public Backend {
     try {
       return run_copies_checked(transfers, repetitions, timeout_s);
     } catch (const CudaError& e) {
-      return CopyOutcome{{}, false, e.what()};
+      return CopyOutcome::failure(e.what());
     }
   }
 

@@ -36,6 +36,23 @@ struct CopyOutcome {
   std::string error;                    // a backend error (CUDA call failed, …)
   std::vector<LinkObservation> observations;  // per GPU involved, when NVML could sample
   int host_numa_node = -1;              // where the pinned host buffers live, when known
+
+  static CopyOutcome failure(std::string why) {
+    CopyOutcome o;
+    o.error = std::move(why);
+    return o;
+  }
+  static CopyOutcome hung() {
+    CopyOutcome o;
+    o.hang = true;
+    return o;
+  }
+  // Every transfer done after the given seconds, data verified.
+  static CopyOutcome timed(std::vector<double> seconds) {
+    CopyOutcome o;
+    for (double s : seconds) o.timings.push_back({s, std::nullopt});
+    return o;
+  }
 };
 
 struct LatencyOutcome {
