@@ -8,8 +8,9 @@
 #include "rigcheck/bench/cuda_backend.h"
 #include "rigcheck/bench/gbench_harness.h"
 #include "rigcheck/bench/json.h"
-#include "rigcheck/bench/render.h"
 #include "rigcheck/bench/sim_backend.h"
+#include "rigcheck/report/bench_view.h"
+#include "rigcheck/report/expected.h"
 #include "rigcheck/topology/discover.h"
 #include "rigcheck/topology/errors.h"
 #include "rigcheck/topology/json.h"
@@ -112,8 +113,9 @@ int run_bench(const BenchArgs& args, const std::vector<std::string>& benchmark_a
     if (!file) throw topology::InputError("cannot write " + args.output);
   }
   std::ostream& out = args.output.empty() ? std::cout : file;
-  if (args.json) out << bench::to_json(run).dump(2) << "\n";
-  else bench::render_bench(run, static_cast<int>(t.gpus.size()), out);
+  const auto judgements = report::judge_run(t, run);
+  if (args.json) out << report::bench_json(run, judgements).dump(2) << "\n";
+  else report::render_bench(run, judgements, static_cast<int>(t.gpus.size()), out);
   out.flush();
   if (!out) throw std::runtime_error("writing the output failed");
   bool failed = false;

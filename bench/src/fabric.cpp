@@ -248,6 +248,13 @@ Route Fabric::route(const Endpoint& src, const Endpoint& dst, Engine engine) con
   return r;
 }
 
+int Fabric::narrowest_edge(const Route& route) const {
+  int best = -1;
+  for (int e : route.edges)
+    if (capacity(e) > 0 && (best < 0 || capacity(e) < capacity(best))) best = e;
+  return best;
+}
+
 std::vector<double> Fabric::fair_rates(const std::vector<const Route*>& flows) const {
   // Progressive filling: raise every unfrozen flow's rate together until some link is full,
   // freeze the flows on it, repeat. The raw rates are then scaled by each route's efficiency.

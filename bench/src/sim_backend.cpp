@@ -18,6 +18,7 @@ PeerPath SimBackend::peer_path(int src_gpu, int dst_gpu, Engine engine) const {
 }
 
 double SimBackend::noise() {
+  if (constants_.noise_sigma <= 0) return 1.0;  // normal_distribution needs a positive sigma
   std::normal_distribution<double> d(1.0, constants_.noise_sigma);
   return std::max(0.5, d(rng_));
 }

@@ -31,6 +31,9 @@ class Fabric {
   // Max-min fair rates (GB/s, after each route's efficiency) of flows running together.
   std::vector<double> fair_rates(const std::vector<const Route*>& flows) const;
 
+  // The slowest finite link on a route (-1 when every edge is unlimited).
+  int narrowest_edge(const Route& route) const;
+
   // Capacity of a directed edge in GB/s (<= 0: unlimited) and a human name for it.
   double capacity(int directed_edge) const { return edges_[directed_edge / 2].gbps; }
   std::string edge_name(int directed_edge) const;

@@ -1,0 +1,112 @@
+#include "rigcheck/report/expected.h"
+
+#include <cstdio>
+
+#include "rigcheck/bench/runner.h"
+
+namespace rigcheck::report {
+
+const char* to_string(Verdict v) {
+  switch (v) {
+    case Verdict::ok: return "ok";
+    case Verdict::below_expectation: return "below_expectation";
+    case Verdict::host_staged: return "host_staged";
+    case Verdict::cross_socket: return "cross_socket";
+    case Verdict::corrupt: return "corrupt";
+    case Verdict::hang: return "hang";
+    case Verdict::error: return "error";
+    case Verdict::unsupported: return "unsupported";
+  }
+  return "?";
+}
+
+topology::Topology healthy_version(const topology::Topology& t) {
+  topology::Topology h = t;
+  for (auto& n : h.pci) {
+    if (n.link && n.link->max.known()) n.link->current = n.link->max;
+    if (n.acs) n.acs->control &= static_cast<uint16_t>(~(topology::AcsState::kRequestRedirect |
+                                                         topology::AcsState::kCompletionRedirect |
+                                                         topology::AcsState::kEgressControl));
+  }
+  if (h.system.iommu == topology::IommuMode::translated) h.system.iommu = topology::IommuMode::passthrough;
+  return h;
+}
+
+namespace {
+
+bench::FabricConstants noiseless() {
+  bench::FabricConstants c = bench::default_fabric_constants();
+  c.noise_sigma = 0;
+  return c;
+}
+
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+}  // namespace
+
+ExpectationModel::ExpectationModel(const topology::Topology& t)
+    : healthy_(healthy_version(t)), constants_(noiseless()), sim_(healthy_, constants_, 1), actual_(t) {}
+
+Expectation ExpectationModel::expect(const bench::CellPlan& cell, int repetitions) const {
+  Expectation e;
+  bench::RunOptions one;
+  one.repetitions = repetitions;
+  one.sampler.min_samples = 1;  // the model is deterministic here
+  bench::CellPlan plan = cell;
+  if (plan.path == bench::PeerPath::unsupported) return e;
+  bench::CellResult r = bench::measure_cell(sim_, plan, one);
+  if (r.status != bench::CellStatus::ok || r.sampling.samples.empty()) return e;
+  e.value = r.value();
+  if (plan.transfers.empty()) {
+    e.reasoning = "model latency of the route (per-hop costs in bench/data/fabric.json)";
+    return e;
+  }
+  const bench::Transfer& t = plan.transfers.front();
+  const bench::Fabric& fabric = sim_.fabric();
+  bench::Route route = fabric.route(t.src, t.dst, t.engine);
+  int edge = fabric.narrowest_edge(route);
+  std::string kind = route.nvlink ? "NVLink" : "PCIe";
+  e.reasoning = (edge >= 0 ? fabric.edge_name(edge) + " " + fmt(fabric.capacity(edge)) + " GB/s" : "no limiting link") +
+                " x " + fmt(route.efficiency) + " (" + kind + ", " + (t.engine == bench::Engine::ce ? "copy engine" : "SM copy") +
+                (route.path == bench::PeerPath::host_staged ? ", host-staged" : "") + ")";
+  e.reasoning += ", less the fixed per-copy cost";
+  if (plan.concurrency > 1) e.reasoning += ", shared max-min fairly with " + std::to_string(plan.concurrency - 1) + " other copies";
+  if (plan.direction == "bi" && plan.aggregation == bench::Aggregation::total) e.reasoning += ", both directions counted";
+  return e;
+}
+
+Judgement ExpectationModel::judge(const bench::CellResult& cell, int repetitions) const {
+  Judgement j;
+  switch (cell.status) {
+    case bench::CellStatus::corrupt: j.verdict = Verdict::corrupt; return j;
+    case bench::CellStatus::hang: j.verdict = Verdict::hang; return j;
+    case bench::CellStatus::error: j.verdict = Verdict::error; return j;
+    case bench::CellStatus::unsupported: j.verdict = Verdict::unsupported; return j;
+    case bench::CellStatus::ok: break;
+  }
+  j.expected = expect(cell.plan, repetitions);
+  const double measured = cell.value();
+  if (j.expected.value > 0 && measured > 0)
+    j.ratio = cell.unit == "ns" ? j.expected.value / measured : measured / j.expected.value;
+  if (cell.plan.path == bench::PeerPath::host_staged) {
+    j.verdict = Verdict::host_staged;
+  } else if (j.ratio > 0 && j.ratio < kOkRatio) {
+    const topology::GpuPair* pair = cell.plan.row >= 0 ? actual_.pair(cell.plan.row, cell.plan.col) : nullptr;
+    j.verdict = pair && pair->pcie == topology::PathClass::sys && pair->nvlink_links == 0 ? Verdict::cross_socket
+                                                                                           : Verdict::below_expectation;
+  }
+  return j;
+}
+
+std::vector<Judgement> judge_run(const topology::Topology& t, const bench::BenchRun& run) {
+  ExpectationModel model(t);
+  std::vector<Judgement> out;
+  for (const auto& c : run.cells) out.push_back(model.judge(c, run.repetitions));
+  return out;
+}
+
+}  // namespace rigcheck::report
