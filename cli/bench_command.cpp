@@ -11,6 +11,9 @@
 #include "rigcheck/bench/sim_backend.h"
 #include "rigcheck/report/bench_view.h"
 #include "rigcheck/report/expected.h"
+#include "rigcheck/report/findings_view.h"
+#include "rigcheck/report/measured_rules.h"
+#include "rigcheck/report/static_rules.h"
 #include "rigcheck/topology/discover.h"
 #include "rigcheck/topology/errors.h"
 #include "rigcheck/topology/json.h"
@@ -114,8 +117,13 @@ int run_bench(const BenchArgs& args, const std::vector<std::string>& benchmark_a
   }
   std::ostream& out = args.output.empty() ? std::cout : file;
   const auto judgements = report::judge_run(t, run);
-  if (args.json) out << report::bench_json(run, judgements).dump(2) << "\n";
-  else report::render_bench(run, judgements, static_cast<int>(t.gpus.size()), out);
+  auto findings = report::measured_findings(t, run, judgements);
+  if (args.json) {
+    out << report::bench_json(run, judgements).dump(2) << "\n";
+  } else {
+    report::render_bench(run, judgements, static_cast<int>(t.gpus.size()), out);
+    if (!findings.empty()) report::render_findings(findings, out);
+  }
   out.flush();
   if (!out) throw std::runtime_error("writing the output failed");
   bool failed = false;

@@ -6,5 +6,7 @@ namespace rigcheck::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;    // a check failed, or an internal error
 inline constexpr int kExitBadInput = 2;   // bad arguments or unreadable/malformed input files
+inline constexpr int kExitWarnings = 3;   // doctor: the worst finding is a warning
+inline constexpr int kExitCritical = 4;   // doctor: at least one critical finding
 
 }  // namespace rigcheck::cli

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "bench_command.h"
+#include "doctor_command.h"
 #include "exit_codes.h"
 #include "rigcheck/topology/errors.h"
 #include "topo_command.h"
@@ -16,7 +17,8 @@ namespace {
 
 constexpr const char* kFooter =
     "Exit codes: 0 success (also when there is no GPU to measure: that is said, not an error); 1 a check failed\n"
-    "(corrupt data, a hang, a CUDA error) or an internal error; 2 bad arguments or unreadable/malformed input.\n"
+    "(corrupt data, a hang, a CUDA error) or an internal error; 2 bad arguments or unreadable/malformed input;\n"
+    "doctor only: 3 the worst finding is a warning, 4 at least one critical finding.\n"
     "Run `rigcheck <command> --help` for a command's options.";
 
 }  // namespace
@@ -30,6 +32,8 @@ int main(int argc, char** argv) {
 
   TopoArgs topo;
   CLI::App* topo_cmd = add_topo_command(app, topo);
+  DoctorArgs doctor;
+  CLI::App* doctor_cmd = add_doctor_command(app, doctor);
   BenchArgs bench;
   CLI::App* bench_cmd = add_bench_command(app, bench);
 #if RIGCHECK_HAVE_CUDA
@@ -46,6 +50,7 @@ int main(int argc, char** argv) {
 
   try {
     if (topo_cmd->parsed()) return run_topo(topo);
+    if (doctor_cmd->parsed()) return run_doctor(doctor);
     if (bench_cmd->parsed()) return run_bench(bench, bench_cmd->remaining());
 #if RIGCHECK_HAVE_CUDA
     if (selftest_cmd->parsed()) return run_selftest_command(selftest);

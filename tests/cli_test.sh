@@ -85,6 +85,23 @@ if [ ! -e /proc/driver/nvidia/version ]; then
   expect 0 "run it on a simulated rig: rigcheck bench all --simulate RIG.json" -- "$rigcheck" bench all
 fi
 
+# rigcheck doctor: static checks with exit codes by the worst finding.
+expect 4 "\[critical\] acs-redirect: ACS redirects GPU peer-to-peer traffic" -- "$rigcheck" doctor --fsroot "$tmp/fake/root"
+expect 4 "sudo setpci -s 0000:02:08.0 ECAP_ACS\+0x6.w=0000" -- "$rigcheck" doctor --fsroot "$tmp/fake/root"
+expect 4 "\[warning\] chipset-attached-gpu: GPU3 0000:06:00.0" -- "$rigcheck" doctor --from-json "$tmp/rig.json"
+if "$rigcheck" selftest --help >/dev/null 2>&1; then  # a CUDA build: it cannot run on these Fermi GPUs
+  expect 4 "\[info\] gpus-split-across-sockets" -- "$rigcheck" doctor --xml "$fixtures/hwloc/24em64t-2n6c2t-pci.xml"
+  expect 4 "Fermi's last was CUDA 8" -- "$rigcheck" doctor --xml "$fixtures/hwloc/24em64t-2n6c2t-pci.xml"
+else
+  expect 0 "\[info\] gpus-split-across-sockets" -- "$rigcheck" doctor --xml "$fixtures/hwloc/24em64t-2n6c2t-pci.xml"
+fi
+expect 0 "no-gpu" -- "$rigcheck" doctor --xml "$fixtures/hwloc/96em64t-4n4d3ca2co-pci.xml"
+"$make_fake_root" "$tmp/small-bar" --one-gpu-small-bar || fail "make_fake_root --one-gpu-small-bar"
+expect 3 "\[warning\] small-bar1: GPU0 0000:01:00.0" -- "$rigcheck" doctor --fsroot "$tmp/small-bar/root"
+"$rigcheck" doctor --fsroot "$tmp/fake/root" --json >"$tmp/findings.json" 2>/dev/null
+expect 0 '"id": "acs-redirect"' -- cat "$tmp/findings.json"
+expect 2 "excludes" -- "$rigcheck" doctor --xml "$dgx2" --fsroot "$tmp/fake/root"
+
 # Bad input: one line naming the problem, exit 2, no crash.
 printf '<?xml version="1.0"?>\n<topology version="2.0"><object type="Machine"' >"$tmp/broken.xml"
 expect 2 "^rigcheck: hwloc cannot load the XML topology" -- "$rigcheck" topo --xml "$tmp/broken.xml"

@@ -19,6 +19,7 @@ TEST(ConfigSpace, DecodesPcieLinkAcsAndAer) {
   f.secondary_bus = 3;
   f.subordinate_bus = 3;
   f.bdf = "0000:02:08.0";
+  f.aer_correctable = 0x40;
   auto bytes = rigcheck::testing::config_space(f);
   ConfigSpaceInfo info = parse_config_space(bytes);
   EXPECT_EQ(info.vendor_id, 0x10b5);

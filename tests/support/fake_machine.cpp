@@ -170,7 +170,7 @@ std::vector<uint8_t> config_space(const FakeFunction& f) {
   put16(b, e + 0x30, static_cast<uint16_t>(f.cap.gen));                     // LNKCTL2 target speed
   // Extended capabilities: AER at 0x100, then ACS at 0x148 when present.
   put32(b, 0x100, 0x0001u | (2u << 16) | ((f.acs ? 0x148u : 0u) << 20));
-  put32(b, 0x100 + 0x10, 0x00000040);  // AER correctable status: Bad DLLP seen once
+  put32(b, 0x100 + 0x10, f.aer_correctable);
   if (f.acs) {
     put32(b, 0x148, 0x000du | (1u << 16));
     put16(b, 0x148 + 4, f.acs->first);
@@ -284,7 +284,8 @@ FakeMachine reference_machine() {
   add({"0000:04:00.0", "0000:02:10.0", 0, 0x10de, 0x2204, 0x030000, 0, {4, 16}, {4, 8}, std::nullopt, -1, -1, "nvidia", 15, 32ull << 30});
   // Same root bus, a GPU straight on a root port (shorter path: the LCA regression case).
   add({"0000:00:03.0", "", 0, 0x8086, 0x2032, 0x060400, 4, {3, 16}, {3, 16}, std::pair{kAcsCapAll, kAcsLinuxOn}, 5, 5, "pcieport", 16});
-  add({"0000:05:00.0", "0000:00:03.0", 0, 0x10de, 0x2204, 0x030000, 0, {4, 16}, {3, 16}, std::nullopt, -1, -1, "nvidia", 16, 32ull << 30});
+  // This GPU's link has logged a Bad DLLP (AER correctable status bit 6).
+  add({"0000:05:00.0", "0000:00:03.0", 0, 0x10de, 0x2204, 0x030000, 0, {4, 16}, {3, 16}, std::nullopt, -1, -1, "nvidia", 16, 32ull << 30, 0x40});
   // Chipset (PCH) x1 slot with a GTX 1060.
   add({"0000:00:1c.4", "", 0, 0x8086, 0x7abc, 0x060400, 4, {3, 1}, {3, 1}, std::nullopt, 6, 6, "pcieport", 17});
   add({"0000:06:00.0", "0000:00:1c.4", 0, 0x10de, 0x1c03, 0x030000, 0, {3, 16}, {3, 1}, std::nullopt, -1, -1, "nvidia", 17, 256ull << 20});

@@ -34,6 +34,7 @@ struct FakeFunction {
   std::string driver;         // "nvidia", "pcieport"
   int iommu_group = -1;
   uint64_t bar1_bytes = 0;    // GPUs: size of BAR1
+  uint32_t aer_correctable = 0;  // AER correctable error status register
 };
 
 struct FakeMachine {

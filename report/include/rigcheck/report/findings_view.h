@@ -1,0 +1,13 @@
+#pragma once
+// Findings for the terminal: worst first, each with its evidence and fix.
+
+#include <ostream>
+#include <vector>
+
+#include "rigcheck/report/finding.h"
+
+namespace rigcheck::report {
+
+void render_findings(const std::vector<Finding>& findings, std::ostream& out);
+
+}  // namespace rigcheck::report

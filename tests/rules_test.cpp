@@ -1,0 +1,270 @@
+// Every finding has a machine that raises it and a healthy twin that does not.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "fake_machine.h"
+#include "rigcheck/report/measured_rules.h"
+#include "rigcheck/report/static_rules.h"
+#include "rigcheck/bench/catalogue.h"
+#include "rigcheck/bench/sim_backend.h"
+#include "rigcheck/topology/discover.h"
+#include "rigcheck/topology/gpu_models.h"
+#include "topology_builder.h"
+
+using namespace rigcheck;
+using report::Finding;
+using report::Severity;
+using rigcheck::testing::TopologyBuilder;
+
+namespace {
+
+constexpr uint16_t kA100 = 0x20b2, kRtx3090 = 0x2204, kV100Sxm2 = 0x1db1, kRtx5090 = 0x2b85;
+
+report::BuildInfo cuda13() { return {{75, 80, 86, 89, 90, 100, 120}, 13}; }
+
+std::vector<std::string> ids(const std::vector<Finding>& fs) {
+  std::vector<std::string> out;
+  for (const auto& f : fs) out.push_back(f.id);
+  return out;
+}
+
+bool has(const std::vector<Finding>& fs, const std::string& id) {
+  return std::any_of(fs.begin(), fs.end(), [&](const Finding& f) { return f.id == id; });
+}
+
+const Finding& get(const std::vector<Finding>& fs, const std::string& id) {
+  for (const auto& f : fs)
+    if (f.id == id) return f;
+  throw std::runtime_error("no finding " + id);
+}
+
+// Two GPUs of `device` on one switch, everything healthy unless a test changes it.
+struct Pair {
+  TopologyBuilder b;
+  Pair(uint16_t device = kA100, uint16_t acs = 0) {
+    int up = b.switch_up(b.root_port(b.host_bridge()), 4, 16);
+    b.gpu(b.switch_down(up, acs), device, 4, 16);
+    b.gpu(b.switch_down(up, acs), device, 4, 16);
+  }
+  topology::Topology build() {
+    auto t = b.build();
+    for (auto& g : t.gpus) {
+      const auto* m = topology::find_gpu_model(g.device_id);
+      if (m) g.name = m->name, g.compute_capability = m->compute_capability, g.memory_bytes = uint64_t(m->memory_gib) << 30;
+      g.bar1_bytes = 64ull << 30;
+    }
+    t.system.iommu = topology::IommuMode::off;
+    t.system.nvidia_driver = "580.82.07";
+    t.system.nccl_version = 22809;
+    return t;
+  }
+};
+
+std::vector<Finding> doctor(const topology::Topology& t) { return report::static_findings(t, cuda13()); }
+
+}  // namespace
+
+TEST(Rules, HealthyPairRaisesNothing) {
+  auto t = Pair().build();
+  EXPECT_TRUE(doctor(t).empty()) << ::testing::PrintToString(ids(doctor(t)));
+}
+
+TEST(Rules, AcsRedirectNamesTheBridgeAndTheCommand) {
+  auto bad = Pair(kA100, 0x001d).build();
+  auto fs = doctor(bad);
+  ASSERT_TRUE(has(fs, "acs-redirect"));
+  const Finding& f = get(fs, "acs-redirect");
+  EXPECT_EQ(f.severity, Severity::critical);
+  EXPECT_EQ(f.evidence.size(), 2u);  // both downstream ports
+  EXPECT_NE(f.fix.find("sudo setpci -s " + bad.pci[bad.pci[bad.gpus[0].node].parent].address->str() + " ECAP_ACS+0x6.w=0000"),
+            std::string::npos)
+      << f.fix;
+  EXPECT_NE(f.fix.find("pci=disable_acs_redir="), std::string::npos);
+  // Source validation and upstream forwarding alone do not redirect P2P.
+  EXPECT_FALSE(has(doctor(Pair(kA100, 0x0011).build()), "acs-redirect"));
+}
+
+TEST(Rules, IommuTranslating) {
+  auto t = Pair().build();
+  t.system.iommu = topology::IommuMode::translated;
+  EXPECT_TRUE(has(doctor(t), "iommu-translating"));
+  t.system.iommu = topology::IommuMode::passthrough;
+  EXPECT_FALSE(has(doctor(t), "iommu-translating"));
+}
+
+TEST(Rules, SlotLimitsWidthAndGeneration) {
+  auto t = Pair().build();
+  auto& link = *t.pci[t.gpus[0].node].link;
+  link.port_max = {3, 8};
+  link.max = link.current = {3, 8};
+  auto fs = doctor(t);
+  EXPECT_TRUE(has(fs, "pcie-slot-limits-width"));
+  EXPECT_TRUE(has(fs, "pcie-slot-limits-gen"));
+  EXPECT_EQ(get(fs, "pcie-slot-limits-width").gpus, std::vector<int>{0});
+}
+
+TEST(Rules, WidthBelowMaxIsAFaultGenBelowMaxAtRestIsNot) {
+  auto t = Pair().build();
+  t.pci[t.gpus[0].node].link->current = {4, 8};
+  t.pci[t.gpus[1].node].link->current = {1, 16};
+  auto fs = doctor(t);
+  EXPECT_EQ(get(fs, "pcie-width-below-max").severity, Severity::warning);
+  EXPECT_EQ(get(fs, "pcie-width-below-max").gpus, std::vector<int>{0});
+  EXPECT_EQ(get(fs, "pcie-gen-below-max-at-rest").severity, Severity::info);
+  EXPECT_EQ(get(fs, "pcie-gen-below-max-at-rest").gpus, std::vector<int>{1});
+}
+
+TEST(Rules, ChipsetSlotSmallBar1MixedGpusSockets) {
+  rigcheck::testing::TempDir dir;
+  rigcheck::testing::write_fake_sysfs(rigcheck::testing::reference_machine(), dir.path());
+  topology::DiscoveryOptions o;
+  o.fsroot = dir.path().string();
+  auto fs = doctor(topology::discover(o));
+  EXPECT_EQ(get(fs, "chipset-attached-gpu").gpus, std::vector<int>{3});
+  EXPECT_EQ(get(fs, "small-bar1").gpus, (std::vector<int>{0}));  // 256 MiB on a 24 GiB card; the 1060 has 6 GiB
+  EXPECT_TRUE(has(fs, "mixed-gpus"));
+  EXPECT_TRUE(has(fs, "gpus-split-across-sockets"));
+  EXPECT_EQ(get(fs, "pcie-aer-errors").gpus, std::vector<int>{2});
+  EXPECT_TRUE(has(fs, "acs-redirect"));
+  EXPECT_TRUE(has(fs, "cuda-build-cannot-run-gpu"));  // the GTX 1060 on a CUDA 13 build
+  // The healthy pair has none of these.
+  auto twin = doctor(Pair().build());
+  for (const char* id : {"chipset-attached-gpu", "small-bar1", "mixed-gpus", "gpus-split-across-sockets", "pcie-aer-errors"})
+    EXPECT_FALSE(has(twin, id)) << id;
+}
+
+TEST(Rules, GeforcePairWithoutP2P) {
+  auto t = Pair(kRtx3090).build();
+  EXPECT_TRUE(has(doctor(t), "p2p-unsupported"));
+  t.pairs[0].p2p.cuda = true;  // an NVLink bridge or a driver that allows it
+  EXPECT_FALSE(has(doctor(t), "p2p-unsupported"));
+  auto dc = Pair().build();
+  dc.pairs[0].p2p.nvml_read = "CHIPSET_NOT_SUPPORTED";
+  auto fs = doctor(dc);
+  ASSERT_TRUE(has(fs, "p2p-unsupported"));
+  EXPECT_NE(get(fs, "p2p-unsupported").evidence[0].find("CHIPSET_NOT_SUPPORTED"), std::string::npos);
+}
+
+TEST(Rules, NvlinkFewerLinksThanTheModel) {
+  Pair p(kV100Sxm2);
+  p.b.nvlink(0, 1, 4, 2, 25.0);
+  auto t = p.build();
+  auto fs = doctor(t);
+  ASSERT_TRUE(has(fs, "nvlink-fewer-links"));
+  EXPECT_NE(get(fs, "nvlink-fewer-links").title.find("4 active NVLink links of 6"), std::string::npos);
+  Pair full(kV100Sxm2);
+  full.b.nvlink(0, 1, 6, 2, 25.0);
+  EXPECT_FALSE(has(doctor(full.build()), "nvlink-fewer-links"));
+}
+
+TEST(Rules, KnownBadDriverAndNccl) {
+  auto t = Pair(kRtx3090).build();
+  t.system.nvidia_driver = "545.29.06";
+  EXPECT_EQ(get(doctor(t), "driver-545-geforce-p2p").severity, Severity::critical);
+  t.system.nvidia_driver = "535.183.01";
+  EXPECT_FALSE(has(doctor(t), "driver-545-geforce-p2p"));
+  auto a100 = Pair().build();
+  a100.system.nvidia_driver = "545.29.06";
+  EXPECT_FALSE(has(doctor(a100), "driver-545-geforce-p2p"));  // not a GeForce
+
+  auto b = Pair(kRtx5090).build();
+  b.system.nccl_version = 22405;  // 2.24.5
+  EXPECT_TRUE(has(doctor(b), "nccl-too-old-for-blackwell-geforce"));
+  b.system.nccl_version = 22809;
+  EXPECT_FALSE(has(doctor(b), "nccl-too-old-for-blackwell-geforce"));
+}
+
+TEST(Rules, BuildCannotRunOnVoltaWithCuda13) {
+  auto t = Pair(kV100Sxm2).build();
+  auto fs = report::static_findings(t, cuda13());
+  ASSERT_TRUE(has(fs, "cuda-build-cannot-run-gpu"));
+  EXPECT_NE(get(fs, "cuda-build-cannot-run-gpu").fix.find("CUDA 12"), std::string::npos);
+  report::BuildInfo cuda12{{60, 61, 70, 75, 80}, 12};
+  EXPECT_FALSE(has(report::static_findings(t, cuda12), "cuda-build-cannot-run-gpu"));
+  EXPECT_FALSE(has(report::static_findings(t, report::BuildInfo{}), "cuda-build-cannot-run-gpu"));  // no CUDA: no kernels to run
+}
+
+TEST(Rules, NoGpu) {
+  topology::Topology t;
+  auto fs = doctor(t);
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].id, "no-gpu");
+  EXPECT_EQ(report::worst(fs), Severity::info);
+}
+
+// ---- measured -------------------------------------------------------------------------------
+
+namespace {
+
+bench::CellResult cell_of(const topology::Topology& t, const char* test, int index, double value,
+                          bench::CellStatus status = bench::CellStatus::ok) {
+  bench::SimBackend sim(t, bench::default_fabric_constants());
+  bench::CellResult r;
+  r.plan = bench::plan_cells(*bench::find_test(test), t, sim, {}).at(index);
+  r.unit = "GB/s";
+  r.status = status;
+  if (status == bench::CellStatus::ok) {
+    r.sampling.samples = {value};
+    r.sampling.stats = bench::summarize(r.sampling.samples);
+  } else {
+    r.detail = "detail";
+  }
+  return r;
+}
+
+std::vector<Finding> measured(const topology::Topology& t, std::vector<bench::CellResult> cells) {
+  bench::BenchRun run;
+  run.cells = std::move(cells);
+  run.repetitions = 8;
+  return report::measured_findings(t, run, report::judge_run(t, run));
+}
+
+}  // namespace
+
+TEST(MeasuredRules, HealthyNumbersRaiseNothing) {
+  auto t = Pair().build();
+  EXPECT_TRUE(measured(t, {cell_of(t, "host_to_device_ce", 0, 26.7), cell_of(t, "device_to_device_write_ce", 0, 26.7)}).empty());
+}
+
+TEST(MeasuredRules, BelowExpectationNamesTheCauseOnThePath) {
+  auto t = Pair(kA100, 0x001d).build();
+  auto fs = measured(t, {cell_of(t, "device_to_device_write_ce", 0, 12.0)});
+  ASSERT_TRUE(has(fs, "below-expectation"));
+  EXPECT_NE(get(fs, "below-expectation").evidence[0].find("ACS redirect on"), std::string::npos)
+      << get(fs, "below-expectation").evidence[0];
+}
+
+TEST(MeasuredRules, P2PSlowerThanHostStaged) {
+  auto t = Pair().build();
+  // Host-staged would give ~31.5 x 0.85 x 0.65 = 17.4 GB/s.
+  auto fs = measured(t, {cell_of(t, "device_to_device_write_ce", 0, 9.9)});
+  EXPECT_EQ(get(fs, "p2p-slower-than-host-staged").severity, Severity::critical);
+  EXPECT_FALSE(has(measured(t, {cell_of(t, "device_to_device_write_ce", 0, 20.0)}), "p2p-slower-than-host-staged"));
+}
+
+TEST(MeasuredRules, CorruptionAndHangAreCritical) {
+  auto t = Pair().build();
+  auto fs = measured(t, {cell_of(t, "device_to_device_read_ce", 0, 0, bench::CellStatus::corrupt),
+                         cell_of(t, "device_to_device_read_ce", 1, 0, bench::CellStatus::hang)});
+  EXPECT_EQ(get(fs, "p2p-data-corruption").severity, Severity::critical);
+  EXPECT_EQ(get(fs, "transfer-hang").severity, Severity::critical);
+}
+
+TEST(MeasuredRules, LinkDowntrainedUnderLoadReplaysThrottlingNuma) {
+  auto t = Pair().build();
+  auto c = cell_of(t, "host_to_device_ce", 0, 26.7);
+  c.observations = {bench::LinkObservation{0, {1, 16}, {1, 16}, 1400, 1700, 0x40, 12u, 10}};
+  c.host_numa_node = 1;
+  auto fs = measured(t, {c});
+  EXPECT_TRUE(has(fs, "link-downtrained-under-load"));
+  EXPECT_TRUE(has(fs, "pcie-replays-during-test"));
+  EXPECT_NE(get(fs, "throttling-during-test").evidence[0].find("hw_thermal_slowdown"), std::string::npos);
+  EXPECT_TRUE(has(fs, "remote-numa-host-memory"));
+  // The healthy twin: full link under load, no replays, only the idle reason, local memory.
+  auto ok = cell_of(t, "host_to_device_ce", 0, 26.7);
+  ok.observations = {bench::LinkObservation{0, {4, 16}, {4, 16}, 1700, 1700, 0x1, 0u, 10}};
+  ok.host_numa_node = 0;
+  EXPECT_TRUE(measured(t, {ok}).empty()) << ::testing::PrintToString(ids(measured(t, {ok})));
+}
