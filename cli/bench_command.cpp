@@ -17,6 +17,7 @@
 #include "rigcheck/topology/discover.h"
 #include "rigcheck/topology/errors.h"
 #include "rigcheck/topology/json.h"
+#include "rigcheck/topology/rig.h"
 #include "size_arg.h"
 
 namespace rigcheck::cli {
@@ -30,8 +31,10 @@ CLI::App* add_bench_command(CLI::App& app, BenchArgs& args) {
   cmd->add_option("--gpus", args.gpus, "Only these GPUs (rigcheck indexes, as `rigcheck topo` numbers them)")
       ->delimiter(',');
   cmd->add_option("--size", args.size, "Bytes per copy (e.g. 64MiB, 1GiB)")->capture_default_str();
-  cmd->add_option("--simulate", args.simulate, "Run on the simulated fabric of this topology JSON instead of the GPUs")
+  cmd->add_option("--simulate", args.simulate,
+                  "Run on the simulated fabric of this topology JSON or rig file (results/rigs/) instead of the GPUs")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--variant", args.variant, "Rig variant to simulate (default: the rig's first, healthy one)");
   cmd->add_option("--seed", args.seed, "Noise seed of the simulation")->capture_default_str();
   cmd->add_option("--repetitions", args.repetitions, "Copies per timed sample")->capture_default_str()->check(CLI::Range(1, 1000));
   cmd->add_option("--time-cap", args.time_cap_s, "Seconds of sampling per cell at most")->capture_default_str();
@@ -75,7 +78,7 @@ int run_bench(const BenchArgs& args, const std::vector<std::string>& benchmark_a
   topology::Topology t;
   std::unique_ptr<bench::Backend> backend;
   if (!args.simulate.empty()) {
-    t = topology::load_topology_json_file(args.simulate);
+    t = topology::load_machine_file(args.simulate, args.variant);
     backend = std::make_unique<bench::SimBackend>(t, bench::default_fabric_constants(), args.seed);
   } else {
     t = topology::discover({});

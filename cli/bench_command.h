@@ -12,6 +12,7 @@ struct BenchArgs {
   std::vector<int> gpus;
   std::string size = "256MiB";
   std::string simulate;
+  std::string variant;
   uint64_t seed = 1;
   int repetitions = 8;
   double time_cap_s = 2.0;

@@ -8,6 +8,9 @@
 #include "rigcheck/report/static_rules.h"
 #include "rigcheck/topology/discover.h"
 #include "rigcheck/topology/json.h"
+#include "rigcheck/topology/rig.h"
+
+#include <fstream>
 #include "rigcheck/topology/render.h"
 
 namespace rigcheck::cli {
@@ -21,8 +24,9 @@ CLI::App* add_doctor_command(CLI::App& app, DoctorArgs& args) {
   cmd->add_option("--pci-dump", args.pci_dump, "PCI config space from `sudo lspci -xxxx` (ACS, link registers)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--fsroot", args.fsroot, "Read /sys and /proc below this directory")->check(CLI::ExistingDirectory);
-  cmd->add_option("--from-json", args.from_json, "Check a topology saved with `rigcheck topo --json` (or a rig file)")
+  cmd->add_option("--from-json", args.from_json, "Check a topology saved with `rigcheck topo --json`, or a rig file")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--variant", args.variant, "Rig variant (default: the rig's first, healthy one)");
   cmd->add_flag("--json", args.json, "Write the findings as JSON");
   cmd->get_option("--from-json")->excludes("--xml")->excludes("--fsroot")->excludes("--pci-dump");
   cmd->get_option("--xml")->excludes("--fsroot");
@@ -31,8 +35,14 @@ CLI::App* add_doctor_command(CLI::App& app, DoctorArgs& args) {
 
 int run_doctor(const DoctorArgs& args) {
   topology::Topology t;
+  report::BuildInfo build = report::this_build();
   if (!args.from_json.empty()) {
-    t = topology::load_topology_json_file(args.from_json);
+    t = topology::load_machine_file(args.from_json, args.variant);
+    // A rig may say which rigcheck build it assumes (a CUDA 12 build for a Volta rig).
+    std::ifstream in(args.from_json);
+    auto j = nlohmann::json::parse(in, nullptr, false);
+    if (topology::is_rig(j))
+      if (auto b = topology::rig_build(topology::parse_rig(j), args.variant)) build = {b->cuda_architectures, b->cuda_toolkit_major};
   } else {
     topology::DiscoveryOptions o;
     o.xml = args.xml;
@@ -40,7 +50,7 @@ int run_doctor(const DoctorArgs& args) {
     o.fsroot = args.fsroot;
     t = topology::discover(o);
   }
-  auto findings = report::static_findings(t, report::this_build());
+  auto findings = report::static_findings(t, build);
   if (args.json) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto& f : findings)

@@ -11,6 +11,7 @@ struct DoctorArgs {
   std::string pci_dump;
   std::string fsroot;
   std::string from_json;
+  std::string variant;
   bool json = false;
 };
 

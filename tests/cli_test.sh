@@ -102,6 +102,15 @@ expect 3 "\[warning\] small-bar1: GPU0 0000:01:00.0" -- "$rigcheck" doctor --fsr
 expect 0 '"id": "acs-redirect"' -- cat "$tmp/findings.json"
 expect 2 "excludes" -- "$rigcheck" doctor --xml "$dgx2" --fsroot "$tmp/fake/root"
 
+# Seed rigs: doctor and simulated runs straight from a rig file and variant.
+rigs=$(cd "$fixtures/../../results/rigs" && pwd)
+expect 0 "^SIMULATED" -- "$rigcheck" bench host_to_device_ce --simulate "$rigs/asrock-x99-ws-e-2x3090-risers.json" --variant riser-gen1
+expect 0 "\[critical\] link-downtrained-under-load" -- "$rigcheck" bench host_to_device_ce --simulate "$rigs/asrock-x99-ws-e-2x3090-risers.json" --variant riser-gen1
+expect 4 "\[critical\] driver-545-geforce-p2p" -- "$rigcheck" doctor --from-json "$rigs/supermicro-4029gp-trt2-10x3090.json" --variant driver-545
+expect 0 "No findings" -- "$rigcheck" doctor --from-json "$rigs/dell-t1700-gtx1660.json"
+expect 2 "has no variant \"nope\" \(it has: healthy, chipset-slot\)" -- "$rigcheck" doctor --from-json "$rigs/dell-t1700-gtx1660.json" --variant nope
+expect 2 "--variant applies to rig files" -- "$rigcheck" bench all --simulate "$tmp/rig.json" --variant x
+
 # Bad input: one line naming the problem, exit 2, no crash.
 printf '<?xml version="1.0"?>\n<topology version="2.0"><object type="Machine"' >"$tmp/broken.xml"
 expect 2 "^rigcheck: hwloc cannot load the XML topology" -- "$rigcheck" topo --xml "$tmp/broken.xml"

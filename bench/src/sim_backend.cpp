@@ -75,6 +75,18 @@ CopyOutcome SimBackend::run_copies(const std::vector<Transfer>& transfers, int r
   }
   for (const auto& t : out.timings)
     if (t.seconds > timeout_s) out.hang = true;
+  // What NVML would show under load: the links at the state the model runs them at.
+  for (const Transfer& t : transfers)
+    for (const Endpoint& e : {t.src, t.dst}) {
+      if (e.is_host() || e.gpu < 0) continue;
+      const auto& node = topology_.pci[topology_.gpus[e.gpu].node];
+      if (!node.link || !node.link->current.known()) continue;
+      LinkObservation o;
+      o.gpu = e.gpu;
+      o.min_link = o.max_link = node.link->current;
+      o.samples = 1;
+      merge_observations(out.observations, {o});
+    }
   return out;
 }
 

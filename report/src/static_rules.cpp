@@ -415,6 +415,31 @@ void aer_rules(const Topology& t, std::vector<Finding>& out) {
   }
 }
 
+// One finding per id: ten GPUs on Gen3 ports are one problem with ten lines of evidence.
+std::vector<Finding> merge_same_id(std::vector<Finding> in) {
+  std::vector<Finding> out;
+  std::map<std::string, size_t> at;
+  std::map<std::string, int> extra;
+  for (auto& f : in) {
+    auto it = at.find(f.id);
+    if (it == at.end()) {
+      at[f.id] = out.size();
+      if (f.gpus.size() == 1)
+        for (auto& e : f.evidence) e = "GPU" + std::to_string(f.gpus[0]) + ": " + e;
+      out.push_back(std::move(f));
+      continue;
+    }
+    Finding& into = out[it->second];
+    for (auto& e : f.evidence) into.evidence.push_back((f.gpus.size() == 1 ? "GPU" + std::to_string(f.gpus[0]) + ": " : "") + e);
+    for (int g : f.gpus)
+      if (std::find(into.gpus.begin(), into.gpus.end(), g) == into.gpus.end()) into.gpus.push_back(g);
+    ++extra[f.id];
+  }
+  for (auto& f : out)
+    if (extra[f.id] > 0) f.title += " (and " + std::to_string(extra[f.id]) + " more like it)";
+  return out;
+}
+
 }  // namespace
 
 std::vector<Finding> static_findings(const Topology& t, const BuildInfo& build) {
@@ -433,6 +458,7 @@ std::vector<Finding> static_findings(const Topology& t, const BuildInfo& build) 
   nvlink_rules(t, out);
   version_rules(t, build, out);
   aer_rules(t, out);
+  out = merge_same_id(std::move(out));
   std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) { return a.severity > b.severity; });
   return out;
 }

@@ -1,0 +1,331 @@
+#include "rigcheck/topology/rig.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "rigcheck/topology/errors.h"
+#include "rigcheck/topology/gpu_models.h"
+#include "rigcheck/topology/json.h"
+#include "rigcheck/topology/paths.h"
+
+namespace rigcheck::topology {
+
+using nlohmann::json;
+
+bool is_rig(const json& j) { return j.is_object() && j.value("schema", "") == kRigSchema; }
+
+Rig parse_rig(const json& j) {
+  if (!is_rig(j)) throw InputError(std::string("not a rig file (expected \"schema\": \"") + kRigSchema + "\")");
+  try {
+    Rig r;
+    r.name = j.at("name").get<std::string>();
+    r.description = j.value("description", "");
+    r.source = j.value("source", "");
+    r.base = j;
+    r.inherent = j.value("inherent", std::vector<std::string>{});
+    for (const auto& v : j.at("variants")) {
+      RigVariant rv;
+      rv.name = v.at("name").get<std::string>();
+      rv.description = v.value("description", "");
+      rv.patch = v.value("patch", json::array());
+      rv.expect = v.value("expect", std::vector<std::string>{});
+      r.variants.push_back(std::move(rv));
+    }
+    if (r.variants.empty()) throw InputError("a rig needs at least one variant (the healthy one first)");
+    return r;
+  } catch (const json::exception& e) {
+    throw InputError(std::string("invalid rig file: ") + e.what());
+  }
+}
+
+const RigVariant& find_variant(const Rig& rig, const std::string& name) {
+  if (name.empty()) return rig.variants.front();
+  for (const auto& v : rig.variants)
+    if (v.name == name) return v;
+  std::string known;
+  for (const auto& v : rig.variants) known += (known.empty() ? "" : ", ") + v.name;
+  throw InputError("rig " + rig.name + " has no variant \"" + name + "\" (it has: " + known + ")");
+}
+
+namespace {
+
+LinkState parse_link(const std::string& s) {
+  // "gen4x16"
+  int gen = 0, width = 0;
+  if (std::sscanf(s.c_str(), "gen%dx%d", &gen, &width) != 2 || gen < 1 || gen > 6 || width < 1 || width > 32)
+    throw InputError("invalid link \"" + s + "\" (expected e.g. gen4x16)");
+  return {gen, width};
+}
+
+PciAddress parse_address(const std::string& s) {
+  auto a = PciAddress::parse(s);
+  if (!a) throw InputError("invalid PCI address \"" + s + "\"");
+  return *a;
+}
+
+uint16_t parse_hex16(const std::string& s) { return static_cast<uint16_t>(std::stoul(s, nullptr, 16)); }
+
+LinkState min_link(LinkState a, LinkState b) { return {std::min(a.gen, b.gen), std::min(a.width, b.width)}; }
+
+class Expander {
+ public:
+  explicit Expander(Topology& t) : t_(t) {}
+
+  int host_bridge(int socket, uint32_t domain, int bus) {
+    auto key = std::make_pair(socket, bus);
+    if (auto it = host_bridges_.find(key); it != host_bridges_.end()) return it->second;
+    PciNode n;
+    n.id = static_cast<int>(t_.pci.size());
+    n.kind = PciKind::host_bridge;
+    n.domain = domain;
+    n.secondary_bus = bus;
+    n.subordinate_bus = bus;
+    n.package = socket;
+    n.numa_nodes = {socket};
+    n.local_cpus = cpus_of(socket);
+    t_.pci.push_back(n);
+    return host_bridges_[key] = n.id;
+  }
+
+  int add(int parent, PciKind kind, const std::string& address, uint16_t vendor, uint16_t device, uint16_t class_id,
+          const std::string& name) {
+    PciNode n;
+    n.id = static_cast<int>(t_.pci.size());
+    n.parent = parent;
+    n.kind = kind;
+    n.address = parse_address(address);
+    n.vendor_id = vendor;
+    n.device_id = device;
+    n.class_id = class_id;
+    n.name = name;
+    n.config_bytes = 4096;
+    if (t_.pci[parent].kind == PciKind::host_bridge) {
+      auto& hb = t_.pci[parent];
+      hb.subordinate_bus = std::max(hb.subordinate_bus, static_cast<int>(n.address->bus));
+    }
+    t_.pci.push_back(n);
+    return n.id;
+  }
+
+  static void set_acs(PciNode& n, const json& spec) {
+    if (!spec.contains("acs")) return;
+    const std::string acs = spec.at("acs");
+    if (acs == "redirect") n.acs = AcsState{0x005f, 0x001d};  // what Linux enables: SV RR CR UF
+    else if (acs == "off") n.acs = AcsState{0x005f, 0x0000};
+    else throw InputError("acs must be \"redirect\" or \"off\", not \"" + acs + "\"");
+  }
+
+  static void link_below(PciNode& n, LinkState device, LinkState port, const json& spec) {
+    PciLink l;
+    l.device_max = device;
+    l.port_max = port;
+    l.max = min_link(device, port);
+    l.current = spec.contains("current") ? parse_link(spec.at("current")) : l.max;
+    l.source = "config";
+    n.link = l;
+  }
+
+  void gpu(int parent, LinkState slot, const json& g) {
+    const uint16_t device = parse_hex16(g.at("model"));
+    const GpuModel* model = find_gpu_model(device);
+    if (!model) throw InputError("unknown GPU model " + g.at("model").get<std::string>() + " (see topology/data/gpu_models.json)");
+    const LinkState cap = g.contains("link") ? parse_link(g.at("link")) : LinkState{model->pcie_gen, model->pcie_width};
+    int id = add(parent, PciKind::endpoint, g.at("address"), 0x10de, device, 0x0300, "NVIDIA Corporation " + model->name);
+    link_below(t_.pci[id], cap, slot, g);
+    t_.pci[id].driver = "nvidia";
+    t_.pci[id].chipset = t_.pci[parent].chipset;
+    Gpu out;
+    out.index = static_cast<int>(t_.gpus.size());
+    out.node = id;
+    out.address = *t_.pci[id].address;
+    out.vendor_id = 0x10de;
+    out.device_id = device;
+    out.name = model->name;
+    out.architecture = model->architecture;
+    out.compute_capability = model->compute_capability;
+    out.memory_bytes = static_cast<uint64_t>(model->memory_gib) << 30;
+    out.bar1_bytes = g.contains("bar1_mib") ? g.at("bar1_mib").get<uint64_t>() << 20 : out.memory_bytes;
+    out.gpu_max_gen = model->pcie_gen;
+    out.chipset_attached = t_.pci[id].chipset;
+    int hb = id;
+    while (t_.pci[hb].parent >= 0) hb = t_.pci[hb].parent;
+    out.numa_node = t_.pci[hb].numa_nodes.front();
+    out.local_cpus = t_.pci[hb].local_cpus;
+    t_.gpus.push_back(out);
+  }
+
+  void below_port(int port, LinkState slot, const json& spec) {
+    if (spec.contains("gpu")) gpu(port, slot, spec.at("gpu"));
+    if (spec.contains("switch")) {
+      const json& sw = spec.at("switch");
+      const LinkState uplink = parse_link(sw.at("uplink"));
+      int up = add(port, PciKind::switch_upstream, sw.at("address"), parse_hex16(sw.value("vendor", "10b5")),
+                   parse_hex16(sw.value("device", "8747")), 0x0604, sw.value("name", "PCIe switch"));
+      link_below(t_.pci[up], uplink, slot, sw);
+      t_.pci[up].chipset = t_.pci[port].chipset;
+      for (const auto& p : sw.at("ports")) {
+        int down = add(up, PciKind::switch_downstream, p.at("address"), t_.pci[up].vendor_id, t_.pci[up].device_id, 0x0604,
+                       t_.pci[up].name);
+        set_acs(t_.pci[down], p);
+        t_.pci[down].chipset = t_.pci[up].chipset;
+        below_port(down, p.contains("slot") ? parse_link(p.at("slot")) : uplink, p);
+      }
+    }
+  }
+
+  void root_port(const json& rp) {
+    const int socket = rp.value("socket", 0);
+    const PciAddress a = parse_address(rp.at("address"));
+    const int bus = rp.value("root_bus", static_cast<int>(a.bus));
+    const int hb = host_bridge(socket, a.domain, bus);
+    const std::string chipset = rp.value("chipset", "");
+    std::string name = rp.value("name", "");
+    uint16_t vendor = 0x8086, device = 0x0000;
+    if (chipset == "intel") {
+      if (name.empty()) name = "Intel Corporation PCH PCI Express Root Port";
+    } else if (chipset == "amd-x570") {
+      vendor = 0x1022;
+      device = 0x1483;
+      if (name.empty()) name = "Advanced Micro Devices, Inc. [AMD] Starship/Matisse GPP Bridge";
+    } else if (!chipset.empty()) {
+      throw InputError("chipset must be \"intel\" or \"amd-x570\", not \"" + chipset + "\"");
+    }
+    int port = add(hb, PciKind::root_port, rp.at("address"), vendor, device, 0x0604, name.empty() ? "CPU root port" : name);
+    set_acs(t_.pci[port], rp);
+    LinkState slot = parse_link(rp.at("slot"));
+    t_.pci[port].chipset = chipset == "intel";
+    if (chipset == "amd-x570") {
+      // X570's chipset is a PCIe switch (1022:57ad) on a Gen4 x4 link from the CPU.
+      json sw = {{"address", rp.at("chipset_address")}, {"vendor", "1022"}, {"device", "57ad"},
+                 {"name", "Advanced Micro Devices, Inc. [AMD] Matisse Switch Upstream"}, {"uplink", "gen4x4"},
+                 {"ports", json::array({{{"address", rp.at("chipset_port")}, {"slot", rp.at("slot")}, {"gpu", rp.at("gpu")}}})}};
+      int up = add(port, PciKind::switch_upstream, sw.at("address"), 0x1022, 0x57ad, 0x0604, sw.at("name"));
+      link_below(t_.pci[up], {4, 4}, {4, 4}, json::object());
+      t_.pci[up].chipset = true;
+      int down = add(up, PciKind::switch_downstream, rp.at("chipset_port"), 0x1022, 0x57a4, 0x0604,
+                     "Advanced Micro Devices, Inc. [AMD] Matisse PCIe GPP Bridge");
+      t_.pci[down].chipset = true;
+      gpu(down, slot, rp.at("gpu"));
+      return;
+    }
+    below_port(port, slot, rp);
+  }
+
+  std::string cpus_of(int socket) const {
+    for (const auto& p : t_.packages)
+      if (p.os_index == socket) return p.cpus;
+    return {};
+  }
+
+ private:
+  Topology& t_;
+  std::map<std::pair<int, int>, int> host_bridges_;
+};
+
+void expand_system(const json& s, SystemState& out) {
+  out.kernel = s.value("kernel", "");
+  out.cmdline = s.value("cmdline", "");
+  const std::string iommu = s.value("iommu", "unknown");
+  static const std::map<std::string, IommuMode> modes{{"unknown", IommuMode::unknown}, {"off", IommuMode::off},
+                                                      {"passthrough", IommuMode::passthrough},
+                                                      {"translated", IommuMode::translated}};
+  auto it = modes.find(iommu);
+  if (it == modes.end()) throw InputError("iommu must be off, passthrough, translated or unknown");
+  out.iommu = it->second;
+  out.iommu_evidence = {"rig file"};
+  out.nvidia_driver = s.value("nvidia_driver", "");
+  out.cuda_driver_version = s.value("cuda_driver_version", 0);
+  out.cuda_runtime_version = s.value("cuda_runtime_version", 0);
+  out.nccl_version = s.value("nccl_version", 0);
+  out.root = true;
+  out.config_space_restricted = false;
+}
+
+Topology expand(const json& j) {
+  Topology t;
+  t.source.kind = "json";
+  t.machine = j.value("machine", "");
+  int socket = 0;
+  for (const auto& s : j.at("sockets")) {
+    const int cores = s.value("cores", 8);
+    const std::string cpus = std::to_string(socket * cores) + "-" + std::to_string(socket * cores + cores - 1);
+    t.packages.push_back({socket, cpus, s.value("model", "")});
+    t.numa_nodes.push_back({socket, socket, cpus, s.value("memory_gib", 64ull) << 30});
+    ++socket;
+  }
+  if (t.packages.empty()) throw InputError("a rig needs at least one socket");
+  expand_system(j.value("system", json::object()), t.system);
+  Expander x(t);
+  for (const auto& rp : j.at("root_ports")) {
+    if (rp.value("socket", 0) >= socket) throw InputError("root port " + rp.value("address", "?") + " names a missing socket");
+    x.root_port(rp);
+  }
+  // GPU indexes follow PCI address order, as everywhere else in rigcheck.
+  std::vector<Gpu> gpus = t.gpus;
+  std::sort(gpus.begin(), gpus.end(), [](const Gpu& a, const Gpu& b) { return a.address < b.address; });
+  for (size_t i = 0; i < gpus.size(); ++i) gpus[i].index = static_cast<int>(i);
+  t.gpus = gpus;
+  for (const auto& nv : j.value("nvlink", json::array())) {
+    const int a = nv.at("gpus").at(0), b = nv.at("gpus").at(1), links = nv.at("links");
+    if (a < 0 || b < 0 || a >= static_cast<int>(t.gpus.size()) || b >= static_cast<int>(t.gpus.size()) || a == b)
+      throw InputError("nvlink names a missing GPU");
+    const GpuModel* m = find_gpu_model(t.gpus[a].device_id);
+    const int version = m ? m->nvlink_version : 0;
+    const double rate = m && m->nvlink_gbps_per_link > 0 ? m->nvlink_gbps_per_link : nvlink_gbps_per_link(version);
+    t.gpus[a].nvlink.push_back({"gpu", b, t.gpus[b].address.str(), links, version, rate});
+    t.gpus[b].nvlink.push_back({"gpu", a, t.gpus[a].address.str(), links, version, rate});
+  }
+  compute_paths(t);
+  const std::string p2p = j.value("p2p", "stock");
+  if (p2p == "all" || p2p == "none")
+    for (auto& p : t.pairs) p.p2p.cuda = p2p == "all";
+  else if (p2p != "stock")
+    throw InputError("p2p must be stock, all or none");
+  return t;
+}
+
+}  // namespace
+
+Topology expand_rig(const Rig& rig, const std::string& variant) {
+  const RigVariant& v = find_variant(rig, variant);
+  try {
+    json patched = rig.base.patch(v.patch);
+    Topology t = expand(patched);
+    t.source.xml = "rig " + rig.name + " variant " + v.name;
+    return t;
+  } catch (const json::exception& e) {
+    throw InputError("rig " + rig.name + " variant " + v.name + ": " + e.what());
+  } catch (const std::invalid_argument& e) {
+    throw InputError("rig " + rig.name + " variant " + v.name + ": a hex id is malformed");
+  }
+}
+
+std::optional<RigBuild> rig_build(const Rig& rig, const std::string& variant) {
+  json patched = rig.base.patch(find_variant(rig, variant).patch);
+  if (!patched.contains("build")) return std::nullopt;
+  RigBuild b;
+  b.cuda_architectures = patched.at("build").value("cuda_architectures", std::vector<int>{});
+  b.cuda_toolkit_major = patched.at("build").value("cuda_toolkit", 0);
+  return b;
+}
+
+Topology load_machine_file(const std::string& path, const std::string& variant) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("cannot read " + path + ": " + std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  json j = json::parse(ss.str(), nullptr, false);
+  if (j.is_discarded()) throw InputError(path + ": the file is not valid JSON");
+  try {
+    if (is_rig(j)) return expand_rig(parse_rig(j), variant);
+    if (!variant.empty()) throw InputError("--variant applies to rig files; " + path + " is a topology");
+    return topology_from_json(j);
+  } catch (const InputError& e) {
+    throw InputError(path + ": " + e.what());
+  }
+}
+
+}  // namespace rigcheck::topology
