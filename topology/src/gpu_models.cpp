@@ -3,6 +3,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "rigcheck/topology/link_rates.h"
+
 namespace rigcheck::embedded {
 extern const char* const gpu_models_json;
 }
@@ -12,7 +14,6 @@ namespace {
 
 struct Tables {
   std::map<uint16_t, GpuModel> models;
-  std::map<int, double> nvlink_rates;
 };
 
 const Tables& tables() {
@@ -20,9 +21,6 @@ const Tables& tables() {
   static const Tables t = [] {
     Tables out;
     auto doc = nlohmann::json::parse(rigcheck::embedded::gpu_models_json);
-    for (auto& [key, value] : doc.at("nvlink_gbps_per_link").items()) {
-      if (key != "about") out.nvlink_rates[std::stoi(key)] = value.get<double>();
-    }
     for (const auto& row : doc.at("models")) {
       GpuModel m;
       m.device_id = static_cast<uint16_t>(std::stoul(row.at("device_id").get<std::string>(), nullptr, 16));
@@ -34,8 +32,7 @@ const Tables& tables() {
       m.pcie_width = row.at("pcie_width").get<int>();
       m.nvlink_version = row.at("nvlink_version").get<int>();
       m.nvlink_links = row.at("nvlink_links").get<int>();
-      auto rate = out.nvlink_rates.find(m.nvlink_version);
-      m.nvlink_gbps_per_link = row.value("nvlink_gbps_per_link", rate == out.nvlink_rates.end() ? 0.0 : rate->second);
+      m.nvlink_gbps_per_link = row.value("nvlink_gbps_per_link", table_nvlink_gbps_per_link(m.nvlink_version));
       m.p2p_over_pcie = row.at("p2p_over_pcie").get<bool>();
       out.models[m.device_id] = m;
     }
@@ -52,10 +49,6 @@ const GpuModel* find_gpu_model(uint16_t device_id) {
   return it == models.end() ? nullptr : &it->second;
 }
 
-double nvlink_gbps_per_link(int version) {
-  const auto& rates = tables().nvlink_rates;
-  auto it = rates.find(version);
-  return it == rates.end() ? 0.0 : it->second;
-}
+double nvlink_gbps_per_link(int version) { return table_nvlink_gbps_per_link(version); }
 
 }  // namespace rigcheck::topology

@@ -1,5 +1,7 @@
 #include "rigcheck/topology/paths.h"
 
+#include "rigcheck/topology/link_rates.h"
+
 #include <algorithm>
 #include <set>
 #include <string_view>
@@ -42,11 +44,9 @@ std::optional<Bottleneck> chipset_uplink(const Topology& t, int node) {
     if (n.kind != PciKind::root_port || !n.chipset || n.vendor_id != 0x8086) continue;
     bool dmi4 = contains(n.name, "Alder Lake") || contains(n.name, "Raptor Lake") || contains(n.name, "600 Series") ||
                 contains(n.name, "700 Series");
-    int gen = dmi4 ? 4 : 3;
-    return Bottleneck{pcie_gbps(gen, 4), "dmi",
-                      std::string("chipset uplink (DMI ") + (dmi4 ? "4.0" : "3.0") + " x4 assumed) above " +
-                          (n.address ? n.address->str() : "?"),
-                      -1};
+    const ChipsetUplink dmi = intel_dmi(dmi4);
+    return Bottleneck{pcie_gbps(dmi.gen, dmi.width), "dmi",
+                      "chipset uplink (" + dmi.name + " assumed) above " + (n.address ? n.address->str() : "?"), -1};
   }
   return std::nullopt;
 }

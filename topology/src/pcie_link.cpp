@@ -4,26 +4,13 @@
 #include <cstdlib>
 #include <string>
 
+#include "rigcheck/topology/link_rates.h"
+
 namespace rigcheck::topology {
 
-double pcie_gt_per_s(int gen) {
-  switch (gen) {
-    case 1: return 2.5;
-    case 2: return 5.0;
-    case 3: return 8.0;
-    case 4: return 16.0;
-    case 5: return 32.0;
-    case 6: return 64.0;
-    default: return 0.0;
-  }
-}
+double pcie_gt_per_s(int gen) { return table_pcie_gt_per_s(gen); }
 
-double pcie_encoding_efficiency(int gen) {
-  if (gen == 1 || gen == 2) return 8.0 / 10.0;
-  if (gen >= 3 && gen <= 5) return 128.0 / 130.0;
-  if (gen == 6) return 242.0 / 256.0;
-  return 0.0;
-}
+double pcie_encoding_efficiency(int gen) { return table_pcie_encoding(gen); }
 
 double pcie_gbps(int gen, int width) {
   if (width <= 0) return 0.0;

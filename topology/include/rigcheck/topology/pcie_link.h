@@ -17,10 +17,11 @@ struct LinkState {
 };
 
 // Raw signalling rate of one lane in GT/s (Gen1 2.5 … Gen6 64); 0 for an unknown generation.
+// From topology/data/link_rates.json.
 double pcie_gt_per_s(int gen);
 
-// Payload fraction of the line encoding: 8b/10b for Gen1/2, 128b/130b for Gen3-5,
-// and 242/256 FLIT efficiency for Gen6 (PCIe 6.0 base spec; see research/reference-figures.md §1).
+// Payload fraction of the line encoding: 8b/10b for Gen1/2, 128b/130b for Gen3-5, ~242/256
+// FLIT efficiency for Gen6 (topology/data/link_rates.json).
 double pcie_encoding_efficiency(int gen);
 
 // Theoretical one-direction bandwidth in GB/s (10^9 B/s): GT/s × encoding × lanes / 8.
