@@ -9,8 +9,6 @@
 #include "rigcheck/topology/discover.h"
 #include "rigcheck/topology/json.h"
 #include "rigcheck/topology/rig.h"
-
-#include <fstream>
 #include "rigcheck/topology/render.h"
 
 namespace rigcheck::cli {
@@ -37,12 +35,10 @@ int run_doctor(const DoctorArgs& args) {
   topology::Topology t;
   report::BuildInfo build = report::this_build();
   if (!args.from_json.empty()) {
-    t = topology::load_machine_file(args.from_json, args.variant);
+    topology::MachineFile m = topology::load_machine(args.from_json, args.variant);
+    t = std::move(m.topology);
     // A rig may say which rigcheck build it assumes (a CUDA 12 build for a Volta rig).
-    std::ifstream in(args.from_json);
-    auto j = nlohmann::json::parse(in, nullptr, false);
-    if (topology::is_rig(j))
-      if (auto b = topology::rig_build(topology::parse_rig(j), args.variant)) build = {b->cuda_architectures, b->cuda_toolkit_major};
+    if (m.build) build = {m.build->cuda_architectures, m.build->cuda_toolkit_major};
   } else {
     topology::DiscoveryOptions o;
     o.xml = args.xml;

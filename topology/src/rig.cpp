@@ -312,7 +312,7 @@ std::optional<RigBuild> rig_build(const Rig& rig, const std::string& variant) {
   return b;
 }
 
-Topology load_machine_file(const std::string& path, const std::string& variant) {
+MachineFile load_machine(const std::string& path, const std::string& variant) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("cannot read " + path + ": " + std::strerror(errno));
   std::ostringstream ss;
@@ -320,12 +320,19 @@ Topology load_machine_file(const std::string& path, const std::string& variant) 
   json j = json::parse(ss.str(), nullptr, false);
   if (j.is_discarded()) throw InputError(path + ": the file is not valid JSON");
   try {
-    if (is_rig(j)) return expand_rig(parse_rig(j), variant);
+    if (is_rig(j)) {
+      const Rig rig = parse_rig(j);
+      return {expand_rig(rig, variant), rig_build(rig, variant)};
+    }
     if (!variant.empty()) throw InputError("--variant applies to rig files; " + path + " is a topology");
-    return topology_from_json(j);
+    return {topology_from_json(j), std::nullopt};
   } catch (const InputError& e) {
     throw InputError(path + ": " + e.what());
   }
+}
+
+Topology load_machine_file(const std::string& path, const std::string& variant) {
+  return load_machine(path, variant).topology;
 }
 
 }  // namespace rigcheck::topology

@@ -47,7 +47,14 @@ const RigVariant& find_variant(const Rig& rig, const std::string& name);  // "" 
 Topology expand_rig(const Rig& rig, const std::string& variant);
 std::optional<RigBuild> rig_build(const Rig& rig, const std::string& variant);
 
+// A machine read from a file: a topology JSON, or a rig file's variant and the build it assumes.
+struct MachineFile {
+  Topology topology;
+  std::optional<RigBuild> build;
+};
+
 // Reads a topology JSON or a rig file (then `variant` selects; "" = the first).
+MachineFile load_machine(const std::string& path, const std::string& variant = "");
 Topology load_machine_file(const std::string& path, const std::string& variant = "");
 
 }  // namespace rigcheck::topology
