@@ -6,9 +6,6 @@
 #include "exit_codes.h"
 #include "rigcheck/report/findings_view.h"
 #include "rigcheck/report/static_rules.h"
-#include "rigcheck/topology/discover.h"
-#include "rigcheck/topology/json.h"
-#include "rigcheck/topology/rig.h"
 #include "rigcheck/topology/render.h"
 
 namespace rigcheck::cli {
@@ -18,34 +15,17 @@ CLI::App* add_doctor_command(CLI::App& app, DoctorArgs& args) {
       "doctor",
       "Check the machine without a benchmark: links, slots, ACS, IOMMU, P2P support, versions, BAR1, NUMA. "
       "Exit code: 0 nothing above info, 3 warnings, 4 a critical finding (1 and 2 as for every command).");
-  cmd->add_option("--xml", args.xml, "Check an hwloc XML topology instead of this machine")->check(CLI::ExistingFile);
-  cmd->add_option("--pci-dump", args.pci_dump, "PCI config space from `sudo lspci -xxxx` (ACS, link registers)")
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--fsroot", args.fsroot, "Read /sys and /proc below this directory")->check(CLI::ExistingDirectory);
-  cmd->add_option("--from-json", args.from_json, "Check a topology saved with `rigcheck topo --json`, or a rig file")
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--variant", args.variant, "Rig variant (default: the rig's first, healthy one)");
+  add_source_options(cmd, args.source);
   cmd->add_flag("--json", args.json, "Write the findings as JSON");
-  cmd->get_option("--from-json")->excludes("--xml")->excludes("--fsroot")->excludes("--pci-dump");
-  cmd->get_option("--xml")->excludes("--fsroot");
   return cmd;
 }
 
 int run_doctor(const DoctorArgs& args) {
-  topology::Topology t;
+  topology::MachineFile m = load_source(args.source);
+  const topology::Topology& t = m.topology;
+  // A rig may say which rigcheck build it assumes (a CUDA 12 build for a Volta rig).
   report::BuildInfo build = report::this_build();
-  if (!args.from_json.empty()) {
-    topology::MachineFile m = topology::load_machine(args.from_json, args.variant);
-    t = std::move(m.topology);
-    // A rig may say which rigcheck build it assumes (a CUDA 12 build for a Volta rig).
-    if (m.build) build = {m.build->cuda_architectures, m.build->cuda_toolkit_major};
-  } else {
-    topology::DiscoveryOptions o;
-    o.xml = args.xml;
-    o.pci_dump = args.pci_dump;
-    o.fsroot = args.fsroot;
-    t = topology::discover(o);
-  }
+  if (m.build) build = {m.build->cuda_architectures, m.build->cuda_toolkit_major};
   auto findings = report::static_findings(t, build);
   if (args.json) {
     nlohmann::json j = nlohmann::json::array();

@@ -2,16 +2,12 @@
 // `rigcheck doctor`: every static check in seconds, no benchmark.
 
 #include <CLI/CLI.hpp>
-#include <string>
+#include "machine_source.h"
 
 namespace rigcheck::cli {
 
 struct DoctorArgs {
-  std::string xml;
-  std::string pci_dump;
-  std::string fsroot;
-  std::string from_json;
-  std::string variant;
+  SourceArgs source;
   bool json = false;
 };
 

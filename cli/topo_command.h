@@ -4,13 +4,12 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "machine_source.h"
+
 namespace rigcheck::cli {
 
 struct TopoArgs {
-  std::string xml;
-  std::string pci_dump;
-  std::string fsroot;
-  std::string from_json;
+  SourceArgs source;
   std::string output;
   bool json = false;
   bool all_devices = false;

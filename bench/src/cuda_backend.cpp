@@ -17,6 +17,7 @@
 
 #include "rigcheck/bench/cuda_backend.h"
 #include "rigcheck/kernels/copy_kernels.h"
+#include "rigcheck/kernels/cuda_check.h"
 #include "rigcheck/kernels/pattern.h"
 #include "rigcheck/kernels/pattern_kernels.h"
 #include "rigcheck/topology/cuda_status.h"
@@ -25,16 +26,8 @@
 namespace rigcheck::bench {
 namespace {
 
-struct CudaError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-void check(cudaError_t e, const char* what) {
-  if (e != cudaSuccess) {
-    cudaGetLastError();
-    throw CudaError(std::string(what) + ": " + cudaGetErrorName(e) + " (" + cudaGetErrorString(e) + ")");
-  }
-}
+using kernels::check;
+using kernels::CudaError;
 
 // Pinned host memory bound to one NUMA node: allocated with hwloc's membind (first touch there)
 // and registered with CUDA; falls back to cudaHostAlloc where binding is not possible.

@@ -6,22 +6,13 @@
 #include <stdexcept>
 #include <vector>
 
+#include "rigcheck/kernels/cuda_check.h"
 #include "rigcheck/kernels/pattern.h"
 #include "rigcheck/kernels/pattern_kernels.h"
 
 namespace rigcheck::kernels {
 namespace {
 
-struct CudaFailure : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-void check(cudaError_t e, const char* what) {
-  if (e != cudaSuccess) {
-    cudaGetLastError();
-    throw CudaFailure(std::string(what) + ": " + cudaGetErrorName(e) + " (" + cudaGetErrorString(e) + ")");
-  }
-}
 
 // Owns the device allocations and events of one test so every exit path frees them.
 struct DeviceResources {
@@ -93,7 +84,7 @@ SelfTestRun run_selftest(size_t bytes_per_device) {
     r.device = d;
     try {
       test_device(d, bytes_per_device, r);
-    } catch (const CudaFailure& e) {
+    } catch (const CudaError& e) {
       r.ok = false;
       r.error = e.what();
     }
