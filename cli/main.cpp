@@ -7,6 +7,7 @@
 #include "bench_command.h"
 #include "doctor_command.h"
 #include "exit_codes.h"
+#include "run_command.h"
 #include "rigcheck/topology/errors.h"
 #include "topo_command.h"
 #if RIGCHECK_HAVE_CUDA
@@ -18,7 +19,7 @@ namespace {
 constexpr const char* kFooter =
     "Exit codes: 0 success (also when there is no GPU to measure: that is said, not an error); 1 a check failed\n"
     "(corrupt data, a hang, a CUDA error) or an internal error; 2 bad arguments or unreadable/malformed input;\n"
-    "doctor only: 3 the worst finding is a warning, 4 at least one critical finding.\n"
+    "doctor and run: 3 the worst finding is a warning, 4 at least one critical finding.\n"
     "Run `rigcheck <command> --help` for a command's options.";
 
 }  // namespace
@@ -32,6 +33,12 @@ int main(int argc, char** argv) {
 
   TopoArgs topo;
   CLI::App* topo_cmd = add_topo_command(app, topo);
+  ReportArgs report_args;
+  CLI::App* report_cmd = add_report_command(app, report_args);
+  CompareArgs compare;
+  CLI::App* compare_cmd = add_compare_command(app, compare);
+  RunArgs run;
+  CLI::App* run_cmd = add_run_command(app, run);
   DoctorArgs doctor;
   CLI::App* doctor_cmd = add_doctor_command(app, doctor);
   BenchArgs bench;
@@ -49,7 +56,10 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (run_cmd->parsed()) return run_run(run, argc, argv);
     if (topo_cmd->parsed()) return run_topo(topo);
+    if (report_cmd->parsed()) return run_report(report_args);
+    if (compare_cmd->parsed()) return run_compare(compare);
     if (doctor_cmd->parsed()) return run_doctor(doctor);
     if (bench_cmd->parsed()) return run_bench(bench, bench_cmd->remaining());
 #if RIGCHECK_HAVE_CUDA

@@ -19,11 +19,17 @@ expect() {
 }
 
 validate() {  # validate FILE [SCHEMA]: JSON Schema check (default: the topology schema)
-  "$python" - "$schemas/${2:-topology}.schema.json" "$1" <<'PY' || fail "schema validation of $1"
-import json, sys, jsonschema
-schema = json.load(open(sys.argv[1]))
-jsonschema.Draft202012Validator.check_schema(schema)
-jsonschema.Draft202012Validator(schema).validate(json.load(open(sys.argv[2])))
+  "$python" - "$schemas" "${2:-topology}" "$1" <<'PY' || fail "schema validation of $1"
+import glob, json, os, sys, jsonschema
+# Every schema of the project, so that references between them resolve without a network.
+store = {}
+for path in glob.glob(os.path.join(sys.argv[1], "*.schema.json")):
+    s = json.load(open(path))
+    jsonschema.Draft202012Validator.check_schema(s)
+    store[s["$id"]] = s
+schema = json.load(open(os.path.join(sys.argv[1], sys.argv[2] + ".schema.json")))
+resolver = jsonschema.RefResolver.from_schema(schema, store=store)
+jsonschema.Draft202012Validator(schema, resolver=resolver).validate(json.load(open(sys.argv[3])))
 PY
 }
 
@@ -110,6 +116,58 @@ expect 4 "\[critical\] driver-545-geforce-p2p" -- "$rigcheck" doctor --from-json
 expect 0 "No findings" -- "$rigcheck" doctor --from-json "$rigs/dell-t1700-gtx1660.json"
 expect 2 "has no variant \"nope\" \(it has: healthy, chipset-slot\)" -- "$rigcheck" doctor --from-json "$rigs/dell-t1700-gtx1660.json" --variant nope
 expect 2 "--variant applies to rig files" -- "$rigcheck" bench all --simulate "$tmp/rig.json" --variant x
+
+# rigcheck run on simulated rigs: the report (schema-valid JSON + Markdown), exit codes, compare.
+expect 0 "^Report: $tmp/runs/healthy.json" -- "$rigcheck" run --simulate "$rigs/dell-t1700-gtx1660.json" --out "$tmp/runs" --name healthy --quiet
+validate "$tmp/runs/healthy.json" report
+expect 0 '"status": "complete"' -- cat "$tmp/runs/healthy.json"
+expect 0 '"hostname": null' -- cat "$tmp/runs/healthy.json"
+expect 4 "\[critical\] link-downtrained-under-load" -- "$rigcheck" run --simulate "$rigs/asrock-x99-ws-e-2x3090-risers.json" --variant riser-gen1 --out "$tmp/runs" --name riser --quiet
+validate "$tmp/runs/riser.json" report
+"$rigcheck" run --simulate "$rigs/asrock-x99-ws-e-2x3090-risers.json" --out "$tmp/runs" --name x99 --quiet >/dev/null 2>&1
+for heading in "^# rigcheck report: ASRock X99 WS-E" "^> \*\*SIMULATED\*\*" "^## Findings" "^## GPUs" "^## Measurements" \
+               "^\| GPU \| PCI address \| model \| link max \(now\) \| host path GB/s \| NUMA \|" \
+               "^\| cell \| median \| % of expected \| verdict \| samples \|" "^<details><summary>host_to_device_ce \(GB/s\)</summary>"; do
+  expect 0 "$heading" -- cat "$tmp/runs/x99.md"
+done
+expect 0 "Verdict: critical" -- "$rigcheck" report "$tmp/runs/riser.json"
+expect 0 "^# rigcheck report" -- "$rigcheck" report "$tmp/runs/riser.json" --format markdown
+expect 0 "host_to_device_ce/gpu1: +[0-9.]+ +[0-9.]+ +\(-[0-9]+%\) +verdict ok / below_expectation" -- "$rigcheck" compare "$tmp/runs/x99.json" "$tmp/runs/riser.json"
+expect 0 "new in riser: link-downtrained-under-load" -- "$rigcheck" compare "$tmp/runs/x99.json" "$tmp/runs/riser.json"
+expect 0 "^\| cell \| x99 \| riser \| change \| verdicts \|" -- "$rigcheck" compare --markdown "$tmp/runs/x99.json" "$tmp/runs/riser.json"
+if [ ! -e /proc/driver/nvidia/version ]; then
+  expect 0 "No measurements: no NVIDIA driver is loaded" -- "$rigcheck" run --out "$tmp/runs" --name live --quiet
+  validate "$tmp/runs/live.json" report
+fi
+
+# A hung or crashing test costs that test only (RIGCHECK_TEST_HOOK makes its worker hang or crash).
+RIGCHECK_TEST_HOOK=hang:device_to_device_write_ce expect 4 "\[critical\] test-hang: The device_to_device_write_ce test hung" -- \
+  "$rigcheck" run --simulate "$rigs/asrock-x99-ws-e-2x3090-risers.json" --out "$tmp/runs" --name hang --test-timeout 2 --quiet
+expect 0 '"status": "hang"' -- cat "$tmp/runs/hang.json"
+expect 0 '"name": "device_to_device_bidir_ce"' -- cat "$tmp/runs/hang.json"
+validate "$tmp/runs/hang.json" report
+RIGCHECK_TEST_HOOK=crash:host_to_device_ce expect 4 "test-crash: The host_to_device_ce test failed" -- \
+  "$rigcheck" run --simulate "$rigs/asrock-x99-ws-e-2x3090-risers.json" --out "$tmp/runs" --name crash --quiet
+expect 0 "crashed with signal 11" -- cat "$tmp/runs/crash.json"
+
+# A run killed mid-way leaves a valid partial report.
+RIGCHECK_TEST_HOOK=hang:device_to_device_write_ce "$rigcheck" run --simulate "$rigs/asrock-x99-ws-e-2x3090-risers.json" \
+  --out "$tmp/runs" --name killed --test-timeout 60 --quiet >/dev/null 2>&1 &
+runner=$!
+for _ in $(seq 1 100); do
+  grep -q '"name": "host_latency_sm"' "$tmp/runs/killed.json" 2>/dev/null && break
+  sleep 0.1
+done
+kill -9 "$runner" 2>/dev/null
+wait "$runner" 2>/dev/null
+pkill -9 -f "name killed" 2>/dev/null
+validate "$tmp/runs/killed.json" report
+expect 0 '"status": "partial"' -- cat "$tmp/runs/killed.json"
+
+printf '{"schema": "rigcheck.topology/1"}' >"$tmp/not-a-report.json"
+expect 2 "not-a-report.json has schema \"rigcheck.topology/1\", not \"rigcheck.report/1\"" -- "$rigcheck" report "$tmp/not-a-report.json"
+expect 2 "is not valid JSON" -- "$rigcheck" compare "$tmp/runs/x99.json" "$tmp/half.json"
+expect 2 "compare: ?|Expected at least 2|files" -- "$rigcheck" compare "$tmp/runs/x99.json"
 
 # Bad input: one line naming the problem, exit 2, no crash.
 printf '<?xml version="1.0"?>\n<topology version="2.0"><object type="Machine"' >"$tmp/broken.xml"

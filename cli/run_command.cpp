@@ -1,0 +1,113 @@
+#include "run_command.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+
+#include "exit_codes.h"
+#include "rigcheck/report/report.h"
+#include "rigcheck/report/run.h"
+#include "rigcheck/topology/errors.h"
+#include "size_arg.h"
+
+extern char** environ;
+
+namespace rigcheck::cli {
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+void on_interrupt(int) { g_interrupted = true; }
+
+}  // namespace
+
+CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
+  CLI::App* cmd = app.add_subcommand(
+      "run",
+      "The whole validation: topology, doctor, measurements (each test in its own process with a timeout), "
+      "diagnosis; writes results/<date>-<id>.json and .md. Exit code: 0 nothing above info, 3 warnings, 4 critical, "
+      "1 internal error, 2 bad input.");
+  cmd->add_option("--simulate", args.simulate, "Measure on the simulated fabric of this topology JSON or rig file")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--variant", args.variant, "Rig variant (default: the rig's first, healthy one)");
+  cmd->add_option("--gpus", args.gpus, "Only these GPUs (rigcheck indexes)")->delimiter(',');
+  cmd->add_flag("--full", args.full, "Every test in the catalogue instead of the quick set");
+  cmd->add_option("--size", args.size, "Bytes per copy")->capture_default_str();
+  cmd->add_option("--test-timeout", args.test_timeout_s, "Seconds before a test counts as hung")->capture_default_str();
+  cmd->add_option("--out", args.out, "Directory for the report files")->capture_default_str();
+  cmd->add_option("--name", args.name, "File name stem of the report (default: <date>-<id>)");
+  cmd->add_flag("--quiet", args.quiet, "No progress lines; only the final summary");
+  cmd->add_flag("--keep-hostname", args.keep_hostname, "Put this machine's hostname in the report (left out by default)");
+  return cmd;
+}
+
+CLI::App* add_report_command(CLI::App& app, ReportArgs& args) {
+  CLI::App* cmd = app.add_subcommand("report", "Print a saved report again");
+  cmd->add_option("file", args.file, "A report written by rigcheck run")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--format", args.format, "text, markdown or json")->check(CLI::IsMember({"text", "markdown", "json"}))
+      ->capture_default_str();
+  return cmd;
+}
+
+CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
+  CLI::App* cmd = app.add_subcommand("compare", "Put reports side by side (x16 vs x8 vs riser): values, changes, verdicts, findings");
+  cmd->add_option("files", args.files, "Two or more reports; the first is the baseline")->required()->expected(2, 16)
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--markdown", args.markdown, "Markdown instead of text");
+  return cmd;
+}
+
+int run_run(const RunArgs& args, int argc, char** argv) {
+  auto bytes = parse_size(args.size);
+  if (!bytes || *bytes < 4096) throw topology::InputError("--size: \"" + args.size + "\" is not a size of at least 4KiB");
+  report::RunConfig c;
+  c.simulate = args.simulate;
+  c.variant = args.variant;
+  c.gpus = args.gpus;
+  c.full = args.full;
+  c.bytes = *bytes;
+  c.test_timeout_s = args.test_timeout_s;
+  c.out_dir = args.out;
+  c.name = args.name;
+  c.keep_hostname = args.keep_hostname;
+  c.command_line.assign(argv, argv + argc);
+  c.environment = environ;
+  c.interrupted = &g_interrupted;
+  if (!args.quiet) c.progress = [](const std::string& line) { std::cerr << line << std::endl; };
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  report::RunOutcome o = report::execute_run(c);
+  std::cout << "\n";
+  report::render_report_text(o.report, std::cout);
+  std::cout << "\nReport: " << o.json_path << " and " << o.markdown_path << " (attach the .md to your build thread)\n";
+  const std::string worst = o.report.at("verdict").at("worst");
+  if (g_interrupted) return kExitFailure;
+  return worst == "critical" ? kExitCritical : (worst == "warning" ? kExitWarnings : kExitOk);
+}
+
+int run_report(const ReportArgs& args) {
+  auto r = report::load_report(args.file);
+  if (args.format == "json") std::cout << r.dump(2) << "\n";
+  else if (args.format == "markdown") report::render_report_markdown(r, std::cout);
+  else report::render_report_text(r, std::cout);
+  return kExitOk;
+}
+
+int run_compare(const CompareArgs& args) {
+  std::vector<nlohmann::json> reports;
+  std::vector<std::string> names;
+  for (const auto& f : args.files) {
+    reports.push_back(report::load_report(f));
+    names.push_back(std::filesystem::path(f).stem().string());
+  }
+  report::render_compare(reports, names, args.markdown, std::cout);
+  return kExitOk;
+}
+
+}  // namespace rigcheck::cli

@@ -1,0 +1,24 @@
+#pragma once
+// Runs risky work (peer copies, NCCL) in a child process with a timeout, so a hang or a crash
+// costs one test, not the run. The child returns JSON through a pipe.
+
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace rigcheck::report {
+
+struct IsolatedOutcome {
+  enum class Kind { ok, hang, crash, error };
+  Kind kind = Kind::ok;
+  nlohmann::json result;  // the child's JSON when ok
+  std::string detail;     // what happened otherwise ("killed after 60 s", "signal 11", the child's error)
+};
+
+// Forks; the child runs `work` and sends its JSON back; the parent waits at most `timeout_s`,
+// then kills the child. Call it before the parent has initialised CUDA: a forked child cannot
+// use the parent's CUDA context.
+IsolatedOutcome run_isolated(const std::function<nlohmann::json()>& work, double timeout_s);
+
+}  // namespace rigcheck::report

@@ -1,0 +1,42 @@
+#pragma once
+// `rigcheck run`: topology -> doctor -> measurements (each test in a child process with a
+// timeout) -> diagnosis -> report, written after every test so an interrupted run still leaves a
+// valid partial report.
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace rigcheck::report {
+
+struct RunConfig {
+  std::string simulate;            // topology JSON or rig file; empty: this machine's GPUs
+  std::string variant;
+  std::vector<int> gpus;
+  bool full = false;               // the whole catalogue instead of the quick set
+  uint64_t bytes = 64ull << 20;
+  double test_timeout_s = 120;     // per test (all its cells), in the child process
+  std::string out_dir = "results";
+  std::string name;                // file stem; default <date>-<id>
+  bool keep_hostname = false;
+  std::vector<std::string> command_line;
+  char** environment = nullptr;
+  std::function<void(const std::string&)> progress;  // one line per step; null: silent
+  const std::atomic<bool>* interrupted = nullptr;    // set by a signal handler: stop after the current test
+};
+
+struct RunOutcome {
+  nlohmann::json report;
+  std::string json_path;
+  std::string markdown_path;
+};
+
+// The tests a run measures: the quick set, or every test with --full.
+std::vector<std::string> planned_tests(bool full, int gpu_count);
+
+RunOutcome execute_run(const RunConfig& config);
+
+}  // namespace rigcheck::report

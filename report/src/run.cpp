@@ -1,0 +1,236 @@
+#include "rigcheck/report/run.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <csignal>
+#include <ctime>
+#include <filesystem>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "rigcheck/bench/cuda_backend.h"
+#include "rigcheck/bench/runner.h"
+#include "rigcheck/bench/sim_backend.h"
+#include "rigcheck/report/bench_view.h"
+#include "rigcheck/report/expected.h"
+#include "rigcheck/report/isolation.h"
+#include "rigcheck/report/measured_rules.h"
+#include "rigcheck/report/report.h"
+#include "rigcheck/report/static_rules.h"
+#include "rigcheck/topology/discover.h"
+#include "rigcheck/topology/errors.h"
+#include "rigcheck/topology/json.h"
+#include "rigcheck/topology/rig.h"
+
+namespace rigcheck::report {
+
+using nlohmann::json;
+
+std::vector<std::string> planned_tests(bool full, int gpu_count) {
+  std::vector<std::string> out;
+  if (full) {
+    for (const auto& t : bench::catalogue()) out.push_back(t.name);
+    return out;
+  }
+  out = {"host_to_device_ce", "device_to_host_ce", "host_latency_sm"};
+  if (gpu_count >= 2)
+    for (const char* t : {"device_to_device_write_ce", "device_to_device_bidir_ce", "device_to_device_latency_sm", "all_to_host_ce"})
+      out.push_back(t);
+  return out;
+}
+
+namespace {
+
+std::string utc_now(const char* format) {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
+}
+
+std::string random_id() {
+  std::random_device rd;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%06x", rd() & 0xffffff);
+  return buf;
+}
+
+// A test hook for the isolation tests: RIGCHECK_TEST_HOOK=hang:<test> or crash:<test> makes the
+// child running that test hang or crash. Documented in tests/cli_test.sh; harmless otherwise.
+void apply_test_hook(const std::string& test) {
+  const char* hook = std::getenv("RIGCHECK_TEST_HOOK");
+  if (!hook) return;
+  const std::string h = hook;
+  if (h == "hang:" + test)
+    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+  if (h == "crash:" + test) std::raise(SIGSEGV);
+}
+
+// Everything a child needs travels as JSON (the topology); the child builds its own backend, so
+// the parent never initialises CUDA and can fork safely.
+json measure_test_in_child(const json& topology_json, bool simulated, const std::string& test, const RunConfig& config) {
+  apply_test_hook(test);
+  topology::Topology t = topology::topology_from_json(topology_json);
+  std::unique_ptr<bench::Backend> backend;
+  if (simulated) backend = std::make_unique<bench::SimBackend>(t, bench::default_fabric_constants(), 1);
+  else backend = bench::make_cuda_backend(t);
+  bench::RunOptions o;
+  o.plan.bytes = config.bytes;
+  o.plan.gpus = config.gpus;
+  bench::BenchRun run = bench::run_tests(*backend, t, {bench::find_test(test)}, o);
+  auto judgements = judge_run(t, run);
+  json cells = bench_json(run, judgements).at("cells");
+  return {{"backend", run.backend}, {"cells", cells}, {"findings", to_json(measured_findings(t, run, judgements))}};
+}
+
+struct Machine {
+  topology::Topology topology;
+  std::optional<topology::RigBuild> build;
+  std::string rig;
+  std::string no_measurement;  // why the GPUs cannot be measured ("" when they can)
+};
+
+Machine load_machine(const RunConfig& config) {
+  Machine m;
+  if (!config.simulate.empty()) {
+    auto file = topology::load_machine(config.simulate, config.variant);
+    m.topology = std::move(file.topology);
+    m.build = file.build;
+    m.rig = std::filesystem::path(config.simulate).stem().string() + (config.variant.empty() ? "" : " / " + config.variant);
+    return m;
+  }
+  // Discovery queries CUDA; doing it in a child keeps CUDA out of this process.
+  IsolatedOutcome o = run_isolated(
+      [] {
+        topology::Topology t = topology::discover({});
+        std::string unavailable;
+        try {
+          bench::make_cuda_backend(t);
+        } catch (const bench::CudaUnavailable& e) {
+          unavailable = e.what();
+        }
+        return json{{"topology", topology::to_json(t)}, {"unavailable", unavailable}};
+      },
+      120);
+  if (o.kind != IsolatedOutcome::Kind::ok) throw std::runtime_error("topology discovery failed: " + o.detail);
+  m.topology = topology::topology_from_json(o.result.at("topology"));
+  m.no_measurement = o.result.at("unavailable");
+  return m;
+}
+
+void say(const RunConfig& c, const std::string& line) {
+  if (c.progress) c.progress(line);
+}
+
+}  // namespace
+
+RunOutcome execute_run(const RunConfig& config) {
+  Machine machine = load_machine(config);
+  const topology::Topology& t = machine.topology;
+  const bool simulated = !config.simulate.empty();
+  for (int g : config.gpus)
+    if (g < 0 || g >= static_cast<int>(t.gpus.size()))
+      throw topology::InputError("--gpus: there is no GPU" + std::to_string(g) + " (" + std::to_string(t.gpus.size()) + " GPUs)");
+
+  BuildInfo build = this_build();
+  if (machine.build) build = {machine.build->cuda_architectures, machine.build->cuda_toolkit_major};
+  auto static_findings_list = static_findings(t, build);
+
+  ReportHeader h;
+  h.mode = simulated ? "simulated" : "real";
+  h.created_utc = utc_now("%Y-%m-%dT%H:%M:%SZ");
+  h.command_line = config.command_line;
+  h.environment = whitelisted_environment(config.environment);
+  if (config.keep_hostname) {
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) == 0) h.hostname = host;
+  }
+  h.rig = machine.rig;
+  json report = new_report(h, t, static_findings_list);
+
+  std::filesystem::create_directories(config.out_dir);
+  const std::string stem = config.name.empty() ? utc_now("%Y-%m-%d") + "-" + random_id() : config.name;
+  RunOutcome out;
+  out.json_path = (std::filesystem::path(config.out_dir) / (stem + ".json")).string();
+  out.markdown_path = (std::filesystem::path(config.out_dir) / (stem + ".md")).string();
+  auto save = [&] { write_atomically(out.json_path, report.dump(2) + "\n"); };
+
+  say(config, std::string("topology: ") + std::to_string(t.gpus.size()) + " GPU(s); doctor: " +
+                  report.at("verdict").at("summary").get<std::string>());
+  save();
+
+  const int gpu_count = static_cast<int>(config.gpus.empty() ? t.gpus.size() : config.gpus.size());
+  std::string note;
+  if (!simulated && !machine.no_measurement.empty()) note = machine.no_measurement;  // no driver says more than no GPU
+  else if (t.gpus.empty()) note = "no GPU in the topology";
+  if (!note.empty()) {
+    report["measurement_note"] = "No measurements: " + note +
+                                 ". To see what rigcheck measures, run it on a simulated rig: rigcheck run --simulate "
+                                 "results/rigs/<rig>.json";
+    say(config, report["measurement_note"].get<std::string>());
+  } else {
+    const json topology_json = report.at("topology");
+    const auto tests = planned_tests(config.full, gpu_count);
+    int done = 0;
+    for (const auto& test : tests) {
+      if (config.interrupted && *config.interrupted) {
+        report["measurement_note"] = "interrupted after " + std::to_string(done) + " of " + std::to_string(tests.size()) + " tests";
+        break;
+      }
+      const auto started = std::chrono::steady_clock::now();
+      say(config, "[" + std::to_string(done + 1) + "/" + std::to_string(tests.size()) + "] " + test + " ...");
+      IsolatedOutcome o = run_isolated([&] { return measure_test_in_child(topology_json, simulated, test, config); },
+                                       config.test_timeout_s);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      json entry = {{"name", test}, {"seconds", seconds}, {"status", "ok"}, {"detail", ""}};
+      if (o.kind == IsolatedOutcome::Kind::ok) {
+        report["backend"] = o.result.at("backend");
+        for (const auto& c : o.result.at("cells")) report["measurements"].push_back(c);
+        json all = report.at("findings");
+        for (const auto& f : o.result.at("findings")) all.push_back(f);
+        report["findings"] = merge_findings(all);
+      } else {
+        const char* status = o.kind == IsolatedOutcome::Kind::hang ? "hang" : (o.kind == IsolatedOutcome::Kind::crash ? "crash" : "error");
+        entry["status"] = status;
+        entry["detail"] = o.detail;
+        Finding f;
+        f.id = o.kind == IsolatedOutcome::Kind::hang ? "test-hang" : "test-crash";
+        f.severity = o.kind == IsolatedOutcome::Kind::error ? Severity::warning : Severity::critical;
+        f.title = "The " + test + " test " + (o.kind == IsolatedOutcome::Kind::hang ? "hung" : "failed");
+        f.evidence = {test + ": " + o.detail};
+        f.explanation = "It ran in its own process, so the rest of the run went on. A hang in peer-to-peer tests is the "
+                        "classic sign of P2P through a redirecting ACS bridge or a translating IOMMU, or of a driver that "
+                        "claims P2P it cannot do.";
+        f.fix = "See the acs-redirect and iommu findings; re-run only this test with `rigcheck bench " + test +
+                "` to look closer; NCCL_P2P_DISABLE=1 avoids P2P meanwhile.";
+        f.reference = "DESIGN.md §2";
+        json all = report.at("findings");
+        all.push_back(to_json(f));
+        report["findings"] = merge_findings(all);
+      }
+      report["tests"].push_back(entry);
+      update_verdict(report);
+      save();  // after every test: an interrupted run still leaves a valid partial report
+      char buf[64];
+      std::snprintf(buf, sizeof buf, " %s (%.1f s)", entry.at("status").get<std::string>().c_str(), seconds);
+      say(config, "    " + test + buf);
+      ++done;
+    }
+  }
+  if (!(config.interrupted && *config.interrupted)) report["status"] = "complete";
+  update_verdict(report);
+  save();
+  std::ostringstream md;
+  render_report_markdown(report, md);
+  write_atomically(out.markdown_path, md.str());
+  out.report = report;
+  return out;
+}
+
+}  // namespace rigcheck::report
