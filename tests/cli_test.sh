@@ -169,6 +169,13 @@ expect 2 "not-a-report.json has schema \"rigcheck.topology/1\", not \"rigcheck.r
 expect 2 "is not valid JSON" -- "$rigcheck" compare "$tmp/runs/x99.json" "$tmp/half.json"
 expect 2 "compare: ?|Expected at least 2|files" -- "$rigcheck" compare "$tmp/runs/x99.json"
 
+# The committed example reports: schema-valid and labelled simulated (scripts/make-examples.sh).
+for example in "$rigs"/../examples/*.json; do
+  validate "$example" report
+  grep -q '"mode": "simulated"' "$example" || fail "$example is not marked simulated"
+  grep -q '^> \*\*SIMULATED\*\*' "${example%.json}.md" || fail "${example%.json}.md is not marked simulated"
+done
+
 # Bad input: one line naming the problem, exit 2, no crash.
 printf '<?xml version="1.0"?>\n<topology version="2.0"><object type="Machine"' >"$tmp/broken.xml"
 expect 2 "^rigcheck: hwloc cannot load the XML topology" -- "$rigcheck" topo --xml "$tmp/broken.xml"

@@ -79,6 +79,7 @@ std::vector<Finding> measured_findings(const topology::Topology& t, const bench:
                                        const std::vector<Judgement>& judgements) {
   Collector c;
   const auto& k = bench::default_fabric_constants();
+  std::set<int> downtrained_seen;  // one line per GPU, not per cell
   for (size_t i = 0; i < run.cells.size(); ++i) {
     const CellResult& cell = run.cells[i];
     const Judgement& j = judgements.at(i);
@@ -139,7 +140,7 @@ std::vector<Finding> measured_findings(const topology::Topology& t, const bench:
     for (const auto& o : cell.observations) {
       const auto& g = t.gpus[o.gpu];
       const auto& n = t.pci[g.node];
-      if (n.link && n.link->max.known() && o.max_link.known() &&
+      if (n.link && n.link->max.known() && o.max_link.known() && downtrained_seen.insert(o.gpu).second &&
           (o.max_link.width < n.link->max.width || o.max_link.gen < n.link->max.gen)) {
         c.add("link-downtrained-under-load",
               {"", Severity::critical, "A GPU link stays below its maximum while transferring", {},
@@ -148,8 +149,8 @@ std::vector<Finding> measured_findings(const topology::Topology& t, const bench:
                "Reseat the card and riser; try another riser rated for the generation, or another slot; if a riser "
                "cannot hold the speed, set the slot to a lower generation in the BIOS so at least it is stable.",
                "research/reference-figures.md §1", {}},
-              "GPU" + std::to_string(o.gpu) + " " + g.address.str() + ": best " + describe(o.max_link) + " during " + name +
-                  ", maximum " + describe(n.link->max),
+              "GPU" + std::to_string(o.gpu) + " " + g.address.str() + ": best " + describe(o.max_link) + " under load, maximum " +
+                  describe(n.link->max),
               {o.gpu});
       }
       if (o.replay_delta && *o.replay_delta > 0)

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -45,7 +46,8 @@ json merge_findings(const json& findings) {
       continue;
     }
     json& into = out[it->second];
-    for (const auto& e : f.at("evidence")) into["evidence"].push_back(e);
+    for (const auto& e : f.at("evidence"))
+      if (std::find(into["evidence"].begin(), into["evidence"].end(), e) == into["evidence"].end()) into["evidence"].push_back(e);
     std::set<int> gpus(into.at("gpus").begin(), into.at("gpus").end());
     for (const auto& g : f.at("gpus")) gpus.insert(g.get<int>());
     into["gpus"] = std::vector<int>(gpus.begin(), gpus.end());
