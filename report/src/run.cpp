@@ -153,6 +153,11 @@ RunOutcome execute_run(const RunConfig& config) {
   }
   h.rig = machine.rig;
   json report = new_report(h, t, static_findings_list);
+  const int gpu_count = static_cast<int>(config.gpus.empty() ? t.gpus.size() : config.gpus.size());
+  const auto tests = planned_tests(config.full, gpu_count);
+  report["parameters"] = {{"bytes_per_copy", config.bytes},  {"copies_per_sample", bench::RunOptions{}.repetitions},
+                          {"tests", tests},                   {"gpus", config.gpus},
+                          {"test_timeout_s", config.test_timeout_s}, {"full", config.full}};
 
   std::filesystem::create_directories(config.out_dir);
   const std::string stem = config.name.empty() ? utc_now("%Y-%m-%d") + "-" + random_id() : config.name;
@@ -165,7 +170,6 @@ RunOutcome execute_run(const RunConfig& config) {
                   report.at("verdict").at("summary").get<std::string>());
   save();
 
-  const int gpu_count = static_cast<int>(config.gpus.empty() ? t.gpus.size() : config.gpus.size());
   std::string note;
   if (!simulated && !machine.no_measurement.empty()) note = machine.no_measurement;  // no driver says more than no GPU
   else if (t.gpus.empty()) note = "no GPU in the topology";
@@ -176,8 +180,8 @@ RunOutcome execute_run(const RunConfig& config) {
     say(config, report["measurement_note"].get<std::string>());
   } else {
     const json topology_json = report.at("topology");
-    const auto tests = planned_tests(config.full, gpu_count);
     int done = 0;
+    double elapsed = 0;
     for (const auto& test : tests) {
       if (config.interrupted && *config.interrupted) {
         report["measurement_note"] = "interrupted after " + std::to_string(done) + " of " + std::to_string(tests.size()) + " tests";
@@ -217,10 +221,12 @@ RunOutcome execute_run(const RunConfig& config) {
       report["tests"].push_back(entry);
       update_verdict(report);
       save();  // after every test: an interrupted run still leaves a valid partial report
-      char buf[64];
-      std::snprintf(buf, sizeof buf, " %s (%.1f s)", entry.at("status").get<std::string>().c_str(), seconds);
-      say(config, "    " + test + buf);
       ++done;
+      elapsed += seconds;
+      char buf[96];
+      std::snprintf(buf, sizeof buf, " %s (%.1f s; about %.0f s left)", entry.at("status").get<std::string>().c_str(), seconds,
+                    elapsed / done * static_cast<double>(tests.size() - done));
+      say(config, "    " + test + buf);
     }
   }
   if (!(config.interrupted && *config.interrupted)) report["status"] = "complete";
