@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "exit_codes.h"
 #include "rigcheck/bench/cuda_backend.h"
@@ -10,6 +11,8 @@
 #include "rigcheck/bench/json.h"
 #include "rigcheck/bench/sim_backend.h"
 #include "rigcheck/report/bench_view.h"
+#include "rigcheck/report/collectives_view.h"
+#include "rigcheck/bench/collective_runner.h"
 #include "rigcheck/report/expected.h"
 #include "rigcheck/report/findings_view.h"
 #include "rigcheck/report/measured_rules.h"
@@ -42,6 +45,10 @@ CLI::App* add_bench_command(CLI::App& app, BenchArgs& args) {
   cmd->add_flag("--json", args.json, "Write results as JSON (schema rigcheck.bench/1)");
   cmd->add_option("-o,--output", args.output, "Write to this file instead of standard output");
   cmd->add_flag("--list", args.list, "List the tests and exit");
+  cmd->add_option("--procs", args.procs, "Collectives: one process for all GPUs (single), one per GPU (per-gpu), or both")
+      ->check(CLI::IsMember({"single", "per-gpu", "both"}))->capture_default_str();
+  cmd->add_option("--sizes", args.sizes, "Collectives: size sweep MIN:MAX, doubling")->capture_default_str();
+  cmd->add_flag("--no-control", args.no_control, "Collectives: skip the NCCL_P2P_DISABLE=1 control arm");
   cmd->allow_extras();
   return cmd;
 }
@@ -64,10 +71,86 @@ std::vector<const bench::TestSpec*> select_tests(const std::vector<std::string>&
 
 }  // namespace
 
+namespace {
+
+int run_collectives(const BenchArgs& args, const std::vector<bench::Collective>& ops) {
+  auto range = bench::parse_size_range(args.sizes);
+  if (!range) throw topology::InputError("--sizes: \"" + args.sizes + "\" is not a range such as 8B:1GiB");
+  topology::Topology t = args.simulate.empty() ? topology::Topology{} : topology::load_machine_file(args.simulate, args.variant);
+  if (args.simulate.empty()) {
+    // Discovery would initialise CUDA here; NCCL's workers must fork from a process without it.
+    topology::DiscoveryOptions o;
+    o.query_cuda = false;
+    t = topology::discover(o);
+    int index = 0;
+    for (auto& g : t.gpus) g.cuda_index = index++;  // CUDA_DEVICE_ORDER=PCI_BUS_ID order; see the note below
+    ::setenv("CUDA_DEVICE_ORDER", "PCI_BUS_ID", 1);
+  }
+  for (int g : args.gpus)
+    if (g < 0 || g >= static_cast<int>(t.gpus.size()))
+      throw topology::InputError("--gpus: there is no GPU" + std::to_string(g));
+  if (t.gpus.empty()) {
+    std::cout << "No measurement: no NVIDIA GPU in the " << (args.simulate.empty() ? "PCI tree of this machine" : "topology")
+              << ". To see the collective model, run: rigcheck bench allreduce --simulate RIG.json\n";
+    return kExitOk;
+  }
+  bench::CollectiveOptions o;
+  o.ops = ops;
+  o.sizes = bench::size_sweep(range->first, range->second);
+  o.gpus = args.gpus;
+  o.timeout_s = std::max(args.timeout_s, 60.0);
+  std::vector<bench::ProcessModel> models;
+  if (args.procs != "per-gpu") models.push_back(bench::ProcessModel::single);
+  if (args.procs != "single") models.push_back(bench::ProcessModel::per_gpu);
+  bool failed = false;
+  for (auto model : models) {
+    o.process = model;
+    o.p2p_disabled = false;
+    auto run = args.simulate.empty() ? bench::run_nccl_collectives(t, o)
+                                     : bench::simulate_collectives(t, bench::default_fabric_constants(), o);
+    std::optional<bench::CollectiveRun> control;
+    if (!args.no_control && run.status == "ok" && run.ranks > 1) {
+      bench::CollectiveOptions c = o;
+      c.p2p_disabled = true;
+      c.sizes = {o.sizes.front(), o.sizes.back()};  // one small and one large size
+      control = args.simulate.empty() ? bench::run_nccl_collectives(t, c)
+                                      : bench::simulate_collectives(t, bench::default_fabric_constants(), c);
+    }
+    if (args.json) {
+      std::cout << report::collectives_json(run, control ? &*control : nullptr).dump(2) << "\n";
+    } else {
+      report::render_collectives(run, control ? &*control : nullptr, std::cout);
+      if (control && control->status == "ok") {
+        std::cout << "Control arm (NCCL_P2P_DISABLE=1):\n";
+        report::render_collectives(*control, nullptr, std::cout);
+      }
+      std::cout << "\n";
+    }
+    if (run.status == "unavailable") return kExitOk;
+    for (auto op : ops) {
+      const std::string v = report::collective_verdict(run, control ? &*control : nullptr, op);
+      failed = failed || v == "wrong results" || v == "hang" || v == "crash" || v == "error";
+    }
+  }
+  return failed ? kExitFailure : kExitOk;
+}
+
+}  // namespace
+
 int run_bench(const BenchArgs& args, const std::vector<std::string>& benchmark_args) {
   if (args.list) {
     for (const auto& t : bench::catalogue()) std::cout << t.name << "\n    " << t.description << "\n";
+    for (auto c : bench::all_collectives())
+      std::cout << bench::to_string(c) << "\n    NCCL collective, size sweep (--sizes), --procs single|per-gpu|both\n";
     return kExitOk;
+  }
+  std::vector<bench::Collective> ops;
+  for (const auto& name : args.tests)
+    if (auto c = bench::collective_from_name(name)) ops.push_back(*c);
+  if (!ops.empty()) {
+    if (ops.size() != args.tests.size())
+      throw topology::InputError("give collectives (allreduce, …) and copy tests in separate rigcheck bench calls");
+    return run_collectives(args, ops);
   }
   for (const auto& a : benchmark_args)
     if (a.rfind("--benchmark_", 0) != 0) throw topology::InputError("unknown option " + a);

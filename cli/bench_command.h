@@ -20,6 +20,9 @@ struct BenchArgs {
   bool json = false;
   std::string output;
   bool list = false;
+  std::string procs = "single";
+  std::string sizes = "8B:1GiB";
+  bool no_control = false;
 };
 
 CLI::App* add_bench_command(CLI::App& app, BenchArgs& args);

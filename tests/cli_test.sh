@@ -176,6 +176,20 @@ for example in "$rigs"/../examples/*.json; do
   grep -q '^> \*\*SIMULATED\*\*' "${example%.json}.md" || fail "${example%.json}.md is not marked simulated"
 done
 
+# NCCL collectives on the simulated ring model: nccl-tests-like table, transports, control arm.
+x99="$rigs/asrock-x99-ws-e-2x3090-risers.json"
+expect 0 "^SIMULATED: collective figures come from rigcheck's ring model" -- "$rigcheck" bench allreduce --simulate "$x99" --sizes 1MiB:8MiB
+expect 0 "^allreduce +1048576 +262144 +float +out" -- "$rigcheck" bench allreduce --simulate "$x99" --sizes 1MiB:8MiB
+expect 0 "Transports NCCL chose: SHM x2" -- "$rigcheck" bench allreduce --simulate "$x99" --sizes 1MiB:8MiB
+expect 0 "process model per-gpu" -- "$rigcheck" bench allreduce allgather --simulate "$x99" --sizes 1MiB --procs both
+expect 0 "Verdict allreduce: slower than the control" -- "$rigcheck" bench allreduce --simulate "$rigs/supermicro-4029gp-trt2-10x3090.json" --variant acs-and-iommu-on --sizes 64MiB
+expect 0 '"process_model": "single"' -- "$rigcheck" bench reducescatter --simulate "$x99" --sizes 1MiB --json
+expect 2 "is not a range such as 8B:1GiB" -- "$rigcheck" bench allreduce --simulate "$x99" --sizes big
+expect 2 "separate rigcheck bench calls" -- "$rigcheck" bench allreduce host_to_device_ce --simulate "$x99"
+if [ ! -e /proc/driver/nvidia/version ]; then
+  expect 0 "^No measurement: no NVIDIA GPU" -- "$rigcheck" bench allreduce
+fi
+
 # Bad input: one line naming the problem, exit 2, no crash.
 printf '<?xml version="1.0"?>\n<topology version="2.0"><object type="Machine"' >"$tmp/broken.xml"
 expect 2 "^rigcheck: hwloc cannot load the XML topology" -- "$rigcheck" topo --xml "$tmp/broken.xml"

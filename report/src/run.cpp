@@ -17,7 +17,7 @@
 #include "rigcheck/bench/sim_backend.h"
 #include "rigcheck/report/bench_view.h"
 #include "rigcheck/report/expected.h"
-#include "rigcheck/report/isolation.h"
+#include "rigcheck/bench/isolation.h"
 #include "rigcheck/report/measured_rules.h"
 #include "rigcheck/report/report.h"
 #include "rigcheck/report/static_rules.h"
@@ -106,7 +106,7 @@ Machine load_machine(const RunConfig& config) {
     return m;
   }
   // Discovery queries CUDA; doing it in a child keeps CUDA out of this process.
-  IsolatedOutcome o = run_isolated(
+  bench::IsolatedOutcome o = bench::run_isolated(
       [] {
         topology::Topology t = topology::discover({});
         std::string unavailable;
@@ -118,7 +118,7 @@ Machine load_machine(const RunConfig& config) {
         return json{{"topology", topology::to_json(t)}, {"unavailable", unavailable}};
       },
       120);
-  if (o.kind != IsolatedOutcome::Kind::ok) throw std::runtime_error("topology discovery failed: " + o.detail);
+  if (o.kind != bench::IsolatedOutcome::Kind::ok) throw std::runtime_error("topology discovery failed: " + o.detail);
   m.topology = topology::topology_from_json(o.result.at("topology"));
   m.no_measurement = o.result.at("unavailable");
   return m;
@@ -189,24 +189,24 @@ RunOutcome execute_run(const RunConfig& config) {
       }
       const auto started = std::chrono::steady_clock::now();
       say(config, "[" + std::to_string(done + 1) + "/" + std::to_string(tests.size()) + "] " + test + " ...");
-      IsolatedOutcome o = run_isolated([&] { return measure_test_in_child(topology_json, simulated, test, config); },
+      bench::IsolatedOutcome o = bench::run_isolated([&] { return measure_test_in_child(topology_json, simulated, test, config); },
                                        config.test_timeout_s);
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       json entry = {{"name", test}, {"seconds", seconds}, {"status", "ok"}, {"detail", ""}};
-      if (o.kind == IsolatedOutcome::Kind::ok) {
+      if (o.kind == bench::IsolatedOutcome::Kind::ok) {
         report["backend"] = o.result.at("backend");
         for (const auto& c : o.result.at("cells")) report["measurements"].push_back(c);
         json all = report.at("findings");
         for (const auto& f : o.result.at("findings")) all.push_back(f);
         report["findings"] = merge_findings(all);
       } else {
-        const char* status = o.kind == IsolatedOutcome::Kind::hang ? "hang" : (o.kind == IsolatedOutcome::Kind::crash ? "crash" : "error");
+        const char* status = o.kind == bench::IsolatedOutcome::Kind::hang ? "hang" : (o.kind == bench::IsolatedOutcome::Kind::crash ? "crash" : "error");
         entry["status"] = status;
         entry["detail"] = o.detail;
         Finding f;
-        f.id = o.kind == IsolatedOutcome::Kind::hang ? "test-hang" : "test-crash";
-        f.severity = o.kind == IsolatedOutcome::Kind::error ? Severity::warning : Severity::critical;
-        f.title = "The " + test + " test " + (o.kind == IsolatedOutcome::Kind::hang ? "hung" : "failed");
+        f.id = o.kind == bench::IsolatedOutcome::Kind::hang ? "test-hang" : "test-crash";
+        f.severity = o.kind == bench::IsolatedOutcome::Kind::error ? Severity::warning : Severity::critical;
+        f.title = "The " + test + " test " + (o.kind == bench::IsolatedOutcome::Kind::hang ? "hung" : "failed");
         f.evidence = {test + ": " + o.detail};
         f.explanation = "It ran in its own process, so the rest of the run went on. A hang in peer-to-peer tests is the "
                         "classic sign of P2P through a redirecting ACS bridge or a translating IOMMU, or of a driver that "

@@ -4,10 +4,11 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
-namespace rigcheck::report {
+namespace rigcheck::bench {
 
 struct IsolatedOutcome {
   enum class Kind { ok, hang, crash, error };
@@ -21,4 +22,8 @@ struct IsolatedOutcome {
 // use the parent's CUDA context.
 IsolatedOutcome run_isolated(const std::function<nlohmann::json()>& work, double timeout_s);
 
-}  // namespace rigcheck::report
+// Several children at once (one per GPU for per-GPU NCCL workers); all must finish within
+// `timeout_s`, else all are killed. One outcome per work item.
+std::vector<IsolatedOutcome> run_isolated_many(const std::vector<std::function<nlohmann::json()>>& work, double timeout_s);
+
+}  // namespace rigcheck::bench

@@ -1,0 +1,50 @@
+#pragma once
+// Runs NCCL collectives over a size sweep: on real GPUs with NCCL (one process driving all
+// GPUs, or one forked worker per GPU sharing an NCCL unique id, as PyTorch and vLLM run), or on
+// the simulated fabric (ring model). Results follow nccl-tests' columns and definitions.
+
+#include <string>
+#include <vector>
+
+#include "rigcheck/bench/collectives.h"
+#include "rigcheck/bench/sim_backend.h"
+#include "rigcheck/topology/model.h"
+
+namespace rigcheck::bench {
+
+enum class ProcessModel { single, per_gpu };
+const char* to_string(ProcessModel p);  // "single", "per-gpu"
+
+struct CollectiveOptions {
+  std::vector<Collective> ops{Collective::all_reduce};
+  std::vector<uint64_t> sizes;      // bytes
+  std::vector<int> gpus;            // empty: all
+  ProcessModel process = ProcessModel::single;
+  int warmup_iterations = 5;
+  int iterations = 20;
+  double timeout_s = 120;           // per process model run
+  bool p2p_disabled = false;        // the control arm: NCCL_P2P_DISABLE=1
+};
+
+struct CollectiveRun {
+  bool simulated = false;
+  std::string backend;              // "NCCL 2.28.9" / "simulated ring model"
+  ProcessModel process = ProcessModel::single;
+  bool p2p_disabled = false;
+  int ranks = 0;
+  std::vector<CollectiveResult> results;
+  TransportSummary transports;      // from NCCL's INFO log (empty when simulated or unreadable)
+  std::string status = "ok";        // "ok", "hang", "crash", "error", "unavailable"
+  std::string detail;
+};
+
+// The ring model on the simulated fabric: each step every rank sends to the next at once, so
+// the slowest ring link (shared max-min with the other steps' flows) sets the bus bandwidth;
+// pairs without peer access go through host memory (SHM). Time = steps x latency + bytes term.
+CollectiveRun simulate_collectives(const topology::Topology& t, const FabricConstants& c, const CollectiveOptions& o);
+
+// The real thing; built without NCCL it returns status "unavailable" with the reason.
+// Must be called from a process that has not initialised CUDA (it forks workers).
+CollectiveRun run_nccl_collectives(const topology::Topology& t, const CollectiveOptions& o);
+
+}  // namespace rigcheck::bench
