@@ -88,6 +88,7 @@ json new_report(const ReportHeader& h, const topology::Topology& t, const std::v
   r["findings"] = merge_findings(to_json(static_findings));
   r["tests"] = json::array();
   r["measurements"] = json::array();
+  r["collectives"] = json::array();
   r["measurement_note"] = "";
   update_verdict(r);
   return r;

@@ -136,6 +136,22 @@ void render_report_text(const json& r, std::ostream& out) {
     if (problems) out << ", " << problems << " failed";
     out << "\n";
   }
+  if (r.contains("collectives"))
+    for (const auto& c : r.at("collectives")) {
+      out << "  allreduce (" << c.at("process_model").get<std::string>() << "): ";
+      if (c.at("status") != "ok") {
+        out << c.at("status").get<std::string>() << " - " << c.at("detail").get<std::string>() << "\n";
+        continue;
+      }
+      const json* last = nullptr;  // the largest out-of-place size
+      for (const auto& x : c.at("results"))
+        if (!x.at("in_place").get<bool>() && (!last || x.at("bytes").get<uint64_t>() > last->at("bytes").get<uint64_t>())) last = &x;
+      if (!last) continue;
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "busbw %.2f GB/s at %llu bytes", last->at("busbw_gbps").get<double>(),
+                    static_cast<unsigned long long>(last->at("bytes").get<uint64_t>()));
+      out << buf << ", " << c.at("verdicts").value("allreduce", std::string("?")) << "\n";
+    }
   for (const auto& t : r.at("tests"))
     if (t.at("status") != "ok") out << "! test " << t.at("name").get<std::string>() << ": " << t.at("status").get<std::string>() << " - " << t.at("detail").get<std::string>() << "\n";
 }
@@ -199,6 +215,30 @@ void render_report_markdown(const json& r, std::ostream& out) {
       out << "| " << c.at("name").get<std::string>() << " | " << cell_value(c) << " | " << cell_percent(c) << " | "
           << c.at("verdict").get<std::string>() << " | " << c.at("samples").size() << " |\n";
     out << "\n</details>\n\n";
+  }
+  if (r.contains("collectives") && !r.at("collectives").empty()) {
+    out << "## Collectives (NCCL all-reduce)\n\n| process model | ranks | size | busbw GB/s | % of expected | check | transports | verdict |\n"
+           "|---|---|---|---|---|---|---|---|\n";
+    for (const auto& c : r.at("collectives")) {
+      std::string transports;
+      for (const auto& [k, v] : c.at("transports").at("counts").items()) transports += (transports.empty() ? "" : ", ") + k + " x" + std::to_string(v.get<int>());
+      const std::string verdict = c.at("verdicts").contains("allreduce") ? c.at("verdicts").at("allreduce").get<std::string>() : c.at("status").get<std::string>();
+      if (c.at("results").empty()) {
+        out << "| " << c.at("process_model").get<std::string>() << " | " << c.at("ranks").get<int>() << " | - | - | - | - | - | "
+            << c.at("status").get<std::string>() << ": " << c.at("detail").get<std::string>() << " |\n";
+        continue;
+      }
+      for (const auto& x : c.at("results")) {
+        if (x.at("in_place").get<bool>()) continue;
+        char busbw[32], pct[32] = "";
+        std::snprintf(busbw, sizeof busbw, "%.2f", x.at("busbw_gbps").get<double>());
+        if (x.contains("ratio_to_expected") && !x.at("ratio_to_expected").is_null())
+          std::snprintf(pct, sizeof pct, "%.0f%%", x.at("ratio_to_expected").get<double>() * 100);
+        out << "| " << c.at("process_model").get<std::string>() << " | " << c.at("ranks").get<int>() << " | " << x.at("bytes").get<uint64_t>()
+            << " | " << busbw << " | " << pct << " | " << x.at("check").get<std::string>() << " | " << transports << " | " << verdict << " |\n";
+      }
+    }
+    out << "\n";
   }
   for (const auto& t : r.at("tests"))
     if (t.at("status") != "ok") out << "- test `" << t.at("name").get<std::string>() << "`: " << t.at("status").get<std::string>() << " (" << t.at("detail").get<std::string>() << ")\n";

@@ -16,6 +16,8 @@
 #include "rigcheck/bench/runner.h"
 #include "rigcheck/bench/sim_backend.h"
 #include "rigcheck/report/bench_view.h"
+#include "rigcheck/report/collectives_view.h"
+#include "rigcheck/bench/collective_runner.h"
 #include "rigcheck/report/expected.h"
 #include "rigcheck/bench/isolation.h"
 #include "rigcheck/report/measured_rules.h"
@@ -228,6 +230,18 @@ RunOutcome execute_run(const RunConfig& config) {
                     elapsed / done * static_cast<double>(tests.size() - done));
       say(config, "    " + test + buf);
     }
+  }
+  report["collectives"] = json::array();
+  if (note.empty() && gpu_count >= 2 && !(config.interrupted && *config.interrupted)) {
+    say(config, "collectives: all-reduce, one process and one process per GPU, with the P2P-disabled control ...");
+    std::vector<Finding> found;
+    const std::vector<uint64_t> sizes = config.full ? bench::size_sweep(8, 1ull << 30) : std::vector<uint64_t>{1ull << 20, 256ull << 20};
+    report["collectives"] = run_collective_step(t, simulated, sizes, config.gpus, config.test_timeout_s, found);
+    json all = report.at("findings");
+    for (const auto& f : found) all.push_back(to_json(f));
+    report["findings"] = merge_findings(all);
+    update_verdict(report);
+    save();
   }
   if (!(config.interrupted && *config.interrupted)) report["status"] = "complete";
   update_verdict(report);
