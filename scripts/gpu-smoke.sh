@@ -57,4 +57,12 @@ for c in run["cells"]:
         bad.append(f"{name}: {med} GB/s implausible")
 assert not bad, "\n".join(bad)
 PY
+echo "== rigcheck bench allreduce (NCCL; a single GPU still runs a 1-rank communicator and the per-GPU worker)"
+"$rigcheck" bench allreduce allgather --sizes 1MiB:64MiB --procs both | tee "$out/nccl.txt"
+grep -q "^allreduce .* ok$" "$out/nccl.txt"
+if grep -qE " (wrong|hang|error)$" "$out/nccl.txt"; then echo "gpu-smoke: a collective failed" >&2; exit 1; fi
+
+echo "== rigcheck run (the whole validation)"
+"$rigcheck" run --out "$out" --name smoke || [ $? -le 4 ]
+python3 -c "import json,sys; r=json.load(open('$out/smoke.json')); assert r['status']=='complete' and r['mode']=='real', r['status']; print('report', r['verdict'])"
 echo "gpu-smoke: passed"
