@@ -164,6 +164,23 @@ pkill -9 -f "name killed" 2>/dev/null
 validate "$tmp/runs/killed.json" report
 expect 0 '"status": "partial"' -- cat "$tmp/runs/killed.json"
 
+# Ctrl-C: the worker is stopped at once, the report says partial and blames nothing on the machine.
+RIGCHECK_TEST_HOOK=hang:device_to_device_write_ce "$rigcheck" run --simulate "$rigs/asrock-x99-ws-e-2x3090-risers.json" \
+  --out "$tmp/runs" --name interrupted --test-timeout 60 --quiet >/dev/null 2>&1 &
+runner=$!
+for _ in $(seq 1 100); do
+  grep -q '"name": "host_latency_sm"' "$tmp/runs/interrupted.json" 2>/dev/null && break
+  sleep 0.1
+done
+sleep 0.3
+kill -INT "$runner"
+wait "$runner"
+[ $? -eq 1 ] || fail "an interrupted run should exit 1"
+validate "$tmp/runs/interrupted.json" report
+expect 0 '"status": "partial"' -- cat "$tmp/runs/interrupted.json"
+expect 0 '"measurement_note": "interrupted during device_to_device_write_ce' -- cat "$tmp/runs/interrupted.json"
+if grep -q '"test-hang"\|"test-crash"' "$tmp/runs/interrupted.json"; then fail "an interrupted test was reported as a fault"; fi
+
 printf '{"schema": "rigcheck.topology/1"}' >"$tmp/not-a-report.json"
 expect 2 "not-a-report.json has schema \"rigcheck.topology/1\", not \"rigcheck.report/1\"" -- "$rigcheck" report "$tmp/not-a-report.json"
 expect 2 "is not valid JSON" -- "$rigcheck" compare "$tmp/runs/x99.json" "$tmp/half.json"

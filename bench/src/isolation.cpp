@@ -95,12 +95,17 @@ IsolatedOutcome collect(Child& c, bool timed_out, double timeout_s) {
 
 }  // namespace
 
-std::vector<IsolatedOutcome> run_isolated_many(const std::vector<std::function<nlohmann::json()>>& work, double timeout_s) {
+std::vector<IsolatedOutcome> run_isolated_many(const std::vector<std::function<nlohmann::json()>>& work, double timeout_s,
+                                               const std::atomic<bool>* stop) {
   std::vector<Child> children;
   for (const auto& w : work) children.push_back(spawn(w));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
-  bool timed_out = false;
+  bool timed_out = false, stopped = false;
   for (;;) {
+    if (stop && *stop) {
+      stopped = timed_out = true;  // kill whatever still runs
+      break;
+    }
     std::vector<pollfd> fds;
     std::vector<size_t> which;
     for (size_t i = 0; i < children.size(); ++i)
@@ -111,7 +116,7 @@ std::vector<IsolatedOutcome> run_isolated_many(const std::vector<std::function<n
       timed_out = true;
       break;
     }
-    int r = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<long long>(left.count(), 1000)));
+    int r = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<long long>(left.count(), 200)));
     if (r <= 0) continue;  // EINTR or timeout slice
     for (size_t k = 0; k < fds.size(); ++k) {
       if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -130,12 +135,18 @@ std::vector<IsolatedOutcome> run_isolated_many(const std::vector<std::function<n
   std::vector<IsolatedOutcome> out;
   // Past the deadline every worker still running is killed (NCCL ranks wait for each other, so
   // one hung rank hangs them all); those that finished keep their results.
-  for (auto& c : children) out.push_back(collect(c, timed_out && !c.closed, timeout_s));
+  for (auto& c : children) {
+    out.push_back(collect(c, timed_out && !c.closed, timeout_s));
+    if (stopped && out.back().kind == IsolatedOutcome::Kind::hang) {
+      out.back().kind = IsolatedOutcome::Kind::interrupted;
+      out.back().detail = "interrupted";
+    }
+  }
   return out;
 }
 
-IsolatedOutcome run_isolated(const std::function<nlohmann::json()>& work, double timeout_s) {
-  return run_isolated_many({work}, timeout_s).front();
+IsolatedOutcome run_isolated(const std::function<nlohmann::json()>& work, double timeout_s, const std::atomic<bool>* stop) {
+  return run_isolated_many({work}, timeout_s, stop).front();
 }
 
 }  // namespace rigcheck::bench

@@ -192,9 +192,15 @@ RunOutcome execute_run(const RunConfig& config) {
       const auto started = std::chrono::steady_clock::now();
       say(config, "[" + std::to_string(done + 1) + "/" + std::to_string(tests.size()) + "] " + test + " ...");
       bench::IsolatedOutcome o = bench::run_isolated([&] { return measure_test_in_child(topology_json, simulated, test, config); },
-                                       config.test_timeout_s);
+                                                     config.test_timeout_s, config.interrupted);
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       json entry = {{"name", test}, {"seconds", seconds}, {"status", "ok"}, {"detail", ""}};
+      if (o.kind != bench::IsolatedOutcome::Kind::ok && config.interrupted && *config.interrupted) {
+        // Ctrl-C reaches the worker too: its death is the user's stop, not a fault of the machine.
+        report["measurement_note"] = "interrupted during " + test + " after " + std::to_string(done) + " of " +
+                                     std::to_string(tests.size()) + " tests";
+        break;
+      }
       if (o.kind == bench::IsolatedOutcome::Kind::ok) {
         report["backend"] = o.result.at("backend");
         for (const auto& c : o.result.at("cells")) report["measurements"].push_back(c);
