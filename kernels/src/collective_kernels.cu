@@ -1,15 +1,12 @@
+#include "grid.cuh"
 #include "rigcheck/kernels/collective_kernels.h"
 
 namespace rigcheck::kernels {
 namespace {
 
-constexpr int kThreads = 256;
-constexpr unsigned kMaxBlocks = 65535;
+using detail::elementwise_blocks;
+constexpr int kThreads = detail::kElementwiseThreads;
 
-unsigned blocks_for(size_t n) {
-  size_t b = (n + kThreads - 1) / kThreads;
-  return static_cast<unsigned>(b == 0 ? 1 : (b > kMaxBlocks ? kMaxBlocks : b));
-}
 
 __global__ void fill_float_kernel(float* dst, size_t n, float value) {
   for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n; i += static_cast<size_t>(gridDim.x) * blockDim.x)
@@ -28,13 +25,13 @@ __global__ void verify_float_kernel(const float* src, size_t n, float expected, 
 }  // namespace
 
 cudaError_t launch_fill_float(float* dst, size_t count, float value, cudaStream_t stream) {
-  fill_float_kernel<<<blocks_for(count), kThreads, 0, stream>>>(dst, count, value);
+  fill_float_kernel<<<elementwise_blocks(count), kThreads, 0, stream>>>(dst, count, value);
   return cudaGetLastError();
 }
 
 cudaError_t launch_verify_float(const float* src, size_t count, float expected, unsigned long long* first_bad,
                                 cudaStream_t stream) {
-  verify_float_kernel<<<blocks_for(count), kThreads, 0, stream>>>(src, count, expected, first_bad);
+  verify_float_kernel<<<elementwise_blocks(count), kThreads, 0, stream>>>(src, count, expected, first_bad);
   return cudaGetLastError();
 }
 

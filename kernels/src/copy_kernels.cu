@@ -1,3 +1,4 @@
+#include "grid.cuh"
 #include "rigcheck/kernels/copy_kernels.h"
 #include "rigcheck/kernels/pattern_kernels.h"
 
@@ -93,10 +94,7 @@ unsigned grid_for_sms(int sm_count) { return static_cast<unsigned>((sm_count > 0
 cudaError_t launch_sm_copy(void* dst, const void* src, size_t bytes, int repetitions, int sm_count, cudaStream_t stream) {
   const size_t n = bytes / 16;
   if (bytes < kSmallBuffer) {
-    size_t blocks = (n + kThreads - 1) / kThreads;
-    if (blocks == 0) blocks = 1;
-    if (blocks > 65535) blocks = 65535;
-    sm_copy_small_kernel<<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(
+    sm_copy_small_kernel<<<detail::elementwise_blocks(n, kThreads), kThreads, 0, stream>>>(
         static_cast<uint4*>(dst), static_cast<const uint4*>(src), n, bytes, repetitions);
   } else {
     sm_copy_kernel<<<grid_for_sms(sm_count), kThreads, 0, stream>>>(static_cast<uint4*>(dst),

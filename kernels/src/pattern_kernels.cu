@@ -1,11 +1,12 @@
+#include "grid.cuh"
 #include "rigcheck/kernels/pattern.h"
 #include "rigcheck/kernels/pattern_kernels.h"
 
 namespace rigcheck::kernels {
 namespace {
 
-constexpr int kThreads = 256;
-constexpr int kMaxBlocks = 65535;
+using detail::elementwise_blocks;
+constexpr int kThreads = detail::kElementwiseThreads;
 
 // Grid-stride loops: the grid is capped and each thread walks the buffer, so any size works.
 __global__ void fill_pattern_kernel(uint32_t* dst, size_t words, uint32_t seed) {
@@ -24,21 +25,17 @@ __global__ void verify_pattern_kernel(const uint32_t* src, size_t words, uint32_
   }
 }
 
-unsigned blocks_for(size_t words) {
-  size_t blocks = (words + kThreads - 1) / kThreads;
-  return static_cast<unsigned>(blocks < kMaxBlocks ? (blocks ? blocks : 1) : kMaxBlocks);
-}
 
 }  // namespace
 
 cudaError_t launch_fill_pattern(uint32_t* dst, size_t words, uint32_t seed, cudaStream_t stream) {
-  fill_pattern_kernel<<<blocks_for(words), kThreads, 0, stream>>>(dst, words, seed);
+  fill_pattern_kernel<<<elementwise_blocks(words), kThreads, 0, stream>>>(dst, words, seed);
   return cudaGetLastError();
 }
 
 cudaError_t launch_verify_pattern(const uint32_t* src, size_t words, uint32_t seed, unsigned long long* first_bad,
                                   cudaStream_t stream) {
-  verify_pattern_kernel<<<blocks_for(words), kThreads, 0, stream>>>(src, words, seed, first_bad);
+  verify_pattern_kernel<<<elementwise_blocks(words), kThreads, 0, stream>>>(src, words, seed, first_bad);
   return cudaGetLastError();
 }
 

@@ -1,5 +1,6 @@
 #include "rigcheck/report/bench_view.h"
 
+#include "format.h"
 #include "rigcheck/bench/json.h"
 
 #include <cstdio>
@@ -13,11 +14,7 @@ using bench::CellStatus;
 using bench::PeerPath;
 namespace {
 
-std::string format_value(double v, const std::string& unit) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, unit == "ns" ? "%.0f" : "%.2f", v);
-  return buf;
-}
+using detail::format_value;
 
 // The text of one cell: the median, or what happened instead. Host-staged numbers carry a
 // marker because they are not peer-to-peer figures.

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "format.h"
 #include "rigcheck/report/report.h"
 
 namespace rigcheck::report {
@@ -14,11 +15,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string num(double v, const std::string& unit) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, unit == "ns" ? "%.0f" : "%.2f", v);
-  return buf;
-}
+using detail::format_value;
 
 std::string version(int v) { return v ? std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10) : "-"; }
 
@@ -29,7 +26,7 @@ std::string nccl_version(int v) {
 std::string cell_value(const json& c) {
   const std::string status = c.at("status");
   if (status != "ok") return status == "unsupported" ? "n/a" : status;
-  std::string s = num(c.at("median").get<double>(), c.at("unit"));
+  std::string s = format_value(c.at("median").get<double>(), c.at("unit"));
   if (c.at("path") == "host-staged") s += "*";
   return s;
 }
