@@ -13,6 +13,7 @@
 #include "rigcheck/report/bench_view.h"
 #include "rigcheck/report/collectives_view.h"
 #include "rigcheck/bench/collective_runner.h"
+#include "rigcheck/bench/live_machine.h"
 #include "rigcheck/report/expected.h"
 #include "rigcheck/report/findings_view.h"
 #include "rigcheck/report/measured_rules.h"
@@ -78,13 +79,13 @@ int run_collectives(const BenchArgs& args, const std::vector<bench::Collective>&
   if (!range) throw topology::InputError("--sizes: \"" + args.sizes + "\" is not a range such as 8B:1GiB");
   topology::Topology t = args.simulate.empty() ? topology::Topology{} : topology::load_machine_file(args.simulate, args.variant);
   if (args.simulate.empty()) {
-    // Discovery would initialise CUDA here; NCCL's workers must fork from a process without it.
-    topology::DiscoveryOptions o;
-    o.query_cuda = false;
-    t = topology::discover(o);
-    int index = 0;
-    for (auto& g : t.gpus) g.cuda_index = index++;  // CUDA_DEVICE_ORDER=PCI_BUS_ID order; see the note below
-    ::setenv("CUDA_DEVICE_ORDER", "PCI_BUS_ID", 1);
+    // Discovery initialises CUDA, so it runs in a worker: NCCL's workers must fork from a process without it.
+    auto live = bench::discover_in_worker();
+    t = std::move(live.topology);
+    if (!live.unavailable.empty() && !t.gpus.empty()) {
+      std::cout << "No measurement: " << live.unavailable << "\n";
+      return kExitOk;
+    }
   }
   for (int g : args.gpus)
     if (g < 0 || g >= static_cast<int>(t.gpus.size()))

@@ -207,12 +207,20 @@ void set_nccl_environment(const CollectiveOptions& o, const std::string& log_dir
   ::setenv("NCCL_DEBUG_SUBSYS", "INIT,P2P,SHM,NET,GRAPH", 0);
   ::setenv("NCCL_DEBUG_FILE", (log_dir + "/nccl.%h.%p.log").c_str(), 1);  // the log goes to a file, not the terminal
   if (o.p2p_disabled) ::setenv("NCCL_P2P_DISABLE", "1", 1);
+  ::setenv("NCCL_TOPO_DUMP_FILE", (log_dir + "/topology.xml").c_str(), 0);  // NCCL's own view of the machine
 }
 
-std::string read_logs(const std::string& dir) {
+std::string read_logs(const std::string& dir, std::string& topology_xml) {
   std::string all;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().filename() == "topology.xml") {
+      std::ifstream in(e.path());
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      topology_xml = ss.str();
+      continue;
+    }
     std::ifstream in(e.path());
     std::ostringstream ss;
     ss << in.rdbuf();
@@ -313,7 +321,7 @@ CollectiveRun run_nccl_collectives(const topology::Topology& t, const Collective
       });
     outcomes = run_isolated_many(workers, o.timeout_s);
   }
-  run.transports = parse_nccl_info_log(read_logs(log_dir));
+  run.transports = parse_nccl_info_log(read_logs(log_dir, run.nccl_topology_xml));
   for (const auto& out : outcomes) {
     if (out.kind == IsolatedOutcome::Kind::ok) continue;
     run.status = out.kind == IsolatedOutcome::Kind::hang ? "hang" : (out.kind == IsolatedOutcome::Kind::crash ? "crash" : "error");

@@ -83,7 +83,8 @@ nlohmann::json collectives_json(const CollectiveRun& run, const CollectiveRun* c
   for (const auto& r : run.results) verdicts[bench::to_string(r.op)] = collective_verdict(run, control, r.op);
   nlohmann::json j = {{"mode", run.simulated ? "simulated" : "real"}, {"backend", run.backend},
                       {"process_model", bench::to_string(run.process)}, {"ranks", run.ranks}, {"status", run.status},
-                      {"detail", run.detail}, {"results", rows(run)}, {"transports", transports(run)}, {"verdicts", verdicts}};
+                      {"detail", run.detail}, {"results", rows(run)}, {"transports", transports(run)}, {"verdicts", verdicts},
+                      {"nccl_topology_xml", run.nccl_topology_xml}};
   j["control"] = control ? nlohmann::json{{"status", control->status}, {"results", rows(*control)}} : nlohmann::json(nullptr);
   return j;
 }

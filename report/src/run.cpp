@@ -20,6 +20,7 @@
 #include "rigcheck/bench/collective_runner.h"
 #include "rigcheck/report/expected.h"
 #include "rigcheck/bench/isolation.h"
+#include "rigcheck/bench/live_machine.h"
 #include "rigcheck/report/measured_rules.h"
 #include "rigcheck/report/report.h"
 #include "rigcheck/report/static_rules.h"
@@ -107,22 +108,9 @@ Machine load_machine(const RunConfig& config) {
     m.rig = std::filesystem::path(config.simulate).stem().string() + (config.variant.empty() ? "" : " / " + config.variant);
     return m;
   }
-  // Discovery queries CUDA; doing it in a child keeps CUDA out of this process.
-  bench::IsolatedOutcome o = bench::run_isolated(
-      [] {
-        topology::Topology t = topology::discover({});
-        std::string unavailable;
-        try {
-          bench::make_cuda_backend(t);
-        } catch (const bench::CudaUnavailable& e) {
-          unavailable = e.what();
-        }
-        return json{{"topology", topology::to_json(t)}, {"unavailable", unavailable}};
-      },
-      120);
-  if (o.kind != bench::IsolatedOutcome::Kind::ok) throw std::runtime_error("topology discovery failed: " + o.detail);
-  m.topology = topology::topology_from_json(o.result.at("topology"));
-  m.no_measurement = o.result.at("unavailable");
+  bench::LiveMachine live = bench::discover_in_worker();
+  m.topology = std::move(live.topology);
+  m.no_measurement = live.unavailable;
   return m;
 }
 

@@ -34,6 +34,7 @@ struct CollectiveRun {
   int ranks = 0;
   std::vector<CollectiveResult> results;
   TransportSummary transports;      // from NCCL's INFO log (empty when simulated or unreadable)
+  std::string nccl_topology_xml;    // NCCL's own view of the machine (NCCL_TOPO_DUMP_FILE), when it wrote one
   std::string status = "ok";        // "ok", "hang", "crash", "error", "unavailable"
   std::string detail;
 };
