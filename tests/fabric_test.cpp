@@ -233,3 +233,22 @@ TEST(Fabric, LatencyGrowsWithHopsAndHostStagingIsMicroseconds) {
   SimBackend sg(tg, quiet());
   EXPECT_FALSE(sg.run_latency(0, Endpoint::device(1), 1).ns.has_value());
 }
+
+TEST(Fabric, ACaptureAtRestIsSimulatedAtMaxGenerationButItsWidthAsRead) {
+  // A topology read from a machine at rest: GPU0 idles at Gen1 x16, GPU1 trained x8.
+  TopologyBuilder b;
+  int hb = b.host_bridge();
+  b.gpu(b.root_port(hb), kA100, 4, 16);
+  b.gpu(b.root_port(hb), kA100, 4, 16);
+  auto t = b.build();
+  t.pci[t.gpus[0].node].link->current = {1, 16};
+  t.pci[t.gpus[1].node].link->current = {4, 8};
+  t.source.kind = "live";
+  SimBackend live(t, quiet());
+  EXPECT_NEAR(rates(live, {copy(Endpoint::host(), Endpoint::device(0))})[0], pcie_gbps(4, 16) * C().pcie_efficiency_ce, 1e-6);
+  EXPECT_NEAR(rates(live, {copy(Endpoint::host(), Endpoint::device(1))})[0], pcie_gbps(4, 8) * C().pcie_efficiency_ce, 1e-6);
+  // The same numbers in a rig (loaded state): Gen1 is what the riser really does.
+  t.source.kind = "json";
+  SimBackend rig(t, quiet());
+  EXPECT_NEAR(rates(rig, {copy(Endpoint::host(), Endpoint::device(0))})[0], pcie_gbps(1, 16) * C().pcie_efficiency_ce, 1e-6);
+}
