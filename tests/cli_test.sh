@@ -150,14 +150,20 @@ RIGCHECK_TEST_HOOK=crash:host_to_device_ce expect 4 "test-crash: The host_to_dev
   "$rigcheck" run --simulate "$rigs/asrock-x99-ws-e-2x3090-risers.json" --out "$tmp/runs" --name crash --quiet
 expect 0 "crashed with signal 11" -- cat "$tmp/runs/crash.json"
 
+# start_hung_run NAME: a run in the background whose 4th test hangs; returns once the first three
+# are in the report (the PID is in $runner).
+start_hung_run() {
+  RIGCHECK_TEST_HOOK=hang:device_to_device_write_ce "$rigcheck" run --simulate "$rigs/asrock-x99-ws-e-2x3090-risers.json" \
+    --out "$tmp/runs" --name "$1" --test-timeout 60 --quiet >/dev/null 2>&1 &
+  runner=$!
+  for _ in $(seq 1 100); do
+    grep -q '"name": "host_latency_sm"' "$tmp/runs/$1.json" 2>/dev/null && break
+    sleep 0.1
+  done
+}
+
 # A run killed mid-way leaves a valid partial report.
-RIGCHECK_TEST_HOOK=hang:device_to_device_write_ce "$rigcheck" run --simulate "$rigs/asrock-x99-ws-e-2x3090-risers.json" \
-  --out "$tmp/runs" --name killed --test-timeout 60 --quiet >/dev/null 2>&1 &
-runner=$!
-for _ in $(seq 1 100); do
-  grep -q '"name": "host_latency_sm"' "$tmp/runs/killed.json" 2>/dev/null && break
-  sleep 0.1
-done
+start_hung_run killed
 kill -9 "$runner" 2>/dev/null
 wait "$runner" 2>/dev/null
 pkill -9 -f "name killed" 2>/dev/null
@@ -165,13 +171,7 @@ validate "$tmp/runs/killed.json" report
 expect 0 '"status": "partial"' -- cat "$tmp/runs/killed.json"
 
 # Ctrl-C: the worker is stopped at once, the report says partial and blames nothing on the machine.
-RIGCHECK_TEST_HOOK=hang:device_to_device_write_ce "$rigcheck" run --simulate "$rigs/asrock-x99-ws-e-2x3090-risers.json" \
-  --out "$tmp/runs" --name interrupted --test-timeout 60 --quiet >/dev/null 2>&1 &
-runner=$!
-for _ in $(seq 1 100); do
-  grep -q '"name": "host_latency_sm"' "$tmp/runs/interrupted.json" 2>/dev/null && break
-  sleep 0.1
-done
+start_hung_run interrupted
 sleep 0.3
 kill -INT "$runner"
 wait "$runner"
