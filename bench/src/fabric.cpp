@@ -188,11 +188,8 @@ Route Fabric::pcie_peer_route(int a, int b, Engine engine) const {
   const int na = t_.gpus[a].node, nb = t_.gpus[b].node;
   const int lca = topology::lowest_common_ancestor(t_, na, nb);
   bool redirected = false;
-  if (lca >= 0) {
-    for (int side : {na, nb})
-      for (int x = t_.pci[side].parent; x >= 0 && x != lca; x = t_.pci[x].parent)
-        redirected = redirected || (t_.pci[x].acs && t_.pci[x].acs->redirects_p2p());
-  }
+  if (lca >= 0)
+    for (int x : topology::bridges_on_path(t_, na, nb)) redirected = redirected || (t_.pci[x].acs && t_.pci[x].acs->redirects_p2p());
   double latency = c_.base_access_ns;
   if (lca >= 0 && !redirected && t_.pci[lca].kind != PciKind::host_bridge) {
     append_up(na, lca, r.edges, latency);

@@ -60,12 +60,9 @@ std::string cause_on_path(const topology::Topology& t, const CellResult& c) {
       causes.push_back("GPU" + std::to_string(g) + "'s slot is limited to " + describe(n.link->port_max));
   }
   if (c.plan.row >= 0) {
-    const int a = t.gpus[c.plan.row].node, b = t.gpus[c.plan.col].node;
-    const int lca = topology::lowest_common_ancestor(t, a, b);
-    for (int side : {a, b})
-      for (int x = t.pci[side].parent; x >= 0 && x != lca; x = t.pci[x].parent)
-        if (t.pci[x].acs && t.pci[x].acs->redirects_p2p() && t.pci[x].address)
-          causes.push_back("ACS redirect on " + t.pci[x].address->str());
+    for (int x : topology::bridges_on_path(t, t.gpus[c.plan.row].node, t.gpus[c.plan.col].node))
+      if (t.pci[x].acs && t.pci[x].acs->redirects_p2p() && t.pci[x].address)
+        causes.push_back("ACS redirect on " + t.pci[x].address->str());
     if (t.system.iommu == topology::IommuMode::translated) causes.push_back("the IOMMU translates peer traffic");
   }
   std::string s;

@@ -219,16 +219,13 @@ void acs_rules(const Topology& t, std::vector<Finding>& out) {
   bool unreadable = false;
   for (const auto& p : t.pairs) {
     if (p.nvlink_links > 0) continue;
-    const int a = t.gpus[p.a].node, b = t.gpus[p.b].node;
-    const int lca = topology::lowest_common_ancestor(t, a, b);
-    for (int side : {a, b})
-      for (int x = t.pci[side].parent; x >= 0 && x != lca && t.pci[x].kind != PciKind::host_bridge; x = t.pci[x].parent) {
-        const PciNode& n = t.pci[x];
-        if (n.kind != PciKind::root_port && n.kind != PciKind::switch_downstream) continue;
-        if (!n.acs && n.config_bytes > 0 && n.config_bytes < 256) unreadable = true;
-        if (n.acs && n.acs->redirects_p2p())
-          pairs_through[x].push_back("GPU" + std::to_string(p.a) + "-GPU" + std::to_string(p.b));
-      }
+    for (int x : topology::bridges_on_path(t, t.gpus[p.a].node, t.gpus[p.b].node)) {
+      const PciNode& n = t.pci[x];
+      if (n.kind != PciKind::root_port && n.kind != PciKind::switch_downstream) continue;
+      if (!n.acs && n.config_bytes > 0 && n.config_bytes < 256) unreadable = true;
+      if (n.acs && n.acs->redirects_p2p())
+        pairs_through[x].push_back("GPU" + std::to_string(p.a) + "-GPU" + std::to_string(p.b));
+    }
   }
   if (!pairs_through.empty()) {
     std::vector<std::string> evidence;

@@ -74,6 +74,15 @@ int bridges_between(const Topology& t, int node, int ancestor) {
   return n;
 }
 
+std::vector<int> bridges_on_path(const Topology& t, int a, int b) {
+  const int lca = lowest_common_ancestor(t, a, b);
+  std::vector<int> out;
+  for (int side : {a, b})
+    for (int x = t.pci[side].parent; x >= 0 && x != lca; x = t.pci[x].parent)
+      if (is_bridge(t.pci[x].kind)) out.push_back(x);
+  return out;
+}
+
 PathClass classify_path(const Topology& t, int a, int b) {
   if (a == b) return PathClass::same;
   int lca = lowest_common_ancestor(t, a, b);

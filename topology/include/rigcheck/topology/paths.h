@@ -4,6 +4,7 @@
 // I/O objects whose paths differ in length).
 
 #include <optional>
+#include <vector>
 
 #include "rigcheck/topology/model.h"
 
@@ -15,6 +16,10 @@ int lowest_common_ancestor(const Topology& t, int a, int b);
 
 // Bridges strictly between `node` and its ancestor `ancestor`.
 int bridges_between(const Topology& t, int node, int ancestor);
+
+// Bridges on the PCIe path between two nodes below their lowest common ancestor (all the way up
+// to the root buses when they are under different ones): `a`'s side first, nearest first.
+std::vector<int> bridges_on_path(const Topology& t, int a, int b);
 
 // Path class of two PCI nodes (GPUs): PIX/PXB below a common switch, PHB at a common host bridge,
 // NODE across root buses within one NUMA node, SYS across NUMA nodes or sockets.
