@@ -14,23 +14,24 @@ using topology::PciKind;
 
 namespace {
 
-// A link's capacity in the model: what it runs at under load. Rig files (and topology JSON
-// written from them) describe the loaded state, so `current` wins there: a riser stuck at Gen1 is
-// modelled at Gen1. A topology discovered from a machine was read at rest, when idle GPUs drop
-// their link *generation* but keep their width, so there the generation is taken at its maximum
-// and the width as read.
-double link_capacity(const topology::PciLink& l, bool captured_at_rest) {
-  if (captured_at_rest && l.current.known() && l.max.known())
-    return topology::pcie_gbps(l.max.gen, std::min(l.current.width, l.max.width));
-  if (l.current.known()) return topology::pcie_gbps(l.current);
-  if (l.max.known()) return topology::pcie_gbps(l.max);
+// A link's capacity in the model; 0 (unlimited) when nothing is known.
+double link_capacity(const topology::Topology& t, const topology::PciLink& l) {
+  const topology::LinkState loaded = loaded_link(t, l);
+  if (loaded.known()) return topology::pcie_gbps(loaded);
   return l.current_gbps;  // hwloc XML: one combined figure; 0 = unknown = unlimited
 }
 
 }  // namespace
 
-Fabric::Fabric(const topology::Topology& t, const FabricConstants& c) : t_(t), c_(c) {
+topology::LinkState loaded_link(const topology::Topology& t, const topology::PciLink& l) {
   const bool captured_at_rest = t.source.kind == "live" || t.source.kind == "fsroot" || t.source.kind == "xml";
+  if (captured_at_rest && l.current.known() && l.max.known()) return {l.max.gen, std::min(l.current.width, l.max.width)};
+  if (l.current.known()) return l.current;
+  if (l.max.known()) return l.max;
+  return {};
+}
+
+Fabric::Fabric(const topology::Topology& t, const FabricConstants& c) : t_(t), c_(c) {
   const int n = static_cast<int>(t.pci.size());
   up_edge_.assign(n, -1);
   forward_edge_.assign(n, -1);
@@ -42,7 +43,7 @@ Fabric::Fabric(const topology::Topology& t, const FabricConstants& c) : t_(t), c
       continue;
     }
     std::string name = node.address ? node.address->str() : "node " + std::to_string(node.id);
-    double gbps = node.link ? link_capacity(*node.link, captured_at_rest) : 0;
+    double gbps = node.link ? link_capacity(t, *node.link) : 0;
     if (node.kind == PciKind::root_port && node.chipset) {
       if (auto dmi = topology::chipset_uplink(t, node.id)) {
         gbps = dmi->gbps;

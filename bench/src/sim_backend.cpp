@@ -83,11 +83,7 @@ CopyOutcome SimBackend::run_copies(const std::vector<Transfer>& transfers, int r
       if (!node.link || !node.link->current.known()) continue;
       LinkObservation o;
       o.gpu = e.gpu;
-      o.min_link = o.max_link = node.link->current;
-      // A capture at rest shows the idle generation; under load the link would be back at max.
-      const std::string& kind = topology_.source.kind;
-      if ((kind == "live" || kind == "fsroot" || kind == "xml") && node.link->max.known())
-        o.min_link.gen = o.max_link.gen = node.link->max.gen;
+      o.min_link = o.max_link = loaded_link(topology_, *node.link);
       o.samples = 1;
       merge_observations(out.observations, {o});
     }

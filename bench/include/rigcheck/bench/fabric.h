@@ -21,6 +21,13 @@ struct Route {
   bool nvlink = false;
 };
 
+// The gen/width a link runs at under load in the model. Rig files (and topology JSON written from
+// them) describe the loaded state, so `current` is taken as it is: a riser stuck at Gen1 stays at
+// Gen1. A topology discovered from a machine was read at rest, when idle GPUs drop their link
+// *generation* but keep their width, so there the generation is the maximum and the width as read.
+// Unknown ({0, 0}) when neither current nor max is known.
+topology::LinkState loaded_link(const topology::Topology& t, const topology::PciLink& link);
+
 class Fabric {
  public:
   Fabric(const topology::Topology& topology, const FabricConstants& constants);
