@@ -3,7 +3,6 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <optional>
 
 #include "exit_codes.h"
 #include "rigcheck/bench/cuda_backend.h"
@@ -106,21 +105,13 @@ int run_collectives(const BenchArgs& args, const std::vector<bench::Collective>&
   bool failed = false;
   for (auto model : models) {
     o.process = model;
-    o.p2p_disabled = false;
-    auto run = args.simulate.empty() ? bench::run_nccl_collectives(t, o)
-                                     : bench::simulate_collectives(t, bench::default_fabric_constants(), o);
-    std::optional<bench::CollectiveRun> control;
-    if (!args.no_control && run.status == "ok" && run.ranks > 1) {
-      bench::CollectiveOptions c = o;
-      c.p2p_disabled = true;
-      c.sizes = {o.sizes.front(), o.sizes.back()};  // one small and one large size
-      control = args.simulate.empty() ? bench::run_nccl_collectives(t, c)
-                                      : bench::simulate_collectives(t, bench::default_fabric_constants(), c);
-    }
+    const bench::CollectiveMeasurement m = bench::measure_collectives(t, !args.simulate.empty(), o, !args.no_control);
+    const bench::CollectiveRun& run = m.main;
+    const bench::CollectiveRun* control = m.control_or_null();
     if (args.json) {
-      std::cout << report::collectives_json(run, control ? &*control : nullptr).dump(2) << "\n";
+      std::cout << report::collectives_json(run, control).dump(2) << "\n";
     } else {
-      report::render_collectives(run, control ? &*control : nullptr, std::cout);
+      report::render_collectives(run, control, std::cout);
       if (control && control->status == "ok") {
         std::cout << "Control arm (NCCL_P2P_DISABLE=1):\n";
         report::render_collectives(*control, nullptr, std::cout);
@@ -129,7 +120,7 @@ int run_collectives(const BenchArgs& args, const std::vector<bench::Collective>&
     }
     if (run.status == "unavailable") return kExitOk;
     for (auto op : ops) {
-      const std::string v = report::collective_verdict(run, control ? &*control : nullptr, op);
+      const std::string v = report::collective_verdict(run, control, op);
       failed = failed || v == "wrong results" || v == "hang" || v == "crash" || v == "error";
     }
   }

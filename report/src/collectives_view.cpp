@@ -119,15 +119,10 @@ nlohmann::json run_collective_step(const topology::Topology& t, bool simulated, 
     o.gpus = gpus_in;
     o.process = model;
     o.timeout_s = timeout_s;
-    auto run = simulated ? bench::simulate_collectives(t, bench::default_fabric_constants(), o) : bench::run_nccl_collectives(t, o);
-    std::optional<bench::CollectiveRun> control;
-    if (run.status == "ok") {
-      auto c = o;
-      c.p2p_disabled = true;
-      c.sizes = {sizes.front(), sizes.back()};
-      control = simulated ? bench::simulate_collectives(t, bench::default_fabric_constants(), c) : bench::run_nccl_collectives(t, c);
-    }
-    nlohmann::json j = collectives_json(run, control ? &*control : nullptr);
+    const bench::CollectiveMeasurement m = bench::measure_collectives(t, simulated, o, true);
+    const bench::CollectiveRun& run = m.main;
+    const bench::CollectiveRun* control = m.control_or_null();
+    nlohmann::json j = collectives_json(run, control);
     // Expected busbw: the ring model of the healthy machine, same sizes.
     auto expected = bench::simulate_collectives(healthy, [] {
       auto k = bench::default_fabric_constants();
@@ -142,7 +137,7 @@ nlohmann::json run_collective_step(const topology::Topology& t, bool simulated, 
     out.push_back(j);
 
     const std::string where = std::string("allreduce, ") + bench::to_string(model) + " process model";
-    const std::string verdict = collective_verdict(run, control ? &*control : nullptr, bench::Collective::all_reduce);
+    const std::string verdict = collective_verdict(run, control, bench::Collective::all_reduce);
     if (verdict == "wrong results")
       findings.push_back({"nccl-wrong-results", Severity::critical, "NCCL all-reduce returned wrong data", {where},
                           "A collective produced values that are not the sum of the inputs: training would silently diverge.",

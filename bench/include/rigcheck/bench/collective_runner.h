@@ -3,6 +3,7 @@
 // GPUs, or one forked worker per GPU sharing an NCCL unique id, as PyTorch and vLLM run), or on
 // the simulated fabric (ring model). Results follow nccl-tests' columns and definitions.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,5 +48,18 @@ CollectiveRun simulate_collectives(const topology::Topology& t, const FabricCons
 // The real thing; built without NCCL it returns status "unavailable" with the reason.
 // Must be called from a process that has not initialised CUDA (it forks workers).
 CollectiveRun run_nccl_collectives(const topology::Topology& t, const CollectiveOptions& o);
+
+// A collective run and its control arm (the same collectives with NCCL_P2P_DISABLE=1 at the
+// smallest and the largest size).
+struct CollectiveMeasurement {
+  CollectiveRun main;
+  std::optional<CollectiveRun> control;
+  const CollectiveRun* control_or_null() const { return control ? &*control : nullptr; }
+};
+
+// Runs `o` on the simulated ring model or with NCCL and, when `with_control` and the run succeeded
+// on more than one rank, the control arm.
+CollectiveMeasurement measure_collectives(const topology::Topology& t, bool simulated, const CollectiveOptions& o,
+                                          bool with_control);
 
 }  // namespace rigcheck::bench
