@@ -9,6 +9,7 @@
 #include "rigcheck/topology/discover.h"
 #include "rigcheck/topology/errors.h"
 #include "rigcheck/topology/json.h"
+#include "rigcheck/topology/rig.h"
 
 using namespace rigcheck::topology;
 
@@ -82,5 +83,5 @@ TEST(Json, RejectsDanglingReferences) {
 }
 
 TEST(Json, MissingFileIsAnInputError) {
-  EXPECT_THROW(load_topology_json_file("/nonexistent/topology.json"), InputError);
+  EXPECT_THROW(load_machine_file("/nonexistent/topology.json"), InputError);
 }

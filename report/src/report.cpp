@@ -114,12 +114,7 @@ void check_report(const json& j, const std::string& name) {
 }
 
 json load_report(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw topology::InputError("cannot read " + path + ": " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  json j = json::parse(ss.str(), nullptr, false);
-  if (j.is_discarded()) throw topology::InputError(path + " is not valid JSON");
+  json j = topology::read_json_file(path);
   check_report(j, path);
   return j;
 }

@@ -306,16 +306,14 @@ Topology parse_topology_json(const std::string& text) {
   return topology_from_json(j);
 }
 
-Topology load_topology_json_file(const std::string& path) {
+json read_json_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("cannot read " + path + ": " + std::strerror(errno));
   std::ostringstream ss;
   ss << in.rdbuf();
-  try {
-    return parse_topology_json(ss.str());
-  } catch (const InputError& e) {
-    throw InputError(path + ": " + e.what());
-  }
+  json j = json::parse(ss.str(), nullptr, false);
+  if (j.is_discarded()) throw InputError(path + ": the file is not valid JSON");
+  return j;
 }
 
 }  // namespace rigcheck::topology

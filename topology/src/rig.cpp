@@ -313,12 +313,7 @@ std::optional<RigBuild> rig_build(const Rig& rig, const std::string& variant) {
 }
 
 MachineFile load_machine(const std::string& path, const std::string& variant) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("cannot read " + path + ": " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  json j = json::parse(ss.str(), nullptr, false);
-  if (j.is_discarded()) throw InputError(path + ": the file is not valid JSON");
+  const json j = read_json_file(path);
   try {
     if (is_rig(j)) {
       const Rig rig = parse_rig(j);

@@ -16,6 +16,9 @@ nlohmann::json to_json(const Topology& t);
 // or missing required fields.
 Topology topology_from_json(const nlohmann::json& j);
 Topology parse_topology_json(const std::string& text);
-Topology load_topology_json_file(const std::string& path);
+
+// Any JSON file rigcheck reads (topology, rig, report). InputError: "cannot read PATH: why" or
+// "PATH: the file is not valid JSON".
+nlohmann::json read_json_file(const std::string& path);
 
 }  // namespace rigcheck::topology
