@@ -22,6 +22,7 @@
 #include "rigcheck/kernels/pattern_kernels.h"
 #include "rigcheck/topology/cuda_status.h"
 #include "rigcheck/topology/nvml.h"
+#include "rigcheck/topology/versions.h"
 
 namespace rigcheck::bench {
 namespace {
@@ -144,8 +145,7 @@ class CudaBackend : public Backend {
     int runtime = 0, driver = 0;
     cudaRuntimeGetVersion(&runtime);
     cudaDriverGetVersion(&driver);
-    description_ = "CUDA runtime " + std::to_string(runtime / 1000) + "." + std::to_string(runtime % 1000 / 10) +
-                   ", driver CUDA " + std::to_string(driver / 1000) + "." + std::to_string(driver % 1000 / 10);
+    description_ = "CUDA runtime " + topology::cuda_version_text(runtime) + ", driver CUDA " + topology::cuda_version_text(driver);
     for (const auto& g : t.gpus) {
       ordinal_.push_back(g.cuda_index);
       int sms = 0;

@@ -14,6 +14,7 @@
 
 #include "rigcheck/bench/collective_runner.h"
 #include "rigcheck/bench/isolation.h"
+#include "rigcheck/topology/versions.h"
 
 #if RIGCHECK_HAVE_NCCL
 #include <cuda_runtime_api.h>
@@ -250,7 +251,7 @@ CollectiveRun run_nccl_collectives(const topology::Topology& t, const Collective
   run.p2p_disabled = o.p2p_disabled;
   int v = 0;
   ncclGetVersion(&v);
-  run.backend = "NCCL " + std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
+  run.backend = "NCCL " + topology::nccl_version_text(v);
   // Ask CUDA in a worker whether there is a device at all, so the answer is one clear line.
   IsolatedOutcome probe = run_isolated(
       [] {

@@ -8,6 +8,7 @@
 
 #include "format.h"
 #include "rigcheck/report/report.h"
+#include "rigcheck/topology/versions.h"
 
 namespace rigcheck::report {
 
@@ -17,11 +18,9 @@ namespace {
 
 using detail::format_value;
 
-std::string version(int v) { return v ? std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10) : "-"; }
+std::string version(int v) { return v ? topology::cuda_version_text(v) : "-"; }
 
-std::string nccl_version(int v) {
-  return v ? std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100) : "-";
-}
+std::string nccl_version(int v) { return v ? topology::nccl_version_text(v) : "-"; }
 
 std::string cell_value(const json& c) {
   const std::string status = c.at("status");

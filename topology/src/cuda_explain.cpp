@@ -1,4 +1,5 @@
 #include "rigcheck/topology/cuda_status.h"
+#include "rigcheck/topology/versions.h"
 
 namespace rigcheck::topology {
 
@@ -10,8 +11,7 @@ std::string explain_cuda_device_count_error(int error, int driver_version, const
     return "no NVIDIA driver is loaded (" + error_name + "): no NVIDIA GPU can be used on this machine; "
            "install the NVIDIA driver to measure";
   if (error == kInsufficientDriver)
-    return "the NVIDIA driver (CUDA " + std::to_string(driver_version / 1000) + "." +
-           std::to_string(driver_version % 1000 / 10) +
+    return "the NVIDIA driver (CUDA " + cuda_version_text(driver_version) +
            ") is older than the CUDA runtime rigcheck was built with (" + error_name + "); update the driver";
   if (error == kStubLibrary)
     return "the CUDA toolkit's stub libcuda.so was loaded instead of the driver's (" + error_name +

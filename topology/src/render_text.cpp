@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "rigcheck/topology/paths.h"
+#include "rigcheck/topology/versions.h"
 
 namespace rigcheck::topology {
 namespace {
@@ -34,10 +35,6 @@ const char* kind_label(PciKind k) {
     case PciKind::endpoint: return "Device";
   }
   return "?";
-}
-
-std::string version_text(int v) {
-  return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10);
 }
 
 }  // namespace
@@ -90,12 +87,10 @@ void render_system(const Topology& t, std::ostream& out) {
   if (t.source.kind == "xml") return;  // the rest describes the machine rigcheck runs on
   out << "Kernel: " << (s.kernel.empty() ? "?" : s.kernel) << "   IOMMU: " << to_string(s.iommu)
       << "   NVIDIA driver: " << (s.nvidia_driver.empty() ? "not loaded" : s.nvidia_driver) << "\n";
-  out << "CUDA driver: " << (s.cuda_driver_version ? version_text(s.cuda_driver_version) : "none")
-      << "   CUDA runtime: " << (s.cuda_runtime_version ? version_text(s.cuda_runtime_version) : "not built")
+  out << "CUDA driver: " << (s.cuda_driver_version ? cuda_version_text(s.cuda_driver_version) : "none")
+      << "   CUDA runtime: " << (s.cuda_runtime_version ? cuda_version_text(s.cuda_runtime_version) : "not built")
       << "   NCCL: "
-      << (s.nccl_version ? std::to_string(s.nccl_version / 10000) + "." + std::to_string(s.nccl_version / 100 % 100) + "." +
-                               std::to_string(s.nccl_version % 100)
-                         : "not built");
+      << (s.nccl_version ? nccl_version_text(s.nccl_version) : "not built");
   if (s.root) out << "   root: " << (*s.root ? "yes" : "no");
   out << "\n";
 }
