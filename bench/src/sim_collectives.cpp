@@ -60,7 +60,7 @@ CollectiveRun simulate_collectives(const topology::Topology& t, const FabricCons
         r.path = PeerPath::host_staged;
       }
       routes.push_back(r);
-      ChannelRoute cr{0, i, (i + 1) % n, p2p ? (r.nvlink ? "P2P" : "P2P") : "SHM", p2p ? "P2P/direct (simulated)" : "SHM (simulated)"};
+      ChannelRoute cr{0, i, (i + 1) % n, p2p ? "P2P" : "SHM", p2p ? "P2P/direct (simulated)" : "SHM (simulated)"};
       ++run.transports.count_by_transport[cr.transport];
       run.transports.routes.push_back(cr);
     }
