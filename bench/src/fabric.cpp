@@ -240,11 +240,18 @@ Route Fabric::route(const Endpoint& src, const Endpoint& dst, Engine engine) con
   }
   PeerPath path = peer_path(a, b, engine);
   if (path == PeerPath::direct) return pcie_peer_route(a, b, engine);
-  // Host-staged: both legs carry the bytes at once (the driver pipelines its bounce buffers).
-  Route to_host = host_route(a, host_numa_for(Endpoint::host(), a), true, engine);
-  Route from_host = host_route(b, host_numa_for(Endpoint::host(), a), false, engine);
-  Route r;
+  Route r = host_staged_route(a, b, engine);
   r.path = path;
+  return r;
+}
+
+Route Fabric::host_staged_route(int a, int b, Engine engine) const {
+  // Both legs carry the bytes at once (the bounce buffers are pipelined).
+  const int numa = host_numa_for(Endpoint::host(), a);
+  Route to_host = host_route(a, numa, true, engine);
+  Route from_host = host_route(b, numa, false, engine);
+  Route r;
+  r.path = PeerPath::host_staged;
   r.edges = to_host.edges;
   r.edges.insert(r.edges.end(), from_host.edges.begin(), from_host.edges.end());
   r.efficiency = to_host.efficiency * c_.host_staged_efficiency;

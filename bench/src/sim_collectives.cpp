@@ -50,15 +50,7 @@ CollectiveRun simulate_collectives(const topology::Topology& t, const FabricCons
       const bool p2p = !o.p2p_disabled && fabric.peer_path(a, b, Engine::sm) == PeerPath::direct;
       // NCCL's kernels move the data (SM copies); without P2P it stages through shared host memory.
       Route r = p2p ? fabric.route(Endpoint::device(a), Endpoint::device(b), Engine::sm)
-                    : Route{};
-      if (!p2p) {
-        Route up = fabric.route(Endpoint::device(a), Endpoint::host(), Engine::sm);
-        Route down = fabric.route(Endpoint::host(), Endpoint::device(b), Engine::sm);
-        r.edges = up.edges;
-        r.edges.insert(r.edges.end(), down.edges.begin(), down.edges.end());
-        r.efficiency = up.efficiency * c.host_staged_efficiency;
-        r.path = PeerPath::host_staged;
-      }
+                    : fabric.host_staged_route(a, b, Engine::sm);
       routes.push_back(r);
       ChannelRoute cr{0, i, (i + 1) % n, p2p ? "P2P" : "SHM", p2p ? "P2P/direct (simulated)" : "SHM (simulated)"};
       ++run.transports.count_by_transport[cr.transport];

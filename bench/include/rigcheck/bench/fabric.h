@@ -33,6 +33,9 @@ class Fabric {
   Fabric(const topology::Topology& topology, const FabricConstants& constants);
 
   Route route(const Endpoint& src, const Endpoint& dst, Engine engine) const;
+  // GPU to GPU through a bounce buffer in the source GPU's local host memory, both legs at once
+  // (how the driver stages a copy without peer access, and how NCCL's SHM transport moves data).
+  Route host_staged_route(int src_gpu, int dst_gpu, Engine engine) const;
   PeerPath peer_path(int src_gpu, int dst_gpu, Engine engine) const;
 
   // Max-min fair rates (GB/s, after each route's efficiency) of flows running together.
