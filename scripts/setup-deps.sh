@@ -8,6 +8,8 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
   libhwloc-dev hwloc          # topology discovery (hwloc 2.x) and lstopo for debugging
+  libhwloc-plugins            # what a normal install of hwloc brings (its libxml2 XML importer);
+                              # --no-install-recommends below would leave it out
   libpci-dev pciutils pci.ids # PCI config space (ACS, link registers) and device names
   libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
