@@ -87,7 +87,7 @@ expect 2 "there is no GPU9" -- "$rigcheck" bench all --simulate "$tmp/rig.json" 
 printf '{"schema": ' >"$tmp/half.json"
 expect 2 "not valid JSON" -- "$rigcheck" bench all --simulate "$tmp/half.json"
 if [ ! -e /proc/driver/nvidia/version ]; then
-  expect 0 "^No measurement: no NVIDIA driver is loaded" -- "$rigcheck" bench all
+  expect 0 "^No measurement: (no NVIDIA driver is loaded|rigcheck was built without CUDA)" -- "$rigcheck" bench all
   expect 0 "run it on a simulated rig: rigcheck bench all --simulate RIG.json" -- "$rigcheck" bench all
 fi
 
@@ -95,7 +95,7 @@ fi
 expect 4 "\[critical\] acs-redirect: ACS redirects GPU peer-to-peer traffic" -- "$rigcheck" doctor --fsroot "$tmp/fake/root"
 expect 4 "sudo setpci -s 0000:02:08.0 ECAP_ACS\+0x6.w=0000" -- "$rigcheck" doctor --fsroot "$tmp/fake/root"
 expect 4 "\[warning\] chipset-attached-gpu: GPU3 0000:06:00.0" -- "$rigcheck" doctor --from-json "$tmp/rig.json"
-if "$rigcheck" selftest --help >/dev/null 2>&1; then  # a CUDA build: it cannot run on these Fermi GPUs
+if "$rigcheck" --help 2>&1 | grep -q "^  selftest"; then  # a CUDA build: it cannot run on these Fermi GPUs
   expect 4 "\[info\] gpus-split-across-sockets" -- "$rigcheck" doctor --xml "$fixtures/hwloc/24em64t-2n6c2t-pci.xml"
   expect 4 "Fermi's last was CUDA 8" -- "$rigcheck" doctor --xml "$fixtures/hwloc/24em64t-2n6c2t-pci.xml"
 else
@@ -136,7 +136,7 @@ expect 0 "host_to_device_ce/gpu1: +[0-9.]+ +[0-9.]+ +\(-[0-9]+%\) +verdict ok / 
 expect 0 "new in riser: link-downtrained-under-load" -- "$rigcheck" compare "$tmp/runs/x99.json" "$tmp/runs/riser.json"
 expect 0 "^\| cell \| x99 \| riser \| change \| verdicts \|" -- "$rigcheck" compare --markdown "$tmp/runs/x99.json" "$tmp/runs/riser.json"
 if [ ! -e /proc/driver/nvidia/version ]; then
-  expect 0 "No measurements: no NVIDIA driver is loaded" -- "$rigcheck" run --out "$tmp/runs" --name live --quiet
+  expect 0 "No measurements: (no NVIDIA driver is loaded|rigcheck was built without CUDA)" -- "$rigcheck" run --out "$tmp/runs" --name live --quiet
   validate "$tmp/runs/live.json" report
 fi
 
@@ -210,7 +210,8 @@ fi
 # Bad input: one line naming the problem, exit 2, no crash.
 printf '<?xml version="1.0"?>\n<topology version="2.0"><object type="Machine"' >"$tmp/broken.xml"
 expect 2 "^rigcheck: hwloc cannot load the XML topology" -- "$rigcheck" topo --xml "$tmp/broken.xml"
-expect 2 "^rigcheck: hwloc crashed \(signal 11\) while loading the XML topology" -- "$rigcheck" topo --xml "$fixtures/bad/hwloc-2.9-crash.xml"
+# hwloc's libxml2 importer crashes on this file, its minimal parser refuses it: either way one line.
+expect 2 "^rigcheck: hwloc (crashed|cannot load) .*hwloc-2.9-crash.xml" -- "$rigcheck" topo --xml "$fixtures/bad/hwloc-2.9-crash.xml"
 printf 'not xml at all\n' >"$tmp/text.xml"
 expect 2 "^rigcheck: hwloc cannot" -- "$rigcheck" topo --xml "$tmp/text.xml"
 printf '{"schema": "rigcheck.topology/1", "pci": 3' >"$tmp/broken.json"
@@ -218,7 +219,7 @@ expect 2 "^rigcheck: .*broken.json: the file is not valid JSON" -- "$rigcheck" t
 printf '{"schema": "rigcheck.report/1"}' >"$tmp/foreign.json"
 expect 2 "unsupported schema" -- "$rigcheck" topo --from-json "$tmp/foreign.json"
 printf '0000:34:00.0 GPU\n00: zz zz\n' >"$tmp/bad-dump.txt"
-expect 2 "^rigcheck: libpci cannot parse the dump" -- "$rigcheck" topo --xml "$dgx2" --pci-dump "$tmp/bad-dump.txt"
+expect 2 "^rigcheck: the PCI dump .*bad-dump.txt is malformed at line 2" -- "$rigcheck" topo --xml "$dgx2" --pci-dump "$tmp/bad-dump.txt"
 expect 2 "does not exist|not exist" -- "$rigcheck" topo --xml "$tmp/missing.xml"
 expect 2 "excludes" -- "$rigcheck" topo --xml "$dgx2" --fsroot "$tmp/fake/root"
 expect 2 "A subcommand is required|subcommand" -- "$rigcheck"

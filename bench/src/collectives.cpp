@@ -1,8 +1,8 @@
 #include "rigcheck/bench/collectives.h"
 
+#include <charconv>
 #include <cstdlib>
-#include <regex>
-#include <sstream>
+#include <string_view>
 
 namespace rigcheck::bench {
 
@@ -71,6 +71,8 @@ std::optional<uint64_t> parse_one_size(const std::string& text) {
   else if (unit == "MiB" || unit == "M") scale = 1024.0 * 1024;
   else if (unit == "GiB" || unit == "G") scale = 1024.0 * 1024 * 1024;
   else return std::nullopt;
+  // Beyond 2^62 bytes the cast would be undefined; no GPU has that much memory anyway.
+  if (!(v * scale < 0x1p62)) return std::nullopt;
   return static_cast<uint64_t>(v * scale);
 }
 
@@ -94,33 +96,114 @@ void compute_bandwidths(CollectiveResult& r, int ranks) {
   r.busbw_gbps = r.algbw_gbps * bus_factor(r.op, ranks);
 }
 
+namespace {
+
+// NCCL's log is written by another program and read here in the parent process, so it is parsed
+// by hand: no backtracking regex (std::regex recurses per character and overflows the stack on a
+// long line), no std::stoi (it throws on a 20-digit number), and lines longer than any NCCL prints
+// are skipped unread.
+constexpr size_t kMaxLogLine = 4096;
+
+class Cursor {
+ public:
+  explicit Cursor(std::string_view s) : s_(s) {}
+  bool literal(std::string_view lit) {
+    if (s_.substr(0, lit.size()) != lit) return false;
+    s_.remove_prefix(lit.size());
+    return true;
+  }
+  // A decimal number of at most 9 digits (every channel and rank NCCL prints fits).
+  std::optional<int> number() {
+    size_t n = 0;
+    while (n < s_.size() && s_[n] >= '0' && s_[n] <= '9') ++n;
+    if (n == 0 || n > 9) return std::nullopt;
+    int v = 0;
+    std::from_chars(s_.data(), s_.data() + n, v);
+    s_.remove_prefix(n);
+    return v;
+  }
+  bool skip_bracketed() {  // "[anything but ]]"
+    if (!literal("[")) return false;
+    size_t close = s_.find(']');
+    if (close == std::string_view::npos) return false;
+    s_.remove_prefix(close + 1);
+    return true;
+  }
+  std::string_view word() {  // up to the next blank
+    size_t n = 0;
+    while (n < s_.size() && s_[n] != ' ' && s_[n] != '\t') ++n;
+    std::string_view w = s_.substr(0, n);
+    s_.remove_prefix(n);
+    return w;
+  }
+  std::string_view rest() const { return s_; }
+
+ private:
+  std::string_view s_;
+};
+
+// "Channel 00/0 : 0[0] -> 1[1] [send] via P2P/CUMEM/read" (2.19+) or "Channel 00 : 0[1b000] -> ..." (older).
+std::optional<ChannelRoute> parse_channel(std::string_view line) {
+  size_t at = line.find("NCCL INFO Channel ");
+  if (at == std::string_view::npos) return std::nullopt;
+  Cursor c(line.substr(at + 18));
+  ChannelRoute r;
+  auto channel = c.number();
+  if (!channel) return std::nullopt;
+  r.channel = *channel;
+  if (c.literal("/") && !c.number()) return std::nullopt;
+  c.literal(" ");
+  if (!c.literal(": ")) return std::nullopt;
+  auto from = c.number();
+  if (!from || !c.skip_bracketed() || !c.literal(" -> ")) return std::nullopt;
+  auto to = c.number();
+  if (!to || !c.skip_bracketed() || !c.literal(" ")) return std::nullopt;
+  (void)(c.literal("[send] ") || c.literal("[receive] "));  // NET lines name their side
+  if (!c.literal("via ")) return std::nullopt;
+  std::string_view via = c.word();
+  if (via.empty()) return std::nullopt;
+  r.from_rank = *from;
+  r.to_rank = *to;
+  r.detail = std::string(via);
+  if (c.literal(" pointer")) r.detail += " pointer";
+  r.transport = r.detail.substr(0, r.detail.find('/'));
+  return r;
+}
+
+std::optional<std::string> parse_version(std::string_view line) {
+  size_t at = line.find("NCCL version ");
+  if (at == std::string_view::npos) return std::nullopt;
+  Cursor c(line.substr(at + 13));
+  std::string_view v = c.word();
+  if (v.empty()) return std::nullopt;
+  return std::string(v);
+}
+
+bool says_nvls_in_use(std::string_view line) {
+  size_t info = line.find("NCCL INFO ");
+  if (info == std::string_view::npos) return false;
+  std::string_view after = line.substr(info + 10);
+  return after.find("NVLS") != std::string_view::npos && line.find("comm") != std::string_view::npos &&
+         line.find("NVLS multicast support is not available") == std::string_view::npos;
+}
+
+}  // namespace
+
 TransportSummary parse_nccl_info_log(const std::string& text) {
-  // NCCL prints, per channel and peer (src/transport/*.cc, 2.19+ format):
-  //   "<host>:<pid>:<tid> [<dev>] NCCL INFO Channel 00/0 : 0[0] -> 1[1] via P2P/CUMEM/read"
-  // Older releases print the bus id in the brackets and no "/N" after the channel number.
-  static const std::regex channel(
-      R"(NCCL INFO Channel (\d+)(?:/\d+)? ?: (\d+)\[[^\]]*\] -> (\d+)\[[^\]]*\] (?:\[(?:send|receive)\] )?via (\S+(?: pointer)?))");
-  static const std::regex version(R"(NCCL version (\S+))");
-  static const std::regex nvls(R"(NCCL INFO .*NVLS)");
   TransportSummary s;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    std::smatch m;
-    if (std::regex_search(line, m, channel)) {
-      ChannelRoute r;
-      r.channel = std::stoi(m[1]);
-      r.from_rank = std::stoi(m[2]);
-      r.to_rank = std::stoi(m[3]);
-      r.detail = m[4];
-      r.transport = r.detail.substr(0, r.detail.find('/'));
-      ++s.count_by_transport[r.transport];
-      s.routes.push_back(r);
-    } else if (s.nccl_version.empty() && std::regex_search(line, m, version)) {
-      s.nccl_version = m[1];
+  std::string_view all(text);
+  while (!all.empty()) {
+    size_t end = all.find('\n');
+    std::string_view line = all.substr(0, end);
+    all.remove_prefix(end == std::string_view::npos ? all.size() : end + 1);
+    if (line.size() > kMaxLogLine) continue;
+    if (auto r = parse_channel(line)) {
+      ++s.count_by_transport[r->transport];
+      s.routes.push_back(std::move(*r));
+    } else if (s.nccl_version.empty()) {
+      if (auto v = parse_version(line)) s.nccl_version = *v;
     }
-    if (std::regex_search(line, nvls) && line.find("NVLS multicast support is not available") == std::string::npos &&
-        line.find("NVLS") != std::string::npos && line.find("comm") != std::string::npos)
-      s.nvls = true;
+    if (says_nvls_in_use(line)) s.nvls = true;
   }
   return s;
 }

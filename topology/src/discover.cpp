@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <map>
 
 #include "assemble.h"
 #include "cuda_source.h"
@@ -11,6 +12,8 @@
 #include "pci_config_source.h"
 #include "rigcheck/topology/paths.h"
 #include "rigcheck/topology/system_state.h"
+#include "rigcheck/topology/utf8.h"
+#include "rigcheck/topology/validate.h"
 #include "sysfs_source.h"
 
 namespace rigcheck::topology {
@@ -43,6 +46,23 @@ void note_config_access(detail::DiscoveryState& state) {
   if (restricted > 0)
     state.note("pci", "only 64 bytes of PCI config space are readable (not root): ACS and link capability registers "
                       "not read, link values come from sysfs; run as root (sudo) for the ACS checks");
+}
+
+// Every string discovery read from the machine or a file, made valid UTF-8 (JSON needs it).
+void make_text_valid(Topology& t) {
+  const auto fix = [](std::string& s) { s = valid_utf8(s); };
+  fix(t.machine);
+  for (auto& p : t.packages) fix(p.model), fix(p.cpus);
+  for (auto& n : t.numa_nodes) fix(n.cpus);
+  for (auto& n : t.pci) fix(n.name), fix(n.driver), fix(n.local_cpus);
+  for (auto& g : t.gpus) fix(g.name), fix(g.local_cpus), fix(g.architecture), fix(g.compute_capability);
+  SystemState& s = t.system;
+  fix(s.kernel), fix(s.cmdline), fix(s.nvidia_driver);
+  for (auto& e : s.iommu_evidence) fix(e);
+  std::map<std::string, std::string> params;
+  for (const auto& [k, v] : s.nvidia_params) params[valid_utf8(k)] = valid_utf8(v);
+  s.nvidia_params = std::move(params);
+  for (auto& n : t.notes) fix(n.message);
 }
 
 }  // namespace
@@ -86,10 +106,13 @@ Topology discover(const DiscoveryOptions& options) {
     state.note("cuda", "fake root " + options.fsroot + ": CUDA describes this machine, not the fake one, so it was not queried");
   }
   detail::attach_nvlinks(state);
+  check_gpu_count(t.gpus.size());  // before the pairs, whose number is the square
   compute_paths(t);
   if (live && options.query_cuda) detail::apply_cuda(state);
   note_config_access(state);
   note_gpu_findings(state);
+  make_text_valid(t);
+  validate_topology(t);
   return t;
 }
 

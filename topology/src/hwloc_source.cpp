@@ -8,12 +8,13 @@
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <type_traits>
 
 #include "rigcheck/topology/errors.h"
+#include "rigcheck/topology/input_file.h"
 
 namespace rigcheck::topology::detail {
 namespace {
@@ -70,6 +71,19 @@ int package_of(hwloc_topology_t t, hwloc_obj_t obj) {
   return p ? static_cast<int>(p->os_index) : -1;
 }
 
+// A bridge's upstream type. hwloc's XML import stores whatever number the file holds in this enum
+// (bridge_type="2-1"), and loading an enum with no such enumerator is undefined behaviour, so the
+// raw value is read and checked first.
+hwloc_obj_bridge_type_e upstream_type(hwloc_obj_t obj) {
+  std::underlying_type_t<hwloc_obj_bridge_type_e> raw = 0;
+  static_assert(sizeof raw == sizeof obj->attr->bridge.upstream_type);
+  std::memcpy(&raw, &obj->attr->bridge.upstream_type, sizeof raw);
+  if (raw != HWLOC_OBJ_BRIDGE_HOST && raw != HWLOC_OBJ_BRIDGE_PCI)
+    throw InputError("the topology has a bridge of unknown type " + std::to_string(raw) +
+                     " (hwloc knows 0, host, and 1, PCI); the XML is malformed");
+  return static_cast<hwloc_obj_bridge_type_e>(raw);
+}
+
 class PciTreeBuilder {
  public:
   PciTreeBuilder(hwloc_topology_t t, DiscoveryState& state) : t_(t), state_(state) {}
@@ -99,7 +113,7 @@ class PciTreeBuilder {
     NodeRegisters regs;
     n.id = static_cast<int>(state_.topo.pci.size());
     n.parent = parent;
-    const bool host_bridge = obj->type == HWLOC_OBJ_BRIDGE && obj->attr->bridge.upstream_type == HWLOC_OBJ_BRIDGE_HOST;
+    const bool host_bridge = obj->type == HWLOC_OBJ_BRIDGE && upstream_type(obj) == HWLOC_OBJ_BRIDGE_HOST;
     if (host_bridge) {
       n.kind = PciKind::host_bridge;
       n.domain = obj->attr->bridge.downstream.pci.domain;
@@ -195,64 +209,104 @@ bool configure(hwloc_topology_t t) {
   return hwloc_topology_set_flags(t, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED) == 0;
 }
 
-// hwloc 2.9 crashes inside hwloc_topology_load() on some malformed XML files
-// (tests/fixtures/bad/hwloc-2.9-crash.xml). A user's file must not take rigcheck down, so the
-// load is first tried in a child process; only a file that loads there is loaded here.
-void probe_load_in_child(const HwlocInput& input) {
+// What a probe child says about a load, written to a pipe as its last act. A child that dies or
+// exits without writing it crashed, whatever its exit status: a crash handler (ASan's, for one)
+// ends the process with exit() rather than the signal.
+struct ProbeResult {
+  enum Stage : int { loaded = 0, source_refused = 1, load_failed = 2 } stage;
+  int error;  // errno after the failing call
+};
+
+// Points a fresh topology at the XML (held in memory) or, through the environment, at the fake root.
+bool set_source(hwloc_topology_t t, const std::string& xml_text) {
+  return xml_text.empty() || hwloc_topology_set_xmlbuffer(t, xml_text.c_str(), static_cast<int>(xml_text.size() + 1)) == 0;
+}
+
+std::string source_name(const HwlocInput& input) {
+  return input.xml.empty() ? (input.fsroot.empty() ? "this machine" : "the fake root " + input.fsroot)
+                           : "the XML topology " + input.xml;
+}
+
+[[noreturn]] void throw_load_failure(const HwlocInput& input, ProbeResult r) {
+  const std::string why = r.error ? std::strerror(r.error) : "invalid or unsupported content";
+  if (r.stage == ProbeResult::source_refused)
+    throw InputError("hwloc cannot load " + source_name(input) + " (" +
+                     (r.error == EINVAL ? std::string("malformed, or not an hwloc XML file") : why) +
+                     "; HWLOC_XML_VERBOSE=1 shows the parser's message)");
+  if (input.xml.empty() && input.fsroot.empty())
+    throw std::runtime_error("hwloc cannot load the topology of this machine (" + why + ")");
+  throw InputError("hwloc cannot load " + source_name(input) + " (" + why + ")");
+}
+
+ProbeResult load(hwloc_topology_t t, const std::string& xml_text) {
+  errno = 0;
+  if (!set_source(t, xml_text)) return {ProbeResult::source_refused, errno};
+  errno = 0;
+  if (hwloc_topology_load(t) != 0) return {ProbeResult::load_failed, errno};
+  return {ProbeResult::loaded, 0};
+}
+
+// hwloc 2.9 crashes inside its XML import on some malformed files (tests/fixtures/bad/). A user's
+// file must not take rigcheck down, so the load is first done in a child process; only a file
+// that loaded there is loaded here, and what failed or crashed there is never retried here.
+ProbeResult probe_load_in_child(const HwlocInput& input, const std::string& xml_text) {
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error(std::string("pipe failed: ") + std::strerror(errno));
   std::fflush(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
   if (pid == 0) {
+    ::close(fds[0]);
     hwloc_topology_t t = nullptr;
-    if (hwloc_topology_init(&t) != 0 || !configure(t)) ::_exit(3);
-    if (!input.xml.empty() && hwloc_topology_set_xml(t, input.xml.c_str()) != 0) ::_exit(3);
-    ::_exit(hwloc_topology_load(t) == 0 ? 0 : 3);  // the environment (HWLOC_FSROOT) is inherited
+    ProbeResult r{ProbeResult::source_refused, 0};
+    if (hwloc_topology_init(&t) == 0 && configure(t)) r = load(t, xml_text);  // HWLOC_FSROOT is inherited
+    const bool said = ::write(fds[1], &r, sizeof r) == static_cast<ssize_t>(sizeof r);
+    ::_exit(said ? 0 : 1);
   }
+  ::close(fds[1]);
+  ProbeResult r{};
+  size_t got = 0;
+  while (got < sizeof r) {
+    ssize_t n = ::read(fds[0], reinterpret_cast<char*>(&r) + got, sizeof r - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  ::close(fds[0]);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) throw std::runtime_error(std::string("waitpid failed: ") + std::strerror(errno));
   }
-  if (WIFSIGNALED(status)) {
-    const std::string what = input.xml.empty() ? "the fake root " + input.fsroot : "the XML topology " + input.xml;
-    throw InputError("hwloc crashed (signal " + std::to_string(WTERMSIG(status)) + ") while loading " + what +
-                     "; the file is malformed");
+  const bool completed = got == sizeof r && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (!completed) {
+    const std::string how = WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
+                                                : "exit status " + std::to_string(WEXITSTATUS(status));
+    throw InputError("hwloc crashed (" + how + ") while loading " + source_name(input) + "; the file is malformed");
   }
-  // A plain failure is reported by the real load below, with its reason.
+  return r;
 }
 
 }  // namespace
 
 void load_hwloc(const HwlocInput& input, DiscoveryState& state) {
-  if (!input.xml.empty()) {
-    std::ifstream probe(input.xml);
-    if (!probe) throw InputError("cannot read hwloc XML file " + input.xml + ": " + std::strerror(errno));
-  }
+  // Read here, bounded, and handed to hwloc as a buffer: hwloc would read a FIFO or /dev/zero forever.
+  const std::string xml_text = input.xml.empty() ? std::string() : read_input_file(input.xml, kXmlInput);
+  if (!input.xml.empty() && xml_text.empty()) throw InputError("the XML topology " + input.xml + " is empty");
   hwloc_topology_t raw = nullptr;
   if (hwloc_topology_init(&raw) != 0) throw std::runtime_error("hwloc_topology_init failed");
   TopologyPtr t(raw);
   if (!configure(raw)) throw std::runtime_error("hwloc refused the I/O filter or topology flags");
 
   std::optional<ScopedEnv> fsroot, components;
-  if (!input.xml.empty()) {
-    // hwloc parses the file here; EINVAL means malformed or not an hwloc topology.
-    if (hwloc_topology_set_xml(raw, input.xml.c_str()) != 0)
-      throw InputError("hwloc cannot load the XML topology " + input.xml + " (" +
-                       (errno == EINVAL ? std::string("malformed, or not an hwloc XML file") : std::strerror(errno)) +
-                       "; HWLOC_XML_VERBOSE=1 shows the parser's message)");
-  } else if (!input.fsroot.empty()) {
+  if (input.xml.empty() && !input.fsroot.empty()) {
     fsroot.emplace("HWLOC_FSROOT", input.fsroot);
     components.emplace("HWLOC_COMPONENTS", "linux,stop");
   }
-  if (!input.xml.empty() || !input.fsroot.empty()) probe_load_in_child(input);
-  errno = 0;
-  if (hwloc_topology_load(raw) != 0) {
-    std::string what = input.xml.empty() ? (input.fsroot.empty() ? "this machine" : "the fake root " + input.fsroot)
-                                         : input.xml;
-    std::string why = errno ? std::strerror(errno) : "invalid or unsupported content";
-    if (!input.xml.empty()) throw InputError("hwloc cannot load the XML topology " + what + " (" + why + ")");
-    if (!input.fsroot.empty()) throw InputError("hwloc cannot load " + what + " (" + why + ")");
-    throw std::runtime_error("hwloc cannot load the topology of this machine (" + why + ")");
+  if (!input.xml.empty() || !input.fsroot.empty()) {
+    ProbeResult probed = probe_load_in_child(input, xml_text);
+    if (probed.stage != ProbeResult::loaded) throw_load_failure(input, probed);
   }
+  if (ProbeResult r = load(raw, xml_text); r.stage != ProbeResult::loaded) throw_load_failure(input, r);
 
   read_cpu_side(raw, state.topo);
   PciTreeBuilder tree(raw, state);

@@ -1,16 +1,16 @@
 #include "rigcheck/topology/json.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "json_number.h"
 #include "rigcheck/topology/errors.h"
+#include "rigcheck/topology/input_file.h"
+#include "rigcheck/topology/validate.h"
 
 namespace rigcheck::topology {
 
 using nlohmann::json;
+using detail::number;
 
 // ---- enums as strings -------------------------------------------------------------------------
 
@@ -36,14 +36,14 @@ constexpr std::pair<IommuMode, const char*> kIommu[] = {{IommuMode::unknown, "un
                                                         {IommuMode::translated, "translated"}};
 
 json link_state(const LinkState& l) { return {{"gen", l.gen}, {"width", l.width}}; }
-LinkState link_state(const json& j) { return {j.at("gen").get<int>(), j.at("width").get<int>()}; }
+LinkState link_state(const json& j) { return {number<int>(j, "gen"), number<int>(j, "width")}; }
 
 json bottleneck(const Bottleneck& b) {
   return {{"gbps", b.gbps}, {"kind", b.kind}, {"where", b.where}, {"node", b.node}};
 }
 Bottleneck bottleneck(const json& j) {
-  return {j.at("gbps").get<double>(), j.at("kind").get<std::string>(), j.at("where").get<std::string>(),
-          j.at("node").get<int>()};
+  return {number<double>(j, "gbps"), j.at("kind").get<std::string>(), j.at("where").get<std::string>(),
+          number<int>(j, "node")};
 }
 
 PciAddress address(const json& j) {
@@ -59,7 +59,8 @@ json optional_value(const std::optional<T>& v) {
 template <typename T>
 std::optional<T> optional_value(const json& j, const char* key) {
   if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
-  return j.at(key).get<T>();
+  if constexpr (std::is_same_v<T, bool>) return j.at(key).get<bool>();
+  else return number<T>(j, key);
 }
 
 json pci_node(const PciNode& n) {
@@ -96,32 +97,32 @@ json pci_node(const PciNode& n) {
 
 PciNode pci_node(const json& j) {
   PciNode n;
-  n.id = j.at("id").get<int>();
-  n.parent = j.at("parent").get<int>();
+  n.id = number<int>(j, "id");
+  n.parent = number<int>(j, "parent");
   n.kind = enum_from(j.at("kind").get<std::string>(), kKinds, "PCI node kind");
   if (!j.at("address").is_null()) n.address = address(j.at("address"));
-  n.domain = j.at("domain").get<uint32_t>();
-  n.secondary_bus = j.at("secondary_bus").get<int>();
-  n.subordinate_bus = j.at("subordinate_bus").get<int>();
-  n.vendor_id = j.at("vendor_id").get<uint16_t>();
-  n.device_id = j.at("device_id").get<uint16_t>();
-  n.class_id = j.at("class_id").get<uint16_t>();
+  n.domain = number<uint32_t>(j, "domain");
+  n.secondary_bus = number<int>(j, "secondary_bus");
+  n.subordinate_bus = number<int>(j, "subordinate_bus");
+  n.vendor_id = number<uint16_t>(j, "vendor_id");
+  n.device_id = number<uint16_t>(j, "device_id");
+  n.class_id = number<uint16_t>(j, "class_id");
   n.name = j.at("name").get<std::string>();
   n.chipset = j.at("chipset").get<bool>();
-  n.config_bytes = j.at("config_bytes").get<int>();
+  n.config_bytes = number<int>(j, "config_bytes");
   n.driver = j.at("driver").get<std::string>();
-  n.iommu_group = j.at("iommu_group").get<int>();
-  n.package = j.at("package").get<int>();
-  n.numa_nodes = j.at("numa_nodes").get<std::vector<int>>();
+  n.iommu_group = number<int>(j, "iommu_group");
+  n.package = number<int>(j, "package");
+  for (const auto& v : j.at("numa_nodes")) n.numa_nodes.push_back(detail::as_number<int>(v, "numa_nodes"));
   n.local_cpus = j.at("local_cpus").get<std::string>();
   n.aer_correctable_status = optional_value<uint32_t>(j, "aer_correctable_status");
   if (!j.at("link").is_null()) {
     const json& l = j.at("link");
     n.link = PciLink{link_state(l.at("max")),    link_state(l.at("device_max")),   link_state(l.at("port_max")),
-                     link_state(l.at("current")), l.at("current_gbps").get<double>(), l.at("source").get<std::string>()};
+                     link_state(l.at("current")), number<double>(l, "current_gbps"), l.at("source").get<std::string>()};
   }
   if (!j.at("acs").is_null())
-    n.acs = AcsState{j.at("acs").at("capability").get<uint16_t>(), j.at("acs").at("control").get<uint16_t>()};
+    n.acs = AcsState{number<uint16_t>(j.at("acs"), "capability"), number<uint16_t>(j.at("acs"), "control")};
   return n;
 }
 
@@ -151,24 +152,24 @@ json gpu(const Gpu& g) {
 
 Gpu gpu(const json& j) {
   Gpu g;
-  g.index = j.at("index").get<int>();
-  g.node = j.at("node").get<int>();
+  g.index = number<int>(j, "index");
+  g.node = number<int>(j, "node");
   g.address = address(j.at("address"));
-  g.vendor_id = j.at("vendor_id").get<uint16_t>();
-  g.device_id = j.at("device_id").get<uint16_t>();
+  g.vendor_id = number<uint16_t>(j, "vendor_id");
+  g.device_id = number<uint16_t>(j, "device_id");
   g.name = j.at("name").get<std::string>();
   g.architecture = j.at("architecture").get<std::string>();
   g.compute_capability = j.at("compute_capability").get<std::string>();
-  g.memory_bytes = j.at("memory_bytes").get<uint64_t>();
-  g.bar1_bytes = j.at("bar1_bytes").get<uint64_t>();
-  g.numa_node = j.at("numa_node").get<int>();
+  g.memory_bytes = number<uint64_t>(j, "memory_bytes");
+  g.bar1_bytes = number<uint64_t>(j, "bar1_bytes");
+  g.numa_node = number<int>(j, "numa_node");
   g.local_cpus = j.at("local_cpus").get<std::string>();
-  g.cuda_index = j.at("cuda_index").get<int>();
+  g.cuda_index = number<int>(j, "cuda_index");
   g.gpu_max_gen = optional_value<int>(j, "gpu_max_gen");
   for (const auto& b : j.at("nvlink"))
-    g.nvlink.push_back({b.at("remote_kind").get<std::string>(), b.at("remote_gpu").get<int>(),
-                        b.at("remote").get<std::string>(), b.at("links").get<int>(), b.at("version").get<int>(),
-                        b.at("gbps_per_link").get<double>()});
+    g.nvlink.push_back({b.at("remote_kind").get<std::string>(), number<int>(b, "remote_gpu"),
+                        b.at("remote").get<std::string>(), number<int>(b, "links"), number<int>(b, "version"),
+                        number<double>(b, "gbps_per_link")});
   g.host_path = bottleneck(j.at("host_path"));
   g.chipset_attached = j.at("chipset_attached").get<bool>();
   return g;
@@ -186,10 +187,10 @@ json pair(const GpuPair& p) {
 
 GpuPair pair(const json& j) {
   GpuPair p;
-  p.a = j.at("a").get<int>();
-  p.b = j.at("b").get<int>();
+  p.a = number<int>(j, "a");
+  p.b = number<int>(j, "b");
   p.pcie = enum_from(j.at("pcie").get<std::string>(), kClasses, "path class");
-  p.nvlink_links = j.at("nvlink_links").get<int>();
+  p.nvlink_links = number<int>(j, "nvlink_links");
   p.via_nvswitch = j.at("via_nvswitch").get<bool>();
   p.bottleneck = bottleneck(j.at("bottleneck"));
   p.p2p.cuda = optional_value<bool>(j.at("p2p"), "cuda");
@@ -219,29 +220,12 @@ SystemState system_state(const json& j) {
   s.iommu_evidence = j.at("iommu_evidence").get<std::vector<std::string>>();
   s.nvidia_driver = j.at("nvidia_driver").get<std::string>();
   s.nvidia_params = j.at("nvidia_params").get<std::map<std::string, std::string>>();
-  s.cuda_driver_version = j.at("cuda_driver_version").get<int>();
-  s.cuda_runtime_version = j.at("cuda_runtime_version").get<int>();
-  s.nccl_version = j.at("nccl_version").get<int>();
+  s.cuda_driver_version = number<int>(j, "cuda_driver_version");
+  s.cuda_runtime_version = number<int>(j, "cuda_runtime_version");
+  s.nccl_version = number<int>(j, "nccl_version");
   s.root = optional_value<bool>(j, "root");
   s.config_space_restricted = optional_value<bool>(j, "config_space_restricted");
   return s;
-}
-
-void check_references(const Topology& t) {
-  const int n = static_cast<int>(t.pci.size());
-  for (int i = 0; i < n; ++i) {
-    if (t.pci[i].id != i) throw InputError("PCI node ids must equal their position (node " + std::to_string(i) + ")");
-    // Parents come first: this also rules out cycles.
-    if (t.pci[i].parent < -1 || t.pci[i].parent >= i)
-      throw InputError("PCI node " + std::to_string(i) + " has an invalid parent");
-  }
-  for (size_t i = 0; i < t.gpus.size(); ++i) {
-    if (t.gpus[i].index != static_cast<int>(i) || t.gpus[i].node < 0 || t.gpus[i].node >= n)
-      throw InputError("GPU " + std::to_string(i) + " has an invalid index or PCI node");
-  }
-  const int g = static_cast<int>(t.gpus.size());
-  for (const auto& p : t.pairs)
-    if (p.a < 0 || p.b < 0 || p.a >= g || p.b >= g || p.a >= p.b) throw InputError("GPU pair refers to a missing GPU");
 }
 
 }  // namespace
@@ -283,16 +267,16 @@ Topology topology_from_json(const json& j) {
                 s.at("fsroot").get<std::string>()};
     t.machine = j.at("machine").get<std::string>();
     for (const auto& p : j.at("packages"))
-      t.packages.push_back({p.at("os_index").get<int>(), p.at("cpus").get<std::string>(), p.at("model").get<std::string>()});
+      t.packages.push_back({number<int>(p, "os_index"), p.at("cpus").get<std::string>(), p.at("model").get<std::string>()});
     for (const auto& n : j.at("numa_nodes"))
-      t.numa_nodes.push_back({n.at("os_index").get<int>(), n.at("package").get<int>(), n.at("cpus").get<std::string>(),
-                              n.at("memory_bytes").get<uint64_t>()});
+      t.numa_nodes.push_back({number<int>(n, "os_index"), number<int>(n, "package"), n.at("cpus").get<std::string>(),
+                              number<uint64_t>(n, "memory_bytes")});
     for (const auto& n : j.at("pci")) t.pci.push_back(pci_node(n));
     for (const auto& g : j.at("gpus")) t.gpus.push_back(gpu(g));
     for (const auto& p : j.at("pairs")) t.pairs.push_back(pair(p));
     t.system = system_state(j.at("system"));
     for (const auto& n : j.at("notes")) t.notes.push_back({n.at("source").get<std::string>(), n.at("message").get<std::string>()});
-    check_references(t);
+    validate_topology(t);
     return t;
   } catch (const json::exception& e) {
     // nlohmann's messages name the missing key or wrong type, which is what the user needs.
@@ -300,20 +284,51 @@ Topology topology_from_json(const json& j) {
   }
 }
 
-Topology parse_topology_json(const std::string& text) {
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) throw InputError("the file is not valid JSON");
-  return topology_from_json(j);
+namespace {
+
+// Deeper than this, a file is not one rigcheck wrote or a person would write (the schemas nest
+// six levels), and copying, printing or destroying it recurses once per level.
+constexpr int kMaxJsonDepth = 64;
+
+// Checked on the text, before nlohmann builds anything: one pass, no recursion.
+bool nests_deeper_than(const std::string& text, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
 }
 
-json read_json_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("cannot read " + path + ": " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  json j = json::parse(ss.str(), nullptr, false);
-  if (j.is_discarded()) throw InputError(path + ": the file is not valid JSON");
+}  // namespace
+
+json parse_json_text(const std::string& text) {
+  if (nests_deeper_than(text, kMaxJsonDepth))
+    throw InputError("the file nests JSON more than " + std::to_string(kMaxJsonDepth) + " levels deep");
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) throw InputError("the file is not valid JSON");
   return j;
+}
+
+Topology parse_topology_json(const std::string& text) { return topology_from_json(parse_json_text(text)); }
+
+json read_json_file(const std::string& path) {
+  const std::string text = read_input_file(path, kJsonInput);
+  try {
+    return parse_json_text(text);
+  } catch (const InputError& e) {
+    throw InputError(path + ": " + e.what());
+  }
 }
 
 }  // namespace rigcheck::topology

@@ -1,17 +1,23 @@
 #include "pci_config_source.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <csetjmp>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <fstream>
+#include <optional>
 #include <vector>
 
 extern "C" {
 #include <pci/pci.h>
 }
 
+#include "pci_dump_check.h"
 #include "rigcheck/topology/errors.h"
+#include "rigcheck/topology/input_file.h"
 
 namespace rigcheck::topology::detail {
 namespace {
@@ -148,15 +154,45 @@ void merge(const RawFunction& r, DiscoveryState& state) {
   if (cfg.aer_correctable_status) n.aer_correctable_status = cfg.aer_correctable_status;
 }
 
+// The checked dump, in a private file libpci can read by name; removed when done.
+class CheckedDump {
+ public:
+  explicit CheckedDump(const std::string& user_path) {
+    const std::string text = canonical_pci_dump(read_input_file(user_path, kPciDumpInput), user_path);
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/rigcheck-pci-dump-XXXXXX";
+    std::vector<char> name(pattern.begin(), pattern.end());
+    name.push_back('\0');
+    const int fd = ::mkstemp(name.data());
+    if (fd < 0) throw std::runtime_error("cannot create a temporary file for the PCI dump: " + std::string(std::strerror(errno)));
+    path_ = name.data();
+    const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    if (!written) {
+      ::unlink(path_.c_str());
+      throw std::runtime_error("cannot write a temporary copy of the PCI dump in " + pattern);
+    }
+  }
+  ~CheckedDump() { ::unlink(path_.c_str()); }
+  CheckedDump(const CheckedDump&) = delete;
+  CheckedDump& operator=(const CheckedDump&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 }  // namespace
 
 void apply_pci_config(const PciConfigInput& input, DiscoveryState& state) {
+  std::optional<CheckedDump> checked;
+  PciConfigInput scanned = input;
   if (!input.dump.empty()) {
-    std::ifstream probe(input.dump);
-    if (!probe) throw InputError("cannot read PCI dump file " + input.dump + ": " + std::strerror(errno));
+    checked.emplace(input.dump);
+    scanned.dump = checked->path();
   }
   std::string error;
-  std::vector<RawFunction> functions = scan(input, error);
+  std::vector<RawFunction> functions = scan(scanned, error);
   if (!error.empty()) {
     if (!input.dump.empty()) throw InputError("libpci cannot parse the dump " + input.dump + ": " + error);
     state.note("pci", "PCI config space not read (" + error + "); link registers and ACS come from sysfs/hwloc only");

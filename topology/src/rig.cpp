@@ -1,19 +1,22 @@
 #include "rigcheck/topology/rig.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
+#include <algorithm>
+#include <charconv>
 #include <map>
-#include <sstream>
 
+#include "bounded_patch.h"
+#include "json_number.h"
 #include "rigcheck/topology/errors.h"
 #include "rigcheck/topology/gpu_models.h"
 #include "rigcheck/topology/json.h"
 #include "rigcheck/topology/paths.h"
+#include "rigcheck/topology/validate.h"
 
 namespace rigcheck::topology {
 
 using nlohmann::json;
+using detail::number_in;
+using detail::number_or;
 
 bool is_rig(const json& j) { return j.is_object() && j.value("schema", "") == kRigSchema; }
 
@@ -66,7 +69,14 @@ PciAddress parse_address(const std::string& s) {
   return *a;
 }
 
-uint16_t parse_hex16(const std::string& s) { return static_cast<uint16_t>(std::stoul(s, nullptr, 16)); }
+// "2204": a PCI vendor or device id, 1 to 4 hex digits and nothing else.
+uint16_t parse_hex16(const std::string& s) {
+  unsigned v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
+  if (s.empty() || s.size() > 4 || ec != std::errc() || end != s.data() + s.size())
+    throw InputError("invalid PCI id \"" + s + "\" (expected up to 4 hex digits, e.g. 2204)");
+  return static_cast<uint16_t>(v);
+}
 
 LinkState min_link(LinkState a, LinkState b) { return {std::min(a.gen, b.gen), std::min(a.width, b.width)}; }
 
@@ -147,7 +157,8 @@ class Expander {
     out.architecture = model->architecture;
     out.compute_capability = model->compute_capability;
     out.memory_bytes = static_cast<uint64_t>(model->memory_gib) << 30;
-    out.bar1_bytes = g.contains("bar1_mib") ? g.at("bar1_mib").get<uint64_t>() << 20 : out.memory_bytes;
+    out.bar1_bytes = g.contains("bar1_mib") ? number_in<uint64_t>(g.at("bar1_mib"), "bar1_mib", 1, uint64_t{1} << 30) << 20
+                                            : out.memory_bytes;
     out.gpu_max_gen = model->pcie_gen;
     out.chipset_attached = t_.pci[id].chipset;
     int hb = id;
@@ -177,9 +188,9 @@ class Expander {
   }
 
   void root_port(const json& rp) {
-    const int socket = rp.value("socket", 0);
+    const int socket = number_or(rp, "socket", 0, 0, kMaxPackageIndex);
     const PciAddress a = parse_address(rp.at("address"));
-    const int bus = rp.value("root_bus", static_cast<int>(a.bus));
+    const int bus = number_or(rp, "root_bus", static_cast<int>(a.bus), 0, 255);
     const int hb = host_bridge(socket, a.domain, bus);
     const std::string chipset = rp.value("chipset", "");
     std::string name = rp.value("name", "");
@@ -237,9 +248,9 @@ void expand_system(const json& s, SystemState& out) {
   out.iommu = it->second;
   out.iommu_evidence = {"rig file"};
   out.nvidia_driver = s.value("nvidia_driver", "");
-  out.cuda_driver_version = s.value("cuda_driver_version", 0);
-  out.cuda_runtime_version = s.value("cuda_runtime_version", 0);
-  out.nccl_version = s.value("nccl_version", 0);
+  out.cuda_driver_version = number_or(s, "cuda_driver_version", 0, 0, 1000000);
+  out.cuda_runtime_version = number_or(s, "cuda_runtime_version", 0, 0, 1000000);
+  out.nccl_version = number_or(s, "nccl_version", 0, 0, 10000000);
   out.root = true;
   out.config_space_restricted = false;
 }
@@ -250,18 +261,21 @@ Topology expand(const json& j) {
   t.machine = j.value("machine", "");
   int socket = 0;
   for (const auto& s : j.at("sockets")) {
-    const int cores = s.value("cores", 8);
+    if (socket > kMaxPackageIndex) throw InputError("a rig has at most " + std::to_string(kMaxPackageIndex + 1) + " sockets");
+    const int cores = number_or(s, "cores", 8, 1, 4096);
     const std::string cpus = std::to_string(socket * cores) + "-" + std::to_string(socket * cores + cores - 1);
     t.packages.push_back({socket, cpus, s.value("model", "")});
-    t.numa_nodes.push_back({socket, socket, cpus, s.value("memory_gib", 64ull) << 30});
+    t.numa_nodes.push_back({socket, socket, cpus, number_or<uint64_t>(s, "memory_gib", 64, 0, uint64_t{1} << 24) << 30});
     ++socket;
   }
   if (t.packages.empty()) throw InputError("a rig needs at least one socket");
   expand_system(j.value("system", json::object()), t.system);
   Expander x(t);
   for (const auto& rp : j.at("root_ports")) {
-    if (rp.value("socket", 0) >= socket) throw InputError("root port " + rp.value("address", "?") + " names a missing socket");
+    if (number_or(rp, "socket", 0, 0, kMaxPackageIndex) >= socket)
+      throw InputError("root port " + rp.value("address", "?") + " names a missing socket");
     x.root_port(rp);
+    check_gpu_count(t.gpus.size());  // before the pairs, whose number is the square
   }
   // GPU indexes follow PCI address order, as everywhere else in rigcheck.
   std::vector<Gpu> gpus = t.gpus;
@@ -269,7 +283,9 @@ Topology expand(const json& j) {
   for (size_t i = 0; i < gpus.size(); ++i) gpus[i].index = static_cast<int>(i);
   t.gpus = gpus;
   for (const auto& nv : j.value("nvlink", json::array())) {
-    const int a = nv.at("gpus").at(0), b = nv.at("gpus").at(1), links = nv.at("links");
+    const int a = number_in(nv.at("gpus").at(0), "gpus", 0, static_cast<int>(kMaxGpus)),
+              b = number_in(nv.at("gpus").at(1), "gpus", 0, static_cast<int>(kMaxGpus)),
+              links = number_in(nv.at("links"), "links", 1, kMaxNvLinksPerBundle);
     if (a < 0 || b < 0 || a >= static_cast<int>(t.gpus.size()) || b >= static_cast<int>(t.gpus.size()) || a == b)
       throw InputError("nvlink names a missing GPU");
     const GpuModel* m = find_gpu_model(t.gpus[a].device_id);
@@ -284,32 +300,53 @@ Topology expand(const json& j) {
     for (auto& p : t.pairs) p.p2p.cuda = p2p == "all";
   else if (p2p != "stock")
     throw InputError("p2p must be stock, all or none");
+  validate_topology(t);
+  return t;
+}
+
+std::optional<RigBuild> build_of(const json& patched) {
+  if (!patched.contains("build")) return std::nullopt;
+  RigBuild b;
+  const json& build = patched.at("build");
+  for (const auto& arch : build.value("cuda_architectures", json::array()))
+    b.cuda_architectures.push_back(number_in(arch, "cuda_architectures", 10, 1000));
+  b.cuda_toolkit_major = number_or(build, "cuda_toolkit", 0, 0, 100);
+  return b;
+}
+
+// The variant's patch applied to the base, once; what expanding and the build both read.
+struct PatchedVariant {
+  std::string label;  // "rig NAME variant VARIANT", for messages and the topology's source
+  json doc;
+};
+
+template <typename F>
+auto with_variant(const Rig& rig, const std::string& variant, F&& f) {
+  const RigVariant& v = find_variant(rig, variant);
+  const std::string label = "rig " + rig.name + " variant " + v.name;
+  try {
+    return f(PatchedVariant{label, detail::apply_bounded_patch(rig.base, v.patch)});
+  } catch (const json::exception& e) {
+    throw InputError(label + ": " + e.what());
+  } catch (const InputError& e) {
+    throw InputError(label + ": " + e.what());
+  }
+}
+
+Topology expand_patched(const PatchedVariant& p) {
+  Topology t = expand(p.doc);
+  t.source.xml = p.label;
   return t;
 }
 
 }  // namespace
 
 Topology expand_rig(const Rig& rig, const std::string& variant) {
-  const RigVariant& v = find_variant(rig, variant);
-  try {
-    json patched = rig.base.patch(v.patch);
-    Topology t = expand(patched);
-    t.source.xml = "rig " + rig.name + " variant " + v.name;
-    return t;
-  } catch (const json::exception& e) {
-    throw InputError("rig " + rig.name + " variant " + v.name + ": " + e.what());
-  } catch (const std::invalid_argument& e) {
-    throw InputError("rig " + rig.name + " variant " + v.name + ": a hex id is malformed");
-  }
+  return with_variant(rig, variant, [](const PatchedVariant& p) { return expand_patched(p); });
 }
 
 std::optional<RigBuild> rig_build(const Rig& rig, const std::string& variant) {
-  json patched = rig.base.patch(find_variant(rig, variant).patch);
-  if (!patched.contains("build")) return std::nullopt;
-  RigBuild b;
-  b.cuda_architectures = patched.at("build").value("cuda_architectures", std::vector<int>{});
-  b.cuda_toolkit_major = patched.at("build").value("cuda_toolkit", 0);
-  return b;
+  return with_variant(rig, variant, [](const PatchedVariant& p) { return build_of(p.doc); });
 }
 
 MachineFile load_machine(const std::string& path, const std::string& variant) {
@@ -317,7 +354,7 @@ MachineFile load_machine(const std::string& path, const std::string& variant) {
   try {
     if (is_rig(j)) {
       const Rig rig = parse_rig(j);
-      return {expand_rig(rig, variant), rig_build(rig, variant)};
+      return with_variant(rig, variant, [](const PatchedVariant& p) { return MachineFile{expand_patched(p), build_of(p.doc)}; });
     }
     if (!variant.empty()) throw InputError("--variant applies to rig files; " + path + " is a topology");
     return {topology_from_json(j), std::nullopt};

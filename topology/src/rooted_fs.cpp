@@ -4,8 +4,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "rigcheck/topology/errors.h"
+#include "rigcheck/topology/input_file.h"
 
 namespace rigcheck::topology {
 
@@ -24,12 +25,14 @@ bool RootedFs::exists(std::string_view absolute) const {
 }
 
 std::optional<std::string> RootedFs::read_text(std::string_view absolute) const {
-  std::ifstream in(path(absolute), std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  std::string s = ss.str();
+  // Bounded and regular files only: a fake root is the user's input, and a FIFO or a link to
+  // /dev/zero in it must not hang or fill rigcheck. Unreadable is what callers already handle.
+  std::string s;
+  try {
+    s = read_input_file(path(absolute), kSysfsInput);
+  } catch (const InputError&) {
+    return std::nullopt;
+  }
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\t' || s.back() == '\0')) s.pop_back();
   return s;
 }

@@ -23,7 +23,8 @@ namespace {
 LinkState read_link(const RootedFs& fs, const std::string& dir, const char* speed_file, const char* width_file) {
   LinkState link;
   if (auto speed = fs.read_text(dir + speed_file)) link.gen = pcie_gen_from_speed_string(*speed).value_or(0);
-  if (auto width = fs.read_long(dir + width_file)) link.width = static_cast<int>(*width);
+  // A fake root is input: a width no link can have is taken as unknown, not cast.
+  if (auto width = fs.read_long(dir + width_file); width && *width > 0 && *width <= 32) link.width = static_cast<int>(*width);
   return link;
 }
 

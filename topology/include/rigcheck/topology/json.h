@@ -17,8 +17,12 @@ nlohmann::json to_json(const Topology& t);
 Topology topology_from_json(const nlohmann::json& j);
 Topology parse_topology_json(const std::string& text);
 
-// Any JSON file rigcheck reads (topology, rig, report). InputError: "cannot read PATH: why" or
-// "PATH: the file is not valid JSON".
+// JSON text from outside: InputError when it is not valid JSON or nests deeper than any file
+// rigcheck reads (a depth limit, since copying and printing recurse per level).
+nlohmann::json parse_json_text(const std::string& text);
+
+// Any JSON file rigcheck reads (topology, rig, report), through read_input_file (regular files
+// only, size-capped). InputError: "cannot read PATH: why" or "PATH: the file is not valid JSON".
 nlohmann::json read_json_file(const std::string& path);
 
 }  // namespace rigcheck::topology
