@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 
+#include "arg_checks.h"
 #include "exit_codes.h"
 #include "rigcheck/bench/cuda_backend.h"
 #include "rigcheck/bench/gbench_harness.h"
@@ -40,8 +41,10 @@ CLI::App* add_bench_command(CLI::App& app, BenchArgs& args) {
   cmd->add_option("--variant", args.variant, "Rig variant to simulate (default: the rig's first, healthy one)");
   cmd->add_option("--seed", args.seed, "Noise seed of the simulation")->capture_default_str();
   cmd->add_option("--repetitions", args.repetitions, "Copies per timed sample")->capture_default_str()->check(CLI::Range(1, 1000));
-  cmd->add_option("--time-cap", args.time_cap_s, "Seconds of sampling per cell at most")->capture_default_str();
-  cmd->add_option("--timeout", args.timeout_s, "Seconds before a sample counts as hung")->capture_default_str();
+  cmd->add_option("--time-cap", args.time_cap_s, "Seconds of sampling per cell at most")->capture_default_str()
+      ->check(positive_seconds());
+  cmd->add_option("--timeout", args.timeout_s, "Seconds before a sample counts as hung")->capture_default_str()
+      ->check(positive_seconds());
   cmd->add_flag("--json", args.json, "Write results as JSON (schema rigcheck.bench/1)");
   cmd->add_option("-o,--output", args.output, "Write to this file instead of standard output");
   cmd->add_flag("--list", args.list, "List the tests and exit");

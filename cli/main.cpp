@@ -56,15 +56,23 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (run_cmd->parsed()) return run_run(run, argc, argv);
-    if (topo_cmd->parsed()) return run_topo(topo);
-    if (report_cmd->parsed()) return run_report(report_args);
-    if (compare_cmd->parsed()) return run_compare(compare);
-    if (doctor_cmd->parsed()) return run_doctor(doctor);
-    if (bench_cmd->parsed()) return run_bench(bench, bench_cmd->remaining());
+    int rc = kExitFailure;
+    if (run_cmd->parsed()) rc = run_run(run, argc, argv);
+    else if (topo_cmd->parsed()) rc = run_topo(topo);
+    else if (report_cmd->parsed()) rc = run_report(report_args);
+    else if (compare_cmd->parsed()) rc = run_compare(compare);
+    else if (doctor_cmd->parsed()) rc = run_doctor(doctor);
+    else if (bench_cmd->parsed()) rc = run_bench(bench, bench_cmd->remaining());
 #if RIGCHECK_HAVE_CUDA
-    if (selftest_cmd->parsed()) return run_selftest_command(selftest);
+    else if (selftest_cmd->parsed()) rc = run_selftest_command(selftest);
 #endif
+    // Output that did not arrive (a full disk, a closed pipe) is a failure, not success.
+    std::cout.flush();
+    if (!std::cout) {
+      std::cerr << "rigcheck: cannot write to standard output\n";
+      return kExitFailure;
+    }
+    return rc;
   } catch (const rigcheck::topology::InputError& e) {
     std::cerr << "rigcheck: " << e.what() << "\n";
     return kExitBadInput;

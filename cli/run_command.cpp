@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "arg_checks.h"
 #include "exit_codes.h"
 #include "rigcheck/report/report.h"
 #include "rigcheck/report/run.h"
@@ -36,7 +37,8 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
   cmd->add_option("--gpus", args.gpus, "Only these GPUs (rigcheck indexes)")->delimiter(',');
   cmd->add_flag("--full", args.full, "Every test in the catalogue instead of the quick set");
   cmd->add_option("--size", args.size, "Bytes per copy")->capture_default_str();
-  cmd->add_option("--test-timeout", args.test_timeout_s, "Seconds before a test counts as hung")->capture_default_str();
+  cmd->add_option("--test-timeout", args.test_timeout_s, "Seconds before a test counts as hung")->capture_default_str()
+      ->check(positive_seconds());
   cmd->add_option("--out", args.out, "Directory for the report files")->capture_default_str();
   cmd->add_option("--name", args.name, "File name stem of the report (default: <date>-<id>)");
   cmd->add_flag("--quiet", args.quiet, "No progress lines; only the final summary");
@@ -60,7 +62,37 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
   return cmd;
 }
 
+namespace {
+
+// --name is a file name stem, not a path: "../../x" wrote outside --out.
+void check_name(const std::string& name) {
+  if (name.empty()) return;
+  if (name == "." || name == ".." || name.find('/') != std::string::npos || name.find('\0') != std::string::npos)
+    throw topology::InputError("--name: \"" + name + "\" must be a file name without \"/\" (the report goes into --out)");
+}
+
+// The directory the report goes to, created if missing. A symbolic link is followed, and the
+// user is told where the files really go.
+std::string report_directory(const std::string& out) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::string dir = out;
+  if (fs::is_symlink(out, ec)) {
+    const fs::path target = fs::canonical(out, ec);
+    if (ec) throw topology::InputError("--out " + out + " is a symbolic link that cannot be followed: " + ec.message());
+    std::cerr << "rigcheck: --out " << out << " is a symbolic link; the report goes to " << target.string() << "\n";
+    dir = target.string();
+  }
+  fs::create_directories(dir, ec);
+  if (ec) throw topology::InputError("--out: cannot create the directory " + dir + ": " + ec.message());
+  if (!fs::is_directory(dir, ec)) throw topology::InputError("--out " + dir + " is not a directory");
+  return dir;
+}
+
+}  // namespace
+
 int run_run(const RunArgs& args, int argc, char** argv) {
+  check_name(args.name);
   auto bytes = parse_size(args.size);
   if (!bytes || *bytes < 4096) throw topology::InputError("--size: \"" + args.size + "\" is not a size of at least 4KiB");
   report::RunConfig c;
@@ -70,7 +102,7 @@ int run_run(const RunArgs& args, int argc, char** argv) {
   c.full = args.full;
   c.bytes = *bytes;
   c.test_timeout_s = args.test_timeout_s;
-  c.out_dir = args.out;
+  c.out_dir = report_directory(args.out);
   c.name = args.name;
   c.keep_hostname = args.keep_hostname;
   c.command_line.assign(argv, argv + argc);
@@ -93,9 +125,14 @@ int run_run(const RunArgs& args, int argc, char** argv) {
 
 int run_report(const ReportArgs& args) {
   auto r = report::load_report(args.file);
-  if (args.format == "json") std::cout << r.dump(2) << "\n";
-  else if (args.format == "markdown") report::render_report_markdown(r, std::cout);
-  else report::render_report_text(r, std::cout);
+  try {
+    if (args.format == "json") std::cout << r.dump(2) << "\n";
+    else if (args.format == "markdown") report::render_report_markdown(r, std::cout);
+    else report::render_report_text(r, std::cout);
+  } catch (const nlohmann::json::exception& e) {
+    // A field of the wrong type deep inside a report the schema check let through.
+    throw topology::InputError(args.file + " is not a well-formed report: " + e.what());
+  }
   return kExitOk;
 }
 
@@ -106,7 +143,11 @@ int run_compare(const CompareArgs& args) {
     reports.push_back(report::load_report(f));
     names.push_back(std::filesystem::path(f).stem().string());
   }
-  report::render_compare(reports, names, args.markdown, std::cout);
+  try {
+    report::render_compare(reports, names, args.markdown, std::cout);
+  } catch (const nlohmann::json::exception& e) {
+    throw topology::InputError(std::string("a report is not well-formed: ") + e.what());
+  }
   return kExitOk;
 }
 
