@@ -7,6 +7,7 @@
 #include "bench_command.h"
 #include "doctor_command.h"
 #include "exit_codes.h"
+#include "import_command.h"
 #include "run_command.h"
 #include "rigcheck/topology/errors.h"
 #include "topo_command.h"
@@ -43,6 +44,8 @@ int main(int argc, char** argv) {
   CLI::App* doctor_cmd = add_doctor_command(app, doctor);
   BenchArgs bench;
   CLI::App* bench_cmd = add_bench_command(app, bench);
+  ImportArgs import_args;
+  CLI::App* import_cmd = add_import_command(app, import_args);
 #if RIGCHECK_HAVE_CUDA
   SelfTestArgs selftest;
   CLI::App* selftest_cmd = add_selftest_command(app, selftest);
@@ -63,6 +66,7 @@ int main(int argc, char** argv) {
     else if (compare_cmd->parsed()) rc = run_compare(compare);
     else if (doctor_cmd->parsed()) rc = run_doctor(doctor);
     else if (bench_cmd->parsed()) rc = run_bench(bench, bench_cmd->remaining());
+    else if (import_cmd->parsed()) rc = run_import_command(import_args, argc, argv);
 #if RIGCHECK_HAVE_CUDA
     else if (selftest_cmd->parsed()) rc = run_selftest_command(selftest);
 #endif

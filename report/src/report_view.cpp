@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "format.h"
+#include "rigcheck/report/import_report.h"
 #include "rigcheck/report/report.h"
 #include "rigcheck/topology/versions.h"
 
@@ -74,6 +75,13 @@ std::vector<std::pair<std::string, std::vector<json>>> by_test(const json& repor
   return out;
 }
 
+// " (SIMULATED)" / " (IMPORTED)" after a report's name wherever its figures are shown.
+std::string mode_label(const json& r) {
+  if (r.at("mode") == "simulated") return " (SIMULATED)";
+  if (r.at("mode") == "imported") return " (IMPORTED)";
+  return "";
+}
+
 std::string title_of(const json& r) {
   std::string machine = r.at("topology").value("machine", "");
   if (machine.empty()) machine = std::to_string(r.at("topology").at("gpus").size()) + "-GPU machine";
@@ -85,7 +93,9 @@ std::string title_of(const json& r) {
 
 void render_report_text(const json& r, std::ostream& out) {
   const bool sim = r.at("mode") == "simulated";
+  const bool imported = r.at("mode") == "imported";
   if (sim) out << "SIMULATED: the measurements below come from rigcheck's fabric model, not from the GPUs.\n";
+  if (imported) render_import_preamble(r, out, false);
   out << "rigcheck report: " << title_of(r) << (r.at("status") == "partial" ? "  [PARTIAL]" : "") << "\n";
   out << "Verdict: " << r.at("verdict").at("worst").get<std::string>() << " - " << r.at("verdict").at("summary").get<std::string>()
       << "\n\n";
@@ -102,8 +112,10 @@ void render_report_text(const json& r, std::ostream& out) {
   for (const auto& g : topo.at("gpus")) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.2f", g.at("host_path").at("gbps").get<double>());
+    const bool path_known = g.at("host_path").at("gbps").get<double>() > 0;
     out << "  GPU" << g.at("index").get<int>() << " " << g.at("address").get<std::string>() << " " << g.at("name").get<std::string>()
-        << "  link " << gpu_link(topo, g) << "  host path " << buf << " GB/s  NUMA " << g.at("numa_node").get<int>() << "\n";
+        << "  link " << gpu_link(topo, g) << "  host path " << (path_known ? buf + std::string(" GB/s") : "?") << "  NUMA "
+        << g.at("numa_node").get<int>() << "\n";
   }
   if (!r.at("measurement_note").get<std::string>().empty()) out << "\n" << r.at("measurement_note").get<std::string>() << "\n";
   // One line per test; the full tables are in the Markdown report and `rigcheck report --format markdown`.
@@ -125,16 +137,18 @@ void render_report_text(const json& r, std::ostream& out) {
                                    : c.at("median").get<double>() < lowest->at("median").get<double>()))
         lowest = &c;
     }
-    out << "  " << test << ": " << ok << " cell(s)";
-    if (lowest) out << ", worst " << cell_value(*lowest) << " " << unit << " (" << lowest->at("name").get<std::string>() << ", "
-                    << cell_percent(*lowest) << " of expected)";
+    out << "  " << (imported ? "IMPORTED " : "") << test << ": " << ok << " cell(s)";
+    const std::string pct = lowest ? cell_percent(*lowest) : "";
+    if (lowest) out << ", worst " << cell_value(*lowest) << " " << unit << " (" << lowest->at("name").get<std::string>()
+                    << (pct.empty() ? ", no expectation)" : ", " + pct + " of expected)");
     if (short_of) out << ", " << short_of << " below expectation";
     if (problems) out << ", " << problems << " failed";
     out << "\n";
   }
   if (r.contains("collectives"))
     for (const auto& c : r.at("collectives")) {
-      out << "  allreduce (" << c.at("process_model").get<std::string>() << "): ";
+      out << "  " << (imported ? "IMPORTED " : "") << (c.at("results").empty() ? std::string("allreduce") : c.at("results").at(0).value("op", std::string("allreduce"))) << " ("
+          << c.at("process_model").get<std::string>() << "): ";
       if (c.at("status") != "ok") {
         out << c.at("status").get<std::string>() << " - " << c.at("detail").get<std::string>() << "\n";
         continue;
@@ -146,7 +160,9 @@ void render_report_text(const json& r, std::ostream& out) {
       char buf[96];
       std::snprintf(buf, sizeof buf, "busbw %.2f GB/s at %llu bytes", last->at("busbw_gbps").get<double>(),
                     static_cast<unsigned long long>(last->at("bytes").get<uint64_t>()));
-      out << buf << ", " << c.at("verdicts").value("allreduce", std::string("?")) << "\n";
+      std::string verdict = "?";
+      for (const auto& [op, v] : c.at("verdicts").items()) verdict = v.get<std::string>();
+      out << buf << ", " << verdict << "\n";
     }
   for (const auto& t : r.at("tests"))
     if (t.at("status") != "ok") out << "! test " << t.at("name").get<std::string>() << ": " << t.at("status").get<std::string>() << " - " << t.at("detail").get<std::string>() << "\n";
@@ -154,8 +170,10 @@ void render_report_text(const json& r, std::ostream& out) {
 
 void render_report_markdown(const json& r, std::ostream& out) {
   const bool sim = r.at("mode") == "simulated";
+  const bool imported = r.at("mode") == "imported";
   out << "# rigcheck report: " << title_of(r) << "\n\n";
   if (sim) out << "> **SIMULATED**: the measurements come from rigcheck's fabric model of this machine, not from its GPUs.\n\n";
+  if (imported) render_import_preamble(r, out, true);
   if (r.at("status") == "partial") out << "> **Partial report**: the run did not finish.\n\n";
   out << "**Verdict: " << r.at("verdict").at("worst").get<std::string>() << "** - " << r.at("verdict").at("summary").get<std::string>()
       << " (" << r.at("verdict").at("critical").get<int>() << " critical, " << r.at("verdict").at("warning").get<int>()
@@ -205,7 +223,7 @@ void render_report_markdown(const json& r, std::ostream& out) {
   if (!r.at("measurement_note").get<std::string>().empty()) out << r.at("measurement_note").get<std::string>() << "\n\n";
   if (r.contains("backend")) out << "Backend: " << r.at("backend").get<std::string>() << ". GB/s = 10^9 bytes/s; `*` host-staged; `!` below 85 % of expected.\n\n";
   for (const auto& [test, cells] : by_test(r)) {
-    out << "<details><summary>" << test << " (" << cells.front().at("unit").get<std::string>() << ")</summary>\n\n";
+    out << "<details><summary>" << (imported ? "IMPORTED " : "") << test << " (" << cells.front().at("unit").get<std::string>() << ")</summary>\n\n";
     out << "| cell | median | % of expected | verdict | samples |\n|---|---|---|---|---|\n";
     for (const auto& c : cells)
       out << "| " << c.at("name").get<std::string>() << " | " << cell_value(c) << " | " << cell_percent(c) << " | "
@@ -213,7 +231,8 @@ void render_report_markdown(const json& r, std::ostream& out) {
     out << "\n</details>\n\n";
   }
   if (r.contains("collectives") && !r.at("collectives").empty()) {
-    out << "## Collectives (NCCL all-reduce)\n\n| process model | ranks | size | busbw GB/s | % of expected | check | transports | verdict |\n"
+    out << (imported ? "## Collectives (IMPORTED from nccl-tests)\n\n" : "## Collectives (NCCL all-reduce)\n\n")
+        << "| process model | ranks | size | busbw GB/s | % of expected | check | transports | verdict |\n"
            "|---|---|---|---|---|---|---|---|\n";
     for (const auto& c : r.at("collectives")) {
       std::string transports;
@@ -263,7 +282,7 @@ void render_compare(const std::vector<json>& reports, const std::vector<std::str
   if (markdown) {
     out << "# rigcheck compare\n\n";
     for (size_t i = 0; i < reports.size(); ++i)
-      out << "- **" << names[i] << "**: " << title_of(reports[i]) << (reports[i].at("mode") == "simulated" ? " (SIMULATED)" : "")
+      out << "- **" << names[i] << "**: " << title_of(reports[i]) << mode_label(reports[i])
           << ", verdict " << reports[i].at("verdict").at("worst").get<std::string>() << "\n";
     out << "\n| cell |";
     for (const auto& n : names) out << " " << n << " |";
@@ -272,7 +291,7 @@ void render_compare(const std::vector<json>& reports, const std::vector<std::str
     out << "---|---|\n";
   } else {
     out << "rigcheck compare";
-    for (size_t i = 0; i < reports.size(); ++i) out << (i ? " vs " : ": ") << names[i] << (reports[i].at("mode") == "simulated" ? " (SIMULATED)" : "");
+    for (size_t i = 0; i < reports.size(); ++i) out << (i ? " vs " : ": ") << names[i] << mode_label(reports[i]);
     out << "\n";
   }
   for (const auto& name : order) {

@@ -1,0 +1,29 @@
+#pragma once
+// Finding each tool's output inside a file that may hold several outputs, concatenated or
+// scattered through a forum post. A block starts at a token only that tool prints (its banner, a
+// test heading, a table header) and runs to the next block's start or the end of the input;
+// prose in between is left to the parsers, which skip lines they do not recognise.
+
+#include <string>
+#include <vector>
+
+#include "rigcheck/ingest/lines.h"
+
+namespace rigcheck::ingest {
+
+// Tool names as reports show them.
+inline constexpr const char* kNvbandwidth = "nvbandwidth";
+inline constexpr const char* kNvbandwidthJson = "nvbandwidth-json";
+inline constexpr const char* kP2pTest = "p2pBandwidthLatencyTest";
+inline constexpr const char* kNcclTests = "nccl-tests";
+inline constexpr const char* kSmiTopo = "nvidia-smi topo";
+
+struct Span {
+  std::string tool;
+  size_t begin = 0;  // index into the lines
+  size_t end = 0;    // one past the last line
+};
+
+std::vector<Span> find_blocks(const std::vector<Line>& lines);
+
+}  // namespace rigcheck::ingest

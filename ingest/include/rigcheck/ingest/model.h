@@ -1,0 +1,137 @@
+#pragma once
+// What foreign outputs (nvbandwidth, p2pBandwidthLatencyTest, nccl-tests, nvidia-smi topo) say
+// about a machine: a partial machine and the measurements, each number with where it came from.
+// Plain data. Unknown stays unknown: a field that no input states is left empty or nullopt.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rigcheck/topology/model.h"
+#include "rigcheck/topology/pci_address.h"
+
+namespace rigcheck::ingest {
+
+// Where a figure or fact was read.
+struct Provenance {
+  std::string file;     // input name as given ("-" for stdin)
+  int line = 0;         // 1-based line of the input
+  std::string tool;     // "nvbandwidth", "p2pBandwidthLatencyTest", "nccl-tests", "nvidia-smi topo"
+  std::string version;  // "v0.8", "2019-2022 era", "" when the output does not say
+  uint64_t bytes = 0;   // buffer size when the output states it
+  std::string method;   // "ce", "sm", "" when the output does not record it
+};
+
+struct ImportedGpu {
+  int index = 0;                             // the tool's device index
+  std::string name;                          // "NVIDIA GeForce RTX 4090"
+  std::optional<topology::PciAddress> address;
+  int numa_node = -1;                        // from topo -m NUMA Affinity
+  std::string cpu_affinity;                  // from topo -m CPU Affinity
+  Provenance from;
+};
+
+// What is known about one unordered GPU pair a < b.
+struct ImportedPair {
+  int a = 0;
+  int b = 0;
+  std::optional<topology::PathClass> path;  // topo -m class
+  int nvlink_links = 0;                     // topo -m NV#
+  std::optional<bool> p2p_granted;          // CAN/CANNOT Access Peer, topo -p2p OK/…
+  std::string p2p_status;                   // the tool's own words: "CANNOT", "GNS", "waived"
+  Provenance from;
+};
+
+// One measured number, on rigcheck's catalogue when the tool's test maps onto it.
+struct ImportedCell {
+  std::string test;        // rigcheck catalogue name ("host_to_device_ce") or "<tool>.<its test>"
+  bool mapped = false;     // test is a rigcheck catalogue test
+  std::string foreign;     // the tool's own test name ("host_to_device_memcpy_ce")
+  int row = -1;            // pair tests: the tool's row GPU; per-GPU tests: -1
+  int col = -1;            // pair tests: column GPU; per-GPU tests: the GPU
+  double value = 0;
+  std::string unit;        // "GB/s" or "ns"
+  std::string status = "ok";  // "ok", "unsupported" (N/A), "corrupt"
+  Provenance from;
+};
+
+// One row of an nccl-tests table.
+struct CollectiveRow {
+  uint64_t bytes = 0;
+  uint64_t count = 0;
+  std::string type;
+  bool in_place = false;
+  double time_us = 0;
+  double algbw = 0;
+  double busbw = 0;
+  long wrong = -1;  // #wrong, or the error column rounded; -1 not checked (N/A)
+  int line = 0;
+};
+
+struct ImportedCollective {
+  std::string op;          // "all_reduce" … as nccl-tests names it; "" when the paste does not say
+  int ranks = 0;           // rank lines seen
+  int hosts = 0;           // distinct hostnames in the rank lines
+  bool one_process = true; // all ranks in one Pid (nThread/-g), else one process per rank
+  int headers = 0;         // "nThread … nGpus" headers in the block
+  int avg_lines = 0;       // "Avg bus bandwidth" lines in the block
+  std::optional<double> avg_busbw;
+  bool complete = false;   // the footer was reached
+  std::vector<CollectiveRow> rows;
+  Provenance from;
+};
+
+// Something the output shows went wrong, or that the output is incomplete.
+struct Event {
+  enum class Kind { corrupt, crash, error, truncated, unparsed, waived };
+  Kind kind = Kind::error;
+  std::string test;    // the tool's test running at the time, when known
+  std::string text;    // the line(s) as printed
+  Provenance from;
+};
+
+// One recognised block of an input.
+struct Block {
+  std::string tool;
+  std::string version;
+  int first_line = 0;
+  int last_line = 0;
+};
+
+struct InputFile {
+  std::string name;
+  std::string sha256;
+  uint64_t bytes = 0;
+  std::vector<Block> blocks;
+};
+
+struct Versions {
+  std::string nvidia_driver;
+  int cuda_driver = 0;   // 12040
+  int cuda_runtime = 0;
+  int nccl = 0;          // 22907
+};
+
+struct PartialMachine {
+  std::vector<InputFile> inputs;
+  std::vector<ImportedGpu> gpus;    // by index
+  std::vector<ImportedPair> pairs;  // a < b
+  std::vector<std::string> nics;    // topo -m NIC legend names
+  Versions versions;
+  std::vector<ImportedCell> cells;
+  std::vector<ImportedCollective> collectives;
+  std::vector<Event> events;
+  std::vector<std::string> cannot_show;  // what the inputs cannot tell, said once each
+};
+
+const char* to_string(Event::Kind k);
+
+// The GPU with this index, added (with what is known) when missing.
+ImportedGpu& gpu_at(PartialMachine& m, int index);
+// The pair entry for a and b (any order), added when missing.
+ImportedPair& pair_at(PartialMachine& m, int a, int b);
+const ImportedPair* find_pair(const PartialMachine& m, int a, int b);
+void say_cannot_show(PartialMachine& m, const std::string& what);
+
+}  // namespace rigcheck::ingest

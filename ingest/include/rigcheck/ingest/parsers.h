@@ -1,0 +1,44 @@
+#pragma once
+// One parser per foreign format. Each reads the lines of one block, adds what it states to the
+// partial machine (GPUs, pairs, cells, collectives, events) and returns the version it detected
+// ("" when the block does not say). A parser throws ParseError when the block is of its tool but
+// holds nothing it can use; the importer then reports the block's line and goes on.
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "rigcheck/ingest/lines.h"
+#include "rigcheck/ingest/model.h"
+
+namespace rigcheck::ingest {
+
+class ParseError : public std::runtime_error {
+ public:
+  ParseError(int line, const std::string& what) : std::runtime_error(what), line_(line) {}
+  int line() const { return line_; }
+
+ private:
+  int line_;
+};
+
+struct BlockInput {
+  const std::vector<Line>& lines;
+  size_t begin = 0;
+  size_t end = 0;
+  std::string file;
+  // Lines before the block (the command that was run is often there: "./all_reduce_perf -g 8").
+  size_t context_begin = 0;
+};
+
+std::string parse_nvbandwidth_text(const BlockInput& in, PartialMachine& m);
+std::string parse_nvbandwidth_json(const BlockInput& in, PartialMachine& m);
+std::string parse_p2p_test(const BlockInput& in, PartialMachine& m);
+std::string parse_nccl_tests(const BlockInput& in, PartialMachine& m);
+std::string parse_smi_topo(const BlockInput& in, PartialMachine& m);
+
+// Shared: "Aborted (core dumped)", "Segmentation fault", CUDA/NCCL error lines. Adds an event
+// and returns true when `text` is one.
+bool note_failure_line(const std::string& text, const std::string& test, const Provenance& at, PartialMachine& m);
+
+}  // namespace rigcheck::ingest

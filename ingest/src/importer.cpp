@@ -1,0 +1,66 @@
+#include "rigcheck/ingest/importer.h"
+
+#include "rigcheck/ingest/blocks.h"
+#include "rigcheck/ingest/lines.h"
+#include "rigcheck/ingest/parsers.h"
+#include "rigcheck/topology/errors.h"
+
+namespace rigcheck::ingest {
+
+namespace {
+
+using Parser = std::string (*)(const BlockInput&, PartialMachine&);
+
+Parser parser_for(const std::string& tool) {
+  if (tool == kNvbandwidth) return parse_nvbandwidth_text;
+  if (tool == kNvbandwidthJson) return parse_nvbandwidth_json;
+  if (tool == kP2pTest) return parse_p2p_test;
+  if (tool == kNcclTests) return parse_nccl_tests;
+  if (tool == kSmiTopo) return parse_smi_topo;
+  return nullptr;
+}
+
+}  // namespace
+
+void import_text(const NamedText& input, PartialMachine& into) {
+  const std::vector<Line> lines = normalise(input.text);
+  const std::vector<Span> spans = find_blocks(lines);
+  if (spans.empty())
+    throw topology::InputError(input.name + ": no output of a known tool (nvbandwidth, p2pBandwidthLatencyTest, nccl-tests, "
+                               "nvidia-smi topo -m/-p2p) was found in it");
+  InputFile file;
+  file.name = input.name;
+  file.sha256 = input.sha256;
+  file.bytes = input.text.size();
+  for (const Span& s : spans) {
+    Block b;
+    b.tool = s.tool == kNvbandwidthJson ? kNvbandwidth : s.tool;
+    b.first_line = lines[s.begin].number;
+    b.last_line = lines[s.end - 1].number;
+    // The command that produced a block is usually the line or two above it, often still
+    // inside the previous block's span.
+    BlockInput in{lines, s.begin, s.end, input.name, s.begin >= 5 ? s.begin - 5 : 0};
+    try {
+      b.version = parser_for(s.tool)(in, into);
+    } catch (const ParseError& e) {
+      Event ev;
+      ev.kind = Event::Kind::unparsed;
+      ev.text = e.what();
+      ev.from.file = input.name;
+      ev.from.line = e.line();
+      ev.from.tool = b.tool;
+      into.events.push_back(ev);
+      b.version = "unparsed";
+    }
+    file.blocks.push_back(b);
+  }
+  into.inputs.push_back(std::move(file));
+}
+
+PartialMachine import_texts(const std::vector<NamedText>& inputs) {
+  PartialMachine m;
+  for (const auto& in : inputs) import_text(in, m);
+  return m;
+}
+
+}  // namespace rigcheck::ingest

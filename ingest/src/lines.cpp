@@ -1,0 +1,214 @@
+#include "rigcheck/ingest/lines.h"
+
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+
+namespace rigcheck::ingest {
+
+std::string_view trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return s.substr(b, e - b);
+}
+
+std::string_view strip_hash(std::string_view s) {
+  s = trim(s);
+  if (!s.empty() && s[0] == '#') s = trim(s.substr(1));
+  return s;
+}
+
+std::vector<std::string_view> tokens(std::string_view s) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+    size_t b = i;
+    while (i < s.size() && !std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+    if (i > b) out.push_back(s.substr(b, i - b));
+  }
+  return out;
+}
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool contains(std::string_view s, std::string_view p) { return s.find(p) != std::string_view::npos; }
+
+bool parse_number(std::string_view s, double& out) {
+  if (s.empty() || s.size() > 40) return false;
+  const char c = s[0];
+  if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+' || c == '.')) return false;
+  std::string tmp(s);
+  char* end = nullptr;
+  out = std::strtod(tmp.c_str(), &end);
+  return end == tmp.c_str() + tmp.size();
+}
+
+bool parse_int(std::string_view s, long& out) {
+  auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+namespace {
+
+// ESC [ … final byte, and the OSC/other two-byte escapes terminals print.
+std::string strip_ansi(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\x1b') {
+      if (i + 1 < s.size() && s[i + 1] == '[') {
+        i += 2;
+        while (i < s.size() && !(s[i] >= 0x40 && s[i] <= 0x7e)) ++i;
+      } else {
+        ++i;
+      }
+      continue;
+    }
+    if (s[i] == '\t') {
+      out += "    ";
+      continue;
+    }
+    // Other control characters (a stray \r, backspace) carry nothing a parser needs.
+    if (static_cast<unsigned char>(s[i]) < 0x20) continue;
+    out += s[i];
+  }
+  return out;
+}
+
+std::string decode_entities(std::string s) {
+  static const std::pair<const char*, const char*> entities[] = {
+      {"&gt;", ">"}, {"&lt;", "<"}, {"&amp;", "&"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&nbsp;", " "}};
+  if (s.find('&') == std::string::npos) return s;
+  for (const auto& [from, to] : entities)
+    for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + 1)) s.replace(at, std::strlen(from), to);
+  return s;
+}
+
+size_t skip_spaces(std::string_view s, size_t i) {
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+  return i;
+}
+
+size_t skip_digits(std::string_view s, size_t i) {
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+  return i;
+}
+
+// "[1,0]<stdout>:" (OpenMPI --tag-output): length of the prefix, 0 when absent.
+size_t mpi_prefix(std::string_view s) {
+  size_t i = skip_spaces(s, 0);
+  if (i >= s.size() || s[i] != '[') return 0;
+  size_t j = skip_digits(s, i + 1);
+  if (j == i + 1 || j >= s.size() || s[j] != ',') return 0;
+  size_t k = skip_digits(s, j + 1);
+  if (k == j + 1 || k >= s.size() || s[k] != ']') return 0;
+  std::string_view rest = s.substr(k + 1);
+  for (std::string_view tag : {"<stdout>:", "<stderr>:"})
+    if (starts_with(rest, tag)) return skip_spaces(s, k + 1 + tag.size());
+  return 0;
+}
+
+// "(Worker pid=123)", "(RayWorkerWrapper pid=5, ip=10.0.0.1)" (Ray, vLLM).
+size_t worker_prefix(std::string_view s) {
+  size_t i = skip_spaces(s, 0);
+  if (i >= s.size() || s[i] != '(') return 0;
+  size_t close = s.find(')', i);
+  if (close == std::string_view::npos || close - i > 80) return 0;
+  std::string_view inside = s.substr(i + 1, close - i - 1);
+  size_t pid = inside.find("pid=");
+  if (pid == std::string_view::npos || (pid > 0 && inside[pid - 1] != ' ')) return 0;
+  if (skip_digits(inside, pid + 4) == pid + 4) return 0;
+  return skip_spaces(s, close + 1);
+}
+
+// Markdown/e-mail quote markers "> ", ">> " at the start (never the '>' inside "->").
+size_t quote_prefix(std::string_view s) {
+  size_t i = skip_spaces(s, 0);
+  if (i >= s.size() || s[i] != '>') return 0;
+  while (i < s.size() && s[i] == '>') ++i;
+  return i < s.size() && s[i] == ' ' ? i + 1 : i;
+}
+
+// Prefixes launchers put in front of every line; removed repeatedly (a quoted MPI log has both).
+std::string strip_prefixes(std::string s) {
+  for (int round = 0; round < 6; ++round) {
+    size_t n = mpi_prefix(s);
+    if (!n) n = worker_prefix(s);
+    if (!n) n = quote_prefix(s);
+    if (!n) break;
+    s.erase(0, n);
+  }
+  return s;
+}
+
+// Editor or `cat -n` numbering: "12: text", "12| text", "  12  text". Length, or 0.
+size_t number_prefix(std::string_view s, long& number) {
+  size_t i = skip_spaces(s, 0);
+  size_t j = skip_digits(s, i);
+  if (j == i || j - i > 9) return 0;
+  number = std::atol(std::string(s.substr(i, j - i)).c_str());
+  if (j == s.size()) return j;
+  if (s[j] == ':' || s[j] == '|') return j + 1 < s.size() && s[j + 1] == ' ' ? j + 2 : j + 1;
+  if (s[j] == ' ' || s[j] == '\t') return j + 1;
+  return 0;
+}
+
+bool is_markup(std::string_view t) {
+  t = trim(t);
+  if (starts_with(t, "```") || starts_with(t, "~~~")) return true;
+  for (const char* tag : {"<details", "</details", "<summary", "</summary", "<pre", "</pre", "<code", "</code"})
+    if (starts_with(t, tag)) return true;
+  return false;
+}
+
+// Numbered pastes: most lines start with consecutive integers. Matrix rows ("0  26.03") also
+// start with integers, but not consecutively over the whole input.
+bool has_line_numbers(const std::vector<std::string>& lines) {
+  int checked = 0, consecutive = 0;
+  long prev = -1;
+  for (const auto& l : lines) {
+    if (trim(l).empty()) continue;
+    ++checked;
+    long n = 0;
+    if (number_prefix(l, n)) {
+      if (prev >= 0 && n == prev + 1) ++consecutive;
+      prev = n;
+    } else {
+      prev = -1;
+    }
+    if (checked > 400) break;
+  }
+  return checked >= 6 && consecutive * 10 >= checked * 8;
+}
+
+}  // namespace
+
+std::vector<Line> normalise(std::string_view input) {
+  std::vector<std::string> raw;
+  size_t start = 0;
+  while (start <= input.size()) {
+    size_t nl = input.find('\n', start);
+    if (nl == std::string_view::npos) nl = input.size();
+    std::string_view l = input.substr(start, std::min(nl - start, kMaxLineChars));
+    raw.push_back(strip_ansi(l));
+    if (nl == input.size()) break;
+    start = nl + 1;
+  }
+  const bool numbered = has_line_numbers(raw);
+  std::vector<Line> out;
+  out.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    std::string s = decode_entities(std::move(raw[i]));
+    long n = 0;
+    if (numbered) s.erase(0, number_prefix(s, n));
+    s = strip_prefixes(std::move(s));
+    if (is_markup(s)) s.clear();
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+    out.push_back({static_cast<int>(i + 1), std::move(s)});
+  }
+  return out;
+}
+
+}  // namespace rigcheck::ingest

@@ -1,0 +1,53 @@
+#include "rigcheck/ingest/model.h"
+
+#include <algorithm>
+
+namespace rigcheck::ingest {
+
+const char* to_string(Event::Kind k) {
+  switch (k) {
+    case Event::Kind::corrupt: return "corrupt";
+    case Event::Kind::crash: return "crash";
+    case Event::Kind::error: return "error";
+    case Event::Kind::truncated: return "truncated";
+    case Event::Kind::unparsed: return "unparsed";
+    case Event::Kind::waived: return "waived";
+  }
+  return "?";
+}
+
+ImportedGpu& gpu_at(PartialMachine& m, int index) {
+  for (auto& g : m.gpus)
+    if (g.index == index) return g;
+  ImportedGpu g;
+  g.index = index;
+  m.gpus.push_back(g);
+  std::sort(m.gpus.begin(), m.gpus.end(), [](const ImportedGpu& x, const ImportedGpu& y) { return x.index < y.index; });
+  for (auto& x : m.gpus)
+    if (x.index == index) return x;
+  return m.gpus.back();  // not reached
+}
+
+ImportedPair& pair_at(PartialMachine& m, int a, int b) {
+  if (a > b) std::swap(a, b);
+  for (auto& p : m.pairs)
+    if (p.a == a && p.b == b) return p;
+  ImportedPair p;
+  p.a = a;
+  p.b = b;
+  m.pairs.push_back(p);
+  return m.pairs.back();
+}
+
+const ImportedPair* find_pair(const PartialMachine& m, int a, int b) {
+  if (a > b) std::swap(a, b);
+  for (const auto& p : m.pairs)
+    if (p.a == a && p.b == b) return &p;
+  return nullptr;
+}
+
+void say_cannot_show(PartialMachine& m, const std::string& what) {
+  if (std::find(m.cannot_show.begin(), m.cannot_show.end(), what) == m.cannot_show.end()) m.cannot_show.push_back(what);
+}
+
+}  // namespace rigcheck::ingest

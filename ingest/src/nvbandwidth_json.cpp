@@ -1,0 +1,110 @@
+// nvbandwidth -j (v0.5+): {"nvbandwidth": {"version", "CUDA Runtime Version", "Driver Version",
+// "GPU Device list": ["0: NAME (PCI:…): (host)"], "testcases": [{"name", "status",
+// "bandwidth_description", "bandwidth_matrix": [["N/A", "276.07", …], …], "sum"}]}}. Cells are
+// strings. In v0.6-v0.8 a bidirectional test appends its three matrices (each direction, then
+// the total) to one bandwidth_matrix, 3N rows; only the last N rows are the total.
+
+#include <nlohmann/json.hpp>
+
+#include "nvbandwidth_names.h"
+#include "rigcheck/ingest/blocks.h"
+#include "rigcheck/ingest/parsers.h"
+
+namespace rigcheck::ingest {
+
+namespace {
+
+std::string text_of(const nlohmann::json& j) {
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_number()) return j.dump();
+  return "";
+}
+
+}  // namespace
+
+std::string parse_nvbandwidth_json(const BlockInput& in, PartialMachine& m) {
+  std::string text;
+  for (size_t i = in.begin; i < in.end; ++i) text += in.lines[i].text + "\n";
+  const int first = in.lines[in.begin].number;
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("nvbandwidth") || !j["nvbandwidth"].is_object())
+    throw ParseError(first, "nvbandwidth JSON that does not parse (cut or damaged)");
+  const auto& root = j["nvbandwidth"];
+  Provenance at;
+  at.file = in.file;
+  at.line = first;
+  at.tool = kNvbandwidth;
+  at.version = text_of(root.value("version", nlohmann::json(""))) + " (JSON)";
+  if (auto v = root.find("CUDA Runtime Version"); v != root.end() && v->is_number_integer()) m.versions.cuda_runtime = v->get<int>();
+  if (auto v = root.find("Driver Version"); v != root.end()) m.versions.nvidia_driver = text_of(*v);
+  if (auto list = root.find("GPU Device list"); list != root.end() && list->is_array()) {
+    for (const auto& d : *list) {
+      const std::string s = text_of(d);
+      size_t colon = s.find(':');
+      long index = 0;
+      if (colon == std::string::npos || !parse_int(trim(std::string_view(s).substr(0, colon)), index) || index < 0 || index > 4096) continue;
+      ImportedGpu& g = gpu_at(m, static_cast<int>(index));
+      std::string rest(trim(std::string_view(s).substr(colon + 1)));
+      size_t pci = rest.find("(PCI:");
+      if (pci != std::string::npos) {
+        size_t close = rest.find(')', pci);
+        if (close != std::string::npos) g.address = topology::PciAddress::parse(rest.substr(pci + 5, close - pci - 5));
+        rest = std::string(trim(std::string_view(rest).substr(0, pci)));
+      }
+      if (g.name.empty()) g.name = rest;  // the hostname after the address is not kept
+      g.from = at;
+    }
+  }
+  auto cases = root.find("testcases");
+  if (cases == root.end() || !cases->is_array()) throw ParseError(first, "nvbandwidth JSON without testcases");
+  for (const auto& tc : *cases) {
+    if (!tc.is_object()) continue;
+    const std::string key = text_of(tc.value("name", nlohmann::json("")));
+    const std::string status = text_of(tc.value("status", nlohmann::json("")));
+    Provenance here = at;
+    here.method = nvbandwidth_method(key);
+    if (status != "Passed") {
+      Event e;
+      e.kind = status == "Waived" ? Event::Kind::waived : Event::Kind::error;
+      e.test = key;
+      e.text = key + ": " + status + (tc.contains("error") ? " - " + text_of(tc["error"]) : "");
+      e.from = here;
+      m.events.push_back(e);
+      continue;
+    }
+    const auto& mx = tc.value("bandwidth_matrix", nlohmann::json::array());
+    if (!mx.is_array() || mx.empty() || !mx[0].is_array()) continue;
+    const NvbMapping map = map_nvbandwidth_test(key);
+    const size_t cols = mx[0].size();
+    size_t first_row = 0;
+    bool total = false;
+    if (map.pair && map.bidirectional_total && mx.size() == 3 * cols) first_row = 2 * cols, total = true;
+    const bool mapped = !map.cell.empty() && (!map.bidirectional_total || total);
+    const std::string unit = text_of(tc.value("bandwidth_description", nlohmann::json(""))).find("(ns)") != std::string::npos ? "ns" : "GB/s";
+    for (size_t r = first_row; r < mx.size(); ++r) {
+      if (!mx[r].is_array()) continue;
+      if (!map.pair && r > first_row) break;
+      const int row = static_cast<int>(r - first_row);
+      for (size_t c = 0; c < mx[r].size(); ++c) {
+        if (map.pair && static_cast<int>(c) == row) continue;
+        ImportedCell cell;
+        cell.foreign = key;
+        cell.mapped = mapped;
+        cell.test = mapped ? map.cell : std::string(kNvbandwidth) + "." + key;
+        cell.row = map.pair ? row : -1;
+        cell.col = static_cast<int>(c);
+        cell.unit = unit;
+        cell.from = here;
+        double v = 0;
+        if (parse_number(text_of(mx[r][c]), v)) cell.value = v;
+        else cell.status = "unsupported";
+        gpu_at(m, cell.col);
+        if (map.pair) gpu_at(m, row);
+        m.cells.push_back(std::move(cell));
+      }
+    }
+  }
+  return at.version;
+}
+
+}  // namespace rigcheck::ingest

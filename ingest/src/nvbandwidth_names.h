@@ -1,0 +1,20 @@
+#pragma once
+// nvbandwidth's test keys mapped onto rigcheck's catalogue cells.
+
+#include <string>
+
+namespace rigcheck::ingest {
+
+struct NvbMapping {
+  std::string cell;     // rigcheck test; "" when no catalogue test measures the same thing
+  bool pair = false;    // an N×N matrix (GPU pairs) rather than one value per GPU
+  bool bidirectional_total = false;  // mapped only when the output gives the total of both directions
+};
+
+// Lookup by nvbandwidth key; an unknown key gives {"", pair-shape guessed from the name}.
+NvbMapping map_nvbandwidth_test(const std::string& key);
+
+// "ce", "sm" or "" from the key's suffix.
+std::string nvbandwidth_method(const std::string& key);
+
+}  // namespace rigcheck::ingest

@@ -1,0 +1,290 @@
+// nvbandwidth's text output, v0.1 to v0.9: a header (versions, devices), then per test
+// "Running <key>." (or "Waiving"/"Waived"), a title, a column header and the matrix rows, then
+// "SUM <key> <v>" (and from v0.9 "COEFFICIENT_OF_VARIATION"). Titles are not unique per test, so
+// the test is always the preceding "Running" key. Bidirectional device-to-device tests print
+// three matrices from v0.6 (each direction and "Total"); only the total is the both-directions
+// figure rigcheck's bidirectional cells hold.
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+#include "nvbandwidth_names.h"
+#include "rigcheck/ingest/blocks.h"
+#include "rigcheck/ingest/parsers.h"
+
+namespace rigcheck::ingest {
+
+namespace {
+
+struct Matrix {
+  std::string title;
+  std::string unit;
+  std::vector<int> columns;
+  std::vector<std::pair<int, std::vector<std::optional<double>>>> rows;
+  std::vector<int> row_lines;
+};
+
+struct State {
+  State(const BlockInput& i, PartialMachine& pm) : in(i), m(pm) {}
+  const BlockInput& in;
+  PartialMachine& m;
+  std::string version;
+  std::string test;      // the running test's key
+  int test_line = 0;
+  bool test_failed = false;
+  bool test_summed = false;
+  std::vector<Matrix> matrices;
+  bool matrix_open = false;
+
+  Provenance at(int line) const {
+    Provenance p;
+    p.file = in.file;
+    p.line = line;
+    p.tool = kNvbandwidth;
+    p.version = version;
+    p.method = nvbandwidth_method(test);
+    return p;
+  }
+};
+
+bool all_ints(const std::vector<std::string_view>& tok, std::vector<int>& out) {
+  if (tok.empty()) return false;
+  for (auto t : tok) {
+    long v = 0;
+    if (!parse_int(t, v) || v < 0 || v > 4096) return false;
+    out.push_back(static_cast<int>(v));
+  }
+  return true;
+}
+
+// "Device 0: NVIDIA A100-SXM4-80GB (00000000:34:00)" and, under MPI (v0.7+),
+// "Process 0 (host): device 0: NAME (bdf)".
+bool parse_device(std::string_view t, int line, State& s) {
+  size_t at = 0;
+  if (starts_with(t, "Device ")) at = 7;
+  else if (starts_with(t, "Process ")) {
+    size_t d = t.find(": device ");
+    if (d == std::string_view::npos) return false;
+    at = d + 9;
+  } else {
+    return false;
+  }
+  size_t colon = t.find(':', at);
+  long index = 0;
+  if (colon == std::string_view::npos || !parse_int(trim(t.substr(at, colon - at)), index) || index < 0 || index > 4096) return false;
+  std::string_view rest = trim(t.substr(colon + 1));
+  ImportedGpu& g = gpu_at(s.m, static_cast<int>(index));
+  if (rest.size() > 2 && rest.back() == ')') {
+    size_t open = rest.rfind('(');
+    if (open != std::string_view::npos) {
+      std::string bdf(rest.substr(open + 1, rest.size() - open - 2));
+      if (std::count(bdf.begin(), bdf.end(), ':') == 2 && bdf.find('.') == std::string::npos) bdf += ".0";
+      if (auto a = topology::PciAddress::parse(bdf)) {
+        g.address = a;
+        rest = trim(rest.substr(0, open));
+      }
+    }
+  }
+  if (g.name.empty()) g.name = std::string(rest);
+  if (g.from.tool.empty()) g.from = s.at(line);
+  return true;
+}
+
+void emit(State& s) {
+  if (s.test.empty()) return;
+  const NvbMapping map = map_nvbandwidth_test(s.test);
+  Matrix* chosen = nullptr;
+  for (auto& mx : s.matrices) {
+    std::string lower = mx.title;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (lower.find("total") != std::string::npos && map.bidirectional_total) chosen = &mx;
+  }
+  const bool total = chosen != nullptr;
+  if (!chosen && !s.matrices.empty()) chosen = &s.matrices.front();
+  // A last row with fewer values than columns was cut while being printed or pasted; its last
+  // value may itself be cut ("16." of "16.52"), so it is dropped.
+  bool cut_row = false;
+  if (chosen && !chosen->rows.empty() && !s.test_summed && chosen->rows.back().second.size() < chosen->columns.size()) {
+    chosen->rows.back().second.pop_back();
+    cut_row = true;
+  }
+  if (!chosen || chosen->rows.empty()) {
+    if (!s.test_failed) {
+      Event e;
+      e.kind = Event::Kind::truncated;
+      e.test = s.test;
+      e.text = "nvbandwidth stops after \"Running " + s.test + ".\" without its results";
+      e.from = s.at(s.test_line);
+      s.m.events.push_back(e);
+    }
+    return;
+  }
+  const bool mapped = !map.cell.empty() && (!map.bidirectional_total || total);
+  for (size_t r = 0; r < chosen->rows.size(); ++r) {
+    const auto& [row_label, values] = chosen->rows[r];
+    // Per-GPU tests print one row (the CPU, or "all GPUs"); a second row is not a GPU.
+    if (!map.pair && r > 0) break;
+    for (size_t c = 0; c < values.size() && c < chosen->columns.size(); ++c) {
+      const int col = chosen->columns[c];
+      if (map.pair && row_label == col) continue;  // the diagonal is not a pair
+      ImportedCell cell;
+      cell.foreign = s.test;
+      cell.mapped = mapped;
+      cell.test = mapped ? map.cell : std::string(kNvbandwidth) + "." + s.test;
+      cell.row = map.pair ? row_label : -1;
+      cell.col = col;
+      cell.unit = chosen->unit;
+      cell.from = s.at(chosen->row_lines[r]);
+      if (values[c]) {
+        cell.value = *values[c];
+      } else {
+        cell.status = "unsupported";
+      }
+      // nvbandwidth measures device-to-device only between peers that may access each other.
+      if (map.pair) {
+        ImportedPair& p = pair_at(s.m, row_label, col);
+        if (!p.p2p_granted && s.test.find("_ce") != std::string::npos) {
+          p.p2p_granted = values[c].has_value();
+          if (!values[c]) p.p2p_status = "N/A in nvbandwidth " + s.test;
+          p.from = cell.from;
+        }
+      }
+      gpu_at(s.m, col);
+      if (map.pair) gpu_at(s.m, row_label);
+      s.m.cells.push_back(std::move(cell));
+    }
+  }
+  // A pair matrix with fewer rows than GPUs, at the end of what was pasted, was cut off.
+  if (cut_row || (map.pair && !s.test_summed && chosen->rows.size() < chosen->columns.size())) {
+    Event e;
+    e.kind = Event::Kind::truncated;
+    e.test = s.test;
+    e.text = cut_row ? "the " + s.test + " matrix stops in the middle of a row"
+                     : "the " + s.test + " matrix has " + std::to_string(chosen->rows.size()) + " of " +
+                           std::to_string(chosen->columns.size()) + " rows";
+    e.from = s.at(chosen->row_lines.back());
+    s.m.events.push_back(e);
+  }
+}
+
+void start_test(State& s, std::string key, int line) {
+  emit(s);
+  s.test = std::move(key);
+  s.test_line = line;
+  s.test_failed = false;
+  s.test_summed = false;
+  s.matrices.clear();
+  s.matrix_open = false;
+}
+
+// "CUDA Runtime Version: 12040" (to v0.9) or "CUDA Runtime Version: 13.2 (13020)" and
+// "CUDA Driver Version (API): 13.2 (13020)" (v0.10): the integer code either way.
+int version_code(std::string_view t) {
+  size_t colon = t.find(':');
+  if (colon == std::string_view::npos) return 0;
+  std::string_view v = trim(t.substr(colon + 1));
+  size_t open = v.find('(');
+  if (open != std::string_view::npos && v.back() == ')') v = v.substr(open + 1, v.size() - open - 2);
+  long code = 0;
+  return parse_int(trim(v), code) && code > 0 && code < 1000000 ? static_cast<int>(code) : 0;
+}
+
+std::string strip_period(std::string_view k) {
+  k = trim(k);
+  if (!k.empty() && k.back() == '.') k.remove_suffix(1);
+  return std::string(k);
+}
+
+}  // namespace
+
+std::string parse_nvbandwidth_text(const BlockInput& in, PartialMachine& m) {
+  State s(in, m);
+  bool anything = false;
+  for (size_t i = in.begin; i < in.end; ++i) {
+    const std::string& text = in.lines[i].text;
+    const int line = in.lines[i].number;
+    const std::string_view t = trim(text);
+    auto tok = tokens(t);
+    if (starts_with(t, "nvbandwidth Version:")) {
+      s.version = std::string(trim(t.substr(20)));
+      anything = true;
+    } else if (starts_with(t, "CUDA Runtime Version")) {
+      if (int v = version_code(t)) m.versions.cuda_runtime = v;
+    } else if (starts_with(t, "CUDA Driver Version")) {
+      if (int v = version_code(t)) m.versions.cuda_driver = v;
+    } else if (starts_with(t, "Driver Version:")) {
+      m.versions.nvidia_driver = std::string(trim(t.substr(15)));
+    } else if (parse_device(t, line, s)) {
+      anything = true;
+    } else if (starts_with(t, "Running ") && tok.size() == 2) {
+      start_test(s, strip_period(tok[1]), line);
+      anything = true;
+    } else if (starts_with(t, "Waiving ") || starts_with(t, "Waived")) {
+      // v0.1-v0.4 name the test; from v0.5 only "Waived:" is printed.
+      std::string key = starts_with(t, "Waiving ") ? strip_period(t.substr(8)) : "";
+      if (key.empty() && !s.test.empty() && s.matrices.empty()) key = s.test;
+      if (key == s.test) s.test_failed = true;
+      Event e;
+      e.kind = Event::Kind::waived;
+      e.test = key;
+      e.text = std::string(t);
+      e.from = s.at(line);
+      m.events.push_back(e);
+      anything = true;
+    } else if (contains(t, "Invalid value when checking the pattern")) {
+      Event e;
+      e.kind = Event::Kind::corrupt;
+      e.test = s.test;
+      e.text = std::string(t);
+      // The next line gives the offset ("Current offset : 11136", "Current offset [ 58496/66306048]").
+      if (i + 1 < in.end && contains(in.lines[i + 1].text, "Current offset")) e.text += "; " + std::string(trim(in.lines[i + 1].text));
+      e.from = s.at(line);
+      m.events.push_back(e);
+      s.test_failed = true;
+    } else if (starts_with(t, "ASSERT in expression") && s.test_failed) {
+      // The pattern check's own abort: part of the corruption already recorded.
+    } else if (note_failure_line(std::string(t), s.test, s.at(line), m)) {
+      s.test_failed = true;
+    } else if ((!s.test.empty() && (contains(t, "bandwidth (GB/s)") || contains(t, "(ns)") || contains(t, "latency"))) ||
+               (s.test.empty() && contains(t, "bandwidth (GB/s)") && (contains(t, "GPU(") || contains(t, "CPU(")))) {
+      // A title without a "Running" line before it (elided paste): the SUM line names the test.
+      if (s.test.empty()) s.test_line = line;
+      Matrix mx;
+      mx.title = std::string(t);
+      mx.unit = contains(t, "(ns)") ? "ns" : "GB/s";
+      s.matrices.push_back(mx);
+      s.matrix_open = true;
+    } else if (starts_with(t, "SUM ") || starts_with(t, "COEFFICIENT_OF_VARIATION ")) {
+      if (s.test.empty() && tok.size() >= 2) s.test = std::string(tok[1]);
+      s.test_summed = true;
+      s.matrix_open = false;
+    } else if (s.matrix_open) {
+      Matrix& mx = s.matrices.back();
+      std::vector<int> cols;
+      if (mx.columns.empty()) {
+        if (all_ints(tok, cols)) mx.columns = cols;
+        else if (!t.empty()) s.matrix_open = false;
+        continue;
+      }
+      long label = 0;
+      if (tok.size() >= 2 && parse_int(tok[0], label)) {
+        std::vector<std::optional<double>> values;
+        for (size_t k = 1; k < tok.size(); ++k) {
+          double v = 0;
+          if (parse_number(tok[k], v)) values.push_back(v);
+          else values.push_back(std::nullopt);  // N/A
+        }
+        mx.rows.push_back({static_cast<int>(label), values});
+        mx.row_lines.push_back(line);
+      } else if (!t.empty()) {
+        s.matrix_open = false;
+      }
+    }
+  }
+  emit(s);
+  if (!anything) throw ParseError(in.lines[in.begin].number, "nvbandwidth output without a version line, a device or a test");
+  return s.version;
+}
+
+}  // namespace rigcheck::ingest

@@ -1,0 +1,31 @@
+#pragma once
+// The report of `rigcheck import`: a rigcheck.report/1 document with "mode": "imported", the
+// inputs (name, tool and version of each block, sha256), the partial machine as a topology that
+// states only what the inputs say, every imported figure as a measurement cell with its source,
+// nccl-tests runs as collectives, and the findings. Renderers label every figure IMPORTED.
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "rigcheck/ingest/machine_model.h"
+#include "rigcheck/ingest/model.h"
+#include "rigcheck/report/finding.h"
+#include "rigcheck/report/import_rules.h"
+
+namespace rigcheck::report {
+
+struct ImportHeader {
+  std::string created_utc;
+  std::vector<std::string> command_line;
+};
+
+nlohmann::json imported_report(const ingest::PartialMachine& m, const ingest::MachineModel& mm, const ImportedRun& r,
+                               const std::vector<Finding>& findings, const ImportHeader& h);
+
+// The IMPORTED banner, the inputs and what they cannot show; the report renderers print it first.
+void render_import_preamble(const nlohmann::json& report, std::ostream& out, bool markdown);
+
+}  // namespace rigcheck::report

@@ -1,0 +1,21 @@
+// Which PCIe links a measured host<->GPU figure fits. Healthy pinned copy-engine copies reach
+// about 80-90 % of a link's theoretical one-direction rate (Gen3 x16 ~12-13, Gen4 x16 ~24-27,
+// Gen5 x16 ~53-57 GB/s, research/reference-figures.md §2); 70-95 % is taken as "fits".
+
+#include "rigcheck/report/import_rules.h"
+#include "rigcheck/topology/pcie_link.h"
+
+namespace rigcheck::report {
+
+std::vector<topology::LinkState> link_classes_for(double gbps) {
+  std::vector<topology::LinkState> out;
+  if (gbps <= 0) return out;
+  for (int gen = 1; gen <= 6; ++gen)
+    for (int width : {1, 4, 8, 16}) {
+      const double theory = topology::pcie_gbps(gen, width);
+      if (theory > 0 && gbps >= 0.70 * theory && gbps <= 0.95 * theory) out.push_back({gen, width});
+    }
+  return out;
+}
+
+}  // namespace rigcheck::report

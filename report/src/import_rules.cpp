@@ -1,0 +1,143 @@
+// What an imported output shows went wrong: wrong data, a crash or error line, an output that
+// stops (a hang, a crash, or a cut paste: the text alone cannot tell which), a block that could
+// not be read, and nccl-tests' own signatures (wrong results, a single rank, a binary built
+// without MPI under mpirun, bus bandwidth collapsing above a size). Then every finding of an
+// import in one list: measured rules, these, and the relative rules.
+
+#include <set>
+
+#include "import_util.h"
+#include "rigcheck/report/import_rules.h"
+#include "rigcheck/report/measured_rules.h"
+
+namespace rigcheck::report {
+
+std::vector<Finding> import_relative_findings(const ingest::PartialMachine& m, const ingest::MachineModel& mm, const ImportedRun& r);
+
+namespace {
+
+using detail::FindingSet;
+using ingest::Event;
+
+const Finding kCorrupt{"p2p-data-corruption", Severity::critical, "Copies delivered wrong data", {},
+                       "The tool checked the destination and found other data than it wrote. Wrong data is worse than slow "
+                       "data: training silently diverges. Seen with drivers that report P2P on hardware that cannot do it, "
+                       "and with ACS/IOMMU problems.",
+                       "Disable P2P for the affected GPUs (NCCL_P2P_DISABLE=1) until fixed; update the driver; check ACS "
+                       "(`sudo lspci -vvv | grep -i acsctl`) and the IOMMU; run `rigcheck doctor` on the machine.",
+                       "NVIDIA/nvbandwidth#19, NVIDIA/nvbandwidth#34", {}};
+const Finding kCrash{"import-tool-crashed", Severity::critical, "The tool crashed or aborted", {},
+                     "The output shows an abort, an assertion or a core dump: every test after it is missing, and the "
+                     "one that was running is the first suspect.",
+                     "Run the failing test alone (nvbandwidth -t NAME, or the nccl-tests binary with the same sizes); "
+                     "check `dmesg` for Xid and AER lines; run `rigcheck run` on the machine.",
+                     "", {}};
+const Finding kError{"import-tool-error", Severity::warning, "The tool reported an error", {},
+                     "A CUDA, NVML or NCCL error line is in the output; results after it may be missing or partial.",
+                     "Read the error text; for NCCL, rerun with NCCL_DEBUG=INFO and look at the WARN lines.", "", {}};
+const Finding kTruncated{"import-output-truncated", Severity::warning, "The output stops before it is complete", {},
+                         "The pasted output ends in the middle of a test. Either the run hung or crashed there (the "
+                         "classic P2P-through-ACS/IOMMU symptom), or the paste was cut: the text alone cannot tell which.",
+                         "If the run really stopped there, rerun that test alone with a timeout and check ACS and IOMMU "
+                         "(`rigcheck doctor`); if the paste was cut, import the whole output.",
+                         "NVIDIA/nccl-tests#117", {}};
+const Finding kUnparsed{"import-block-unparsed", Severity::warning, "Part of an input could not be read", {},
+                        "A block of a known tool's output could not be parsed (damaged or of an unknown version); the rest "
+                        "of the input was imported.",
+                        "Paste the tool's raw output (a file or `tool | rigcheck import -`), not a reformatted copy.", "", {}};
+const Finding kWaived{"import-test-waived", Severity::info, "Tests were waived by the tool", {},
+                      "nvbandwidth waives tests that cannot run on this machine: device-to-device tests without peer "
+                      "access, tests that need more GPUs.",
+                      "Nothing to fix by itself; see the P2P findings for pairs without peer access.", "", {}};
+const Finding kNcclWrong{"nccl-wrong-results", Severity::critical, "NCCL produced wrong results", {},
+                         "nccl-tests counted wrong elements (#wrong > 0, or out-of-bounds values): the collective "
+                         "returned corrupt data, typically P2P on a platform that cannot do it (ACS, IOMMU, a patched "
+                         "driver).",
+                         "Run with NCCL_P2P_DISABLE=1 to confirm; then fix ACS/IOMMU (`rigcheck doctor`) or the driver.",
+                         "NVIDIA/nccl-tests#167", {}};
+const Finding kSingleRank{"nccl-tests-single-rank", Severity::warning, "nccl-tests ran with one rank: busbw is 0 by definition", {},
+                          "Bus bandwidth is algbw x 2(n-1)/n for all-reduce, 0 with one rank: every process ran alone "
+                          "(a binary built without MPI=1 under mpirun, or -g 1 in a single process).",
+                          "Rebuild with `make MPI=1 MPI_HOME=…` and launch one rank per GPU with mpirun, or use `-g N` in "
+                          "one process.",
+                          "NVIDIA/nccl-tests#249, NVIDIA/nccl-tests#294", {}};
+const Finding kNotMpi{"nccl-tests-not-mpi", Severity::warning, "nccl-tests binary not built with MPI, started under mpirun", {},
+                      "Each process printed its own header and called itself rank 0: mpirun started independent 1-rank "
+                      "jobs instead of one job, so nothing was measured between the GPUs.",
+                      "`make clean && make MPI=1 MPI_HOME=/path/to/mpi`, then rerun with mpirun.", "NVIDIA/nccl-tests#27", {}};
+const Finding kCollapse{"nccl-busbw-collapse", Severity::warning, "Bus bandwidth collapses above a message size", {},
+                        "busbw should rise with size and stay near its peak. A collapse at large sizes points to a "
+                        "protocol or transport switch that goes wrong (P2P through a redirecting bridge, host memory "
+                        "pressure, a NIC falling back).",
+                        "Rerun with NCCL_DEBUG=INFO around the size where it drops and compare NCCL_P2P_DISABLE=1; "
+                        "check ACS/IOMMU with `rigcheck doctor`.",
+                        "", {}};
+
+void event_findings(const ingest::PartialMachine& m, FindingSet& out) {
+  for (const Event& e : m.events) {
+    const std::string line = detail::at(e.from) + ": " + (e.test.empty() ? "" : e.test + ": ") + e.text;
+    switch (e.kind) {
+      case Event::Kind::corrupt: out.add(kCorrupt, line); break;
+      case Event::Kind::crash: out.add(kCrash, line); break;
+      case Event::Kind::error: out.add(kError, line); break;
+      case Event::Kind::truncated: out.add(kTruncated, line); break;
+      case Event::Kind::unparsed: out.add(kUnparsed, detail::at(e.from) + ": " + e.from.tool + ": " + e.text); break;
+      case Event::Kind::waived: out.add(kWaived, line); break;
+    }
+  }
+}
+
+void nccl_findings(const ingest::PartialMachine& m, FindingSet& out) {
+  for (const auto& c : m.collectives) {
+    const std::string name = (c.op.empty() ? std::string("nccl-tests") : c.op + "_perf") + " at " + detail::at(c.from);
+    long wrong = 0;
+    for (const auto& r : c.rows)
+      if (r.wrong > 0) wrong += r.wrong;
+    if (wrong > 0) out.add(kNcclWrong, name + ": " + std::to_string(wrong) + " wrong element(s) over the sweep");
+    // One rank: algbw > 0 but busbw exactly 0 at every size of at least 1 MiB (all-reduce family).
+    int big = 0, zero_bus = 0;
+    for (const auto& r : c.rows)
+      if (r.bytes >= (1u << 20) && r.algbw > 0) ++big, zero_bus += r.busbw == 0;
+    if (big > 0 && zero_bus == big) out.add(kSingleRank, name + ": busbw 0.00 at all " + std::to_string(big) + " sizes >= 1 MiB while algbw > 0");
+    if (c.headers > 1 || c.avg_lines > 1)
+      out.add(kNotMpi, name + ": " + std::to_string(c.headers) + " headers" +
+                           (c.avg_lines > 1 ? ", " + std::to_string(c.avg_lines) + " \"Avg bus bandwidth\" lines" : "") +
+                           " in one run (" + std::to_string(c.ranks) + " rank lines)");
+    // Collapse: a size above the peak whose busbw is under half of the peak (out-of-place rows).
+    double peak = 0;
+    uint64_t peak_bytes = 0;
+    for (const auto& r : c.rows)
+      if (!r.in_place && r.busbw > peak) peak = r.busbw, peak_bytes = r.bytes;
+    for (const auto& r : c.rows)
+      if (!r.in_place && r.bytes > peak_bytes && peak > 1 && r.busbw < 0.5 * peak) {
+        out.add(kCollapse, name + ": busbw " + detail::gbps(r.busbw) + " at " + std::to_string(r.bytes) + " bytes after a peak of " +
+                               detail::gbps(peak) + " at " + std::to_string(peak_bytes) + " bytes");
+        break;
+      }
+  }
+}
+
+}  // namespace
+
+std::vector<Finding> import_findings(const ingest::PartialMachine& m, const ingest::MachineModel& mm, const ImportedRun& r) {
+  // The measured rules see only the figures judged on rigcheck's own tests: the others have no
+  // plan that says which path they took.
+  bench::BenchRun judged = r.run;
+  judged.cells.clear();
+  std::vector<Judgement> judgements;
+  for (size_t i = 0; i < r.run.cells.size(); ++i)
+    if (m.cells[r.source[i]].mapped && r.judgements[i].expected.value > 0)
+      judged.cells.push_back(r.run.cells[i]), judgements.push_back(r.judgements[i]);
+  std::vector<Finding> all = measured_findings(mm.assumed, judged, judgements);
+  for (auto& f : all)
+    for (auto& e : f.evidence) e = "IMPORTED " + e;
+  FindingSet set;
+  event_findings(m, set);
+  nccl_findings(m, set);
+  for (auto& f : import_relative_findings(m, mm, r)) all.push_back(std::move(f));
+  for (auto& f : set.list) all.push_back(std::move(f));
+  std::stable_sort(all.begin(), all.end(), [](const Finding& a, const Finding& b) { return a.severity > b.severity; });
+  return all;
+}
+
+}  // namespace rigcheck::report
