@@ -1,6 +1,9 @@
 #include "rigcheck/bench/runner.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <tuple>
 
 namespace rigcheck::bench {
 
@@ -11,11 +14,25 @@ const char* to_string(CellStatus s) {
     case CellStatus::hang: return "hang";
     case CellStatus::error: return "error";
     case CellStatus::unsupported: return "unsupported";
+    case CellStatus::not_run: return "not-run";
   }
   return "?";
 }
 
+double sample_timeout_s(const CellPlan& cell, const RunOptions& options) {
+  uint64_t moved = 0;
+  for (const Transfer& t : cell.transfers) moved += t.bytes * static_cast<uint64_t>(options.repetitions) * (t.split_bidirectional ? 2 : 1);
+  const double gbps = cell.path_gbps > 0 ? cell.path_gbps : 1.0;
+  return options.timeout_s + static_cast<double>(moved) / (kTimeoutLinkFraction * gbps * 1e9);
+}
+
 namespace {
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f s", s);
+  return buf;
+}
 
 // GB/s of one sample from the group's timings, as the cell's aggregation says.
 double sample_gbps(const CellPlan& cell, const CopyOutcome& o, int repetitions) {
@@ -44,19 +61,31 @@ CellResult measure_latency(Backend& backend, const CellPlan& cell, const RunOpti
   r.unit = "ns";
   const Endpoint memory = cell.plan_is_pair() ? cell.dst : Endpoint::host();
   const int gpu = cell.row >= 0 ? cell.row : cell.col;
-  std::string error;
-  bool hang = false;
+  const double timeout_s = sample_timeout_s(cell, options);
+  CellStatus status = CellStatus::ok;
   r.sampling = sample_adaptively(options.sampler, [&]() -> Measurement {
-    LatencyOutcome o = backend.run_latency(gpu, memory, options.timeout_s);
-    if (o.hang) hang = true;
-    if (!o.ns) return {std::nullopt, o.hang ? "timed out" : o.error};
-    return {*o.ns, {}};
+    LatencyOutcome o = backend.run_latency(gpu, memory, timeout_s);
+    if (o.ns) return {*o.ns, {}};
+    if (!o.unsupported.empty()) status = CellStatus::unsupported;
+    else if (!o.not_run.empty()) status = CellStatus::not_run;
+    else status = o.hang ? CellStatus::hang : CellStatus::error;
+    const std::string why = !o.unsupported.empty() ? o.unsupported : !o.not_run.empty() ? o.not_run : o.error;
+    return {std::nullopt, o.hang ? "timed out after " + seconds_text(timeout_s) : why};
   });
   if (r.sampling.stop == StopReason::failed) {
-    r.status = hang ? CellStatus::hang : CellStatus::error;
+    r.status = status;
     r.detail = r.sampling.failure;
   }
   return r;
+}
+
+// The status and detail of a copy outcome that gave no sample; nullopt when it gave one.
+std::optional<std::pair<CellStatus, std::string>> failure_of(const CopyOutcome& o, double timeout_s, const char* what) {
+  if (!o.unsupported.empty()) return std::pair{CellStatus::unsupported, o.unsupported};
+  if (!o.not_run.empty()) return std::pair{CellStatus::not_run, o.not_run};
+  if (o.hang) return std::pair{CellStatus::hang, std::string(what) + " did not finish within " + seconds_text(timeout_s)};
+  if (!o.error.empty()) return std::pair{CellStatus::error, o.error};
+  return std::nullopt;
 }
 
 }  // namespace
@@ -83,24 +112,25 @@ CellResult measure_cell(Backend& backend, const CellPlan& cell, const RunOptions
   CellResult r;
   r.plan = cell;
   r.unit = "GB/s";
-  // Warm-up: loads the path, wakes both ends' links from their idle Gen1 state.
-  CopyOutcome warm = backend.run_copies(cell.transfers, 1, options.timeout_s);
-  if (warm.hang || !warm.error.empty()) {
-    r.status = warm.hang ? CellStatus::hang : CellStatus::error;
-    r.detail = warm.hang ? "warm-up did not finish within " + std::to_string(options.timeout_s) + " s" : warm.error;
+  const double timeout_s = sample_timeout_s(cell, options);
+  // Warm-up: loads the path, wakes both ends' links from their idle Gen1 state. Its data is
+  // verified too: a path that corrupts once is a corrupt path.
+  CopyOutcome warm = backend.run_copies(cell.transfers, 1, timeout_s);
+  if (auto failed = failure_of(warm, timeout_s, "warm-up")) {
+    std::tie(r.status, r.detail) = *failed;
+    return r;
+  }
+  if (std::string bad = bad_offset_detail(cell, warm); !bad.empty()) {
+    r.status = CellStatus::corrupt;
+    r.detail = "warm-up: " + bad;
     return r;
   }
   CellStatus status = CellStatus::ok;
-  std::string detail;
   r.sampling = sample_adaptively(options.sampler, [&]() -> Measurement {
-    CopyOutcome o = backend.run_copies(cell.transfers, options.repetitions, options.timeout_s);
-    if (o.hang) {
-      status = CellStatus::hang;
-      return {std::nullopt, "copies did not finish within " + std::to_string(options.timeout_s) + " s"};
-    }
-    if (!o.error.empty()) {
-      status = CellStatus::error;
-      return {std::nullopt, o.error};
+    CopyOutcome o = backend.run_copies(cell.transfers, options.repetitions, timeout_s);
+    if (auto failed = failure_of(o, timeout_s, "copies")) {
+      status = failed->first;
+      return {std::nullopt, failed->second};
     }
     merge_observations(r.observations, o.observations);
     if (o.host_numa_node >= 0) r.host_numa_node = o.host_numa_node;
@@ -124,7 +154,7 @@ BenchRun run_tests(Backend& backend, const topology::Topology& t, const std::vec
   run.repetitions = options.repetitions;
   for (const TestSpec* spec : tests)
     for (const CellPlan& cell : plan_cells(*spec, t, backend, options.plan))
-      run.cells.push_back(measure_cell(backend, cell, options));
+      if (options.only_cells.empty() || options.only_cells.count(cell.name())) run.cells.push_back(measure_cell(backend, cell, options));
   return run;
 }
 

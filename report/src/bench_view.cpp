@@ -25,6 +25,7 @@ std::string cell_text(const CellResult& c) {
     case CellStatus::hang: return "HANG";
     case CellStatus::error: return "ERROR";
     case CellStatus::unsupported: return "n/a";
+    case CellStatus::not_run: return "not run";
     case CellStatus::ok: break;
   }
   std::string s = format_value(c.value(), c.unit);

@@ -16,6 +16,7 @@ const char* to_string(Verdict v) {
     case Verdict::hang: return "hang";
     case Verdict::error: return "error";
     case Verdict::unsupported: return "unsupported";
+    case Verdict::not_run: return "not_run";
   }
   return "?";
 }
@@ -86,6 +87,7 @@ Judgement ExpectationModel::judge(const bench::CellResult& cell, int repetitions
     case bench::CellStatus::hang: j.verdict = Verdict::hang; return j;
     case bench::CellStatus::error: j.verdict = Verdict::error; return j;
     case bench::CellStatus::unsupported: j.verdict = Verdict::unsupported; return j;
+    case bench::CellStatus::not_run: j.verdict = Verdict::not_run; return j;
     case bench::CellStatus::ok: break;
   }
   j.expected = expect(cell.plan, repetitions);

@@ -17,7 +17,8 @@
 
 namespace rigcheck::bench {
 
-// How the bytes of a GPU-to-GPU transfer actually travel.
+// How the bytes of a GPU-to-GPU transfer actually travel, seen from the GPU that issues it:
+// peer_path(accessor, owner) says whether `accessor` can reach `owner`'s memory directly.
 enum class PeerPath {
   direct,       // peer-to-peer (PCIe or NVLink)
   host_staged,  // no peer access: the driver bounces through host memory
@@ -34,12 +35,24 @@ struct CopyOutcome {
   std::vector<TransferTiming> timings;  // one per transfer, same order
   bool hang = false;                    // the group did not finish within the timeout
   std::string error;                    // a backend error (CUDA call failed, …)
+  std::string unsupported;              // why this group cannot run here at all (GPU hidden, no kernel image)
+  std::string not_run;                  // why it was not run now: a GPU is still busy with a copy that hung
   std::vector<LinkObservation> observations;  // per GPU involved, when NVML could sample
   int host_numa_node = -1;              // where the pinned host buffers live, when known
 
   static CopyOutcome failure(std::string why) {
     CopyOutcome o;
     o.error = std::move(why);
+    return o;
+  }
+  static CopyOutcome cannot_run(std::string why) {
+    CopyOutcome o;
+    o.unsupported = std::move(why);
+    return o;
+  }
+  static CopyOutcome skipped(std::string why) {
+    CopyOutcome o;
+    o.not_run = std::move(why);
     return o;
   }
   static CopyOutcome hung() {
@@ -59,6 +72,8 @@ struct LatencyOutcome {
   std::optional<double> ns;  // mean latency of one dependent access
   bool hang = false;
   std::string error;
+  std::string unsupported;   // as in CopyOutcome
+  std::string not_run;       // as in CopyOutcome
 };
 
 class Backend {
@@ -69,8 +84,8 @@ class Backend {
   virtual std::string description() const = 0;  // "CUDA 13.0, driver 580.82" / "simulated fabric (seed 1)"
   virtual int device_count() const = 0;
 
-  // How a GPU-to-GPU copy with this engine travels between two GPUs (topology indexes).
-  virtual PeerPath peer_path(int src_gpu, int dst_gpu, Engine engine) const = 0;
+  // How a copy with this engine issued by `accessor` reaches `owner`'s memory (topology indexes).
+  virtual PeerPath peer_path(int accessor, int owner, Engine engine) const = 0;
 
   // Runs `transfers` concurrently, each repeated `repetitions` times back to back, all starting
   // together; verifies every destination. `timeout_s` bounds the whole group.
@@ -78,6 +93,10 @@ class Backend {
 
   // Pointer-chase latency from `gpu` to `memory` (host memory or another GPU's).
   virtual LatencyOutcome run_latency(int gpu, const Endpoint& memory, double timeout_s) = 0;
+
+  // True once a copy hung and still occupies a GPU: the process must not wait for the GPU again
+  // (no synchronisation, no freeing) and should end without tearing CUDA down.
+  virtual bool wedged() const { return false; }
 };
 
 }  // namespace rigcheck::bench

@@ -47,6 +47,7 @@ struct CellPlan {
   Aggregation aggregation = Aggregation::first;
   uint64_t bytes_counted = 0;  // bytes per repetition the reported number counts
   PeerPath path = PeerPath::direct;
+  double path_gbps = 0;        // theoretical rate of the slowest link the cell's traffic crosses (0: unknown)
   std::string name() const;    // "device_to_device_read_ce/gpu0-gpu1"
   bool plan_is_pair() const { return row >= 0; }
 };
@@ -55,6 +56,10 @@ struct PlanOptions {
   uint64_t bytes = 256ull << 20;
   std::vector<int> gpus;  // empty: all
 };
+
+// How many peers one GPU may map at once: CUDA allows 8 without NVSwitch (cudaErrorTooManyPeers
+// beyond), so the fan-out tests take at most that many peers there.
+int peer_mapping_limit(const topology::Topology& t);
 
 std::vector<CellPlan> plan_cells(const TestSpec& spec, const topology::Topology& t, const Backend& backend,
                                  const PlanOptions& options);

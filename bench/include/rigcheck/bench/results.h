@@ -16,6 +16,7 @@ enum class CellStatus {
   hang,         // the copies did not finish within the timeout
   error,        // the backend failed (a CUDA call, …)
   unsupported,  // cannot run on this path (an SM copy without peer access)
+  not_run,      // not measured now: a GPU it needs is still busy with a copy that hung earlier
 };
 const char* to_string(CellStatus s);
 

@@ -1,7 +1,10 @@
 #pragma once
-// The measurement method (DESIGN.md §5) on top of a Backend: warm-up (which also wakes both GPUs
+// The measurement method on top of a Backend: warm-up (which also wakes both GPUs
 // of a pair, so an idle destination link is back at full speed), adaptive sampling, verification
 // after every sample, hangs and errors recorded as results.
+
+#include <set>
+#include <string>
 
 #include "rigcheck/bench/backend.h"
 #include "rigcheck/bench/catalogue.h"
@@ -14,8 +17,16 @@ struct RunOptions {
   PlanOptions plan;
   int repetitions = 8;          // copies per timed sample, back to back
   SamplerConfig sampler;
-  double timeout_s = 30;        // per sample
+  double timeout_s = 10;        // per sample, plus the time its bytes take at a fraction of the path's rate
+  std::set<std::string> only_cells;  // measure only these cells (CellPlan::name); empty: all
 };
+
+// A sample whose copies have not finished after this long is a hang: `timeout_s` for what is not
+// the copy (launch, verification), plus the bytes moved at kTimeoutLinkFraction of the slowest
+// link the cell's path crosses, so a large buffer over a slow (or downtrained) link is still
+// measured, and a small one that hangs is found quickly.
+inline constexpr double kTimeoutLinkFraction = 0.02;
+double sample_timeout_s(const CellPlan& cell, const RunOptions& options);
 
 // Measures one planned cell.
 CellResult measure_cell(Backend& backend, const CellPlan& cell, const RunOptions& options);

@@ -14,7 +14,7 @@
 
 namespace rigcheck::report {
 
-enum class Verdict { ok, below_expectation, host_staged, cross_socket, corrupt, hang, error, unsupported };
+enum class Verdict { ok, below_expectation, host_staged, cross_socket, corrupt, hang, error, unsupported, not_run };
 const char* to_string(Verdict v);
 
 struct Expectation {
