@@ -78,13 +78,19 @@ std::vector<Span> find_blocks(const std::vector<Line>& lines) {
   int json_depth = 0;
   for (size_t i = 0; i < lines.size(); ++i) {
     const std::string current = out.empty() ? "" : out.back().tool;
-    if (json_depth > 0) {  // inside a JSON block, only brace balance matters
-      for (char c : lines[i].text) json_depth += c == '{' ? 1 : c == '}' ? -1 : 0;
-      out.back().end = i + 1;
-      continue;
-    }
     std::string tool;
     Start s = starts_block(lines, i, current, has_body, tool);
+    if (json_depth > 0) {
+      // Inside a JSON block brace balance decides, unless a cut document is followed by
+      // another tool's output.
+      if (s == Start::always && tool != kNvbandwidthJson) {
+        json_depth = 0;
+      } else {
+        for (char c : lines[i].text) json_depth += c == '{' ? 1 : c == '}' ? -1 : 0;
+        out.back().end = i + 1;
+        continue;
+      }
+    }
     if (s == Start::always) {
       if (!out.empty()) out.back().end = i;
       out.push_back({tool, i, i + 1});

@@ -18,16 +18,17 @@ using topology::PciNode;
 // NVLink bundles seen by topo -m: all pairs with the same count among 3+ GPUs is an NVSwitch
 // fabric (HGX: NV12, NV18), anything else direct bundles (hybrid cube-mesh, bridges).
 bool looks_like_nvswitch(const PartialMachine& m, int& links) {
+  // A cut paste gives only some rows: the pairs it does give decide.
   if (m.gpus.size() < 3) return false;
   links = -1;
-  for (size_t i = 0; i < m.gpus.size(); ++i)
-    for (size_t j = i + 1; j < m.gpus.size(); ++j) {
-      const ImportedPair* p = find_pair(m, m.gpus[i].index, m.gpus[j].index);
-      if (!p || p->nvlink_links == 0) return false;
-      if (links >= 0 && p->nvlink_links != links) return false;
-      links = p->nvlink_links;
-    }
-  return links > 0;
+  int known = 0;
+  for (const auto& p : m.pairs) {
+    if (!p.path && p.nvlink_links == 0) continue;  // nothing from topo -m about this pair
+    if (p.nvlink_links == 0 || (links >= 0 && p.nvlink_links != links)) return false;
+    links = p.nvlink_links;
+    ++known;
+  }
+  return known >= 3 && links > 0;
 }
 
 topology::Topology build(const PartialMachine& m, bool assume, std::vector<std::string>* assumptions, std::vector<bool>* known) {

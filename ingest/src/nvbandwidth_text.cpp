@@ -102,15 +102,31 @@ void emit(State& s) {
   }
   const bool total = chosen != nullptr;
   if (!chosen && !s.matrices.empty()) chosen = &s.matrices.front();
-  // A last row with fewer values than columns was cut while being printed or pasted; its last
-  // value may itself be cut ("16." of "16.52"), so it is dropped.
-  bool cut_row = false;
-  if (chosen && !chosen->rows.empty() && !s.test_summed && chosen->rows.back().second.size() < chosen->columns.size()) {
-    chosen->rows.back().second.pop_back();
-    cut_row = true;
+  // The matrix being printed when the output stopped: with fewer rows than a pair test has
+  // GPUs, no rows at all, or a last row shorter than the header, it was cut (by a hang, a crash
+  // or the paste). A cut row's last value may itself be cut ("16." of "16.52"): it is dropped.
+  std::string cut;
+  if (!s.matrices.empty() && !s.test_summed && !s.test_failed) {
+    Matrix& last = s.matrices.back();
+    if (last.rows.empty()) {
+      cut = "stops after the title \"" + last.title + "\"";
+    } else if (last.rows.back().second.size() < last.columns.size()) {
+      last.rows.back().second.pop_back();
+      cut = "stops in the middle of a row";
+    } else if (map.pair && last.rows.size() < last.columns.size()) {
+      cut = "has " + std::to_string(last.rows.size()) + " of " + std::to_string(last.columns.size()) + " rows";
+    }
+  }
+  if (!cut.empty()) {
+    Event e;
+    e.kind = Event::Kind::truncated;
+    e.test = s.test;
+    e.text = "the " + s.test + " matrix " + cut;
+    e.from = s.at(s.matrices.back().row_lines.empty() ? s.test_line : s.matrices.back().row_lines.back());
+    s.m.events.push_back(e);
   }
   if (!chosen || chosen->rows.empty()) {
-    if (!s.test_failed) {
+    if (!s.test_failed && cut.empty()) {
       Event e;
       e.kind = Event::Kind::truncated;
       e.test = s.test;
@@ -154,17 +170,6 @@ void emit(State& s) {
       if (map.pair) gpu_at(s.m, row_label);
       s.m.cells.push_back(std::move(cell));
     }
-  }
-  // A pair matrix with fewer rows than GPUs, at the end of what was pasted, was cut off.
-  if (cut_row || (map.pair && !s.test_summed && chosen->rows.size() < chosen->columns.size())) {
-    Event e;
-    e.kind = Event::Kind::truncated;
-    e.test = s.test;
-    e.text = cut_row ? "the " + s.test + " matrix stops in the middle of a row"
-                     : "the " + s.test + " matrix has " + std::to_string(chosen->rows.size()) + " of " +
-                           std::to_string(chosen->columns.size()) + " rows";
-    e.from = s.at(chosen->row_lines.back());
-    s.m.events.push_back(e);
   }
 }
 
@@ -250,6 +255,7 @@ std::string parse_nvbandwidth_text(const BlockInput& in, PartialMachine& m) {
                (s.test.empty() && contains(t, "bandwidth (GB/s)") && (contains(t, "GPU(") || contains(t, "CPU(")))) {
       // A title without a "Running" line before it (elided paste): the SUM line names the test.
       if (s.test.empty()) s.test_line = line;
+      s.test_summed = false;  // v0.6+: each of a bidirectional test's matrices has its own SUM
       Matrix mx;
       mx.title = std::string(t);
       mx.unit = contains(t, "(ns)") ? "ns" : "GB/s";

@@ -89,6 +89,8 @@ bool parse_access(std::string_view t, const BlockInput& in, int line, PartialMac
   gpu_at(m, static_cast<int>(b));
   ImportedPair& p = pair_at(m, static_cast<int>(a), static_cast<int>(b));
   const bool can = tok[1] == "CAN";
+  // CUDA's answer replaces what other tools said (nvidia-smi asks NVML, which can differ).
+  if (p.from.tool != kP2pTest) p.p2p_granted.reset(), p.p2p_status.clear();
   // Access is asked both ways; the pair can do P2P only when both answers are CAN.
   p.p2p_granted = p.p2p_granted.value_or(true) && can;
   if (!can) p.p2p_status = "CANNOT Access Peer";

@@ -46,7 +46,8 @@ std::string parse_smi_topo(const BlockInput& in, PartialMachine& m) {
   std::vector<std::string> columns;  // device columns: GPU0…, NIC0…, mlx5_0…
   bool numa_column = false, gpu_numa_column = false, header_done = false, rows_done = false;
   std::string era;
-  bool nic_legend = false;
+  bool nic_legend = false, p2p_matrix = false, dr_legend = false, cut = false;
+  int last_line = 0;
   int rows = 0;
   for (size_t i = in.begin; i < in.end; ++i) {
     const std::string_view t = trim(in.lines[i].text);
@@ -68,6 +69,7 @@ std::string parse_smi_topo(const BlockInput& in, PartialMachine& m) {
     }
     if (starts_with(t, "Legend")) rows_done = true;
     if (starts_with(t, "NIC Legend")) nic_legend = true;
+    if (tok.size() >= 3 && tok[0] == "DR" && tok[1] == "=") dr_legend = true;
     if (contains(t, "SOC") && contains(t, "socket-level link")) era = "legacy legend (SOC, ~2016)";
     if (contains(t, "PIX") && contains(t, "a single PCIe switch") && era.empty()) era = "SYS/NODE legend, switch wording";
     if (contains(t, "PIX") && contains(t, "at most a single PCIe bridge")) era = "current legend (PCIe bridge wording)";
@@ -85,8 +87,10 @@ std::string parse_smi_topo(const BlockInput& in, PartialMachine& m) {
       continue;  // NIC rows say nothing about GPUs that the GPU rows do not
     }
     ++rows;
+    last_line = line;
     // A GPU row with fewer cells than columns: the paste stops inside it.
     if (tok.size() < columns.size() + 1) {
+      cut = true;
       Event e;
       e.kind = Event::Kind::truncated;
       e.test = "nvidia-smi topo -m";
@@ -104,10 +108,14 @@ std::string parse_smi_topo(const BlockInput& in, PartialMachine& m) {
       gpu_at(m, col_gpu);
       ImportedPair& p = pair_at(m, row_gpu, col_gpu);
       if (is_p2p_status(cell)) {
-        // topo -p2p: both directions must be OK for the pair to be granted.
-        p.p2p_granted = p.p2p_granted.value_or(true) && cell == "OK";
-        if (cell != "OK") p.p2p_status = "nvidia-smi topo -p2p: " + std::string(cell);
-        p.from = here;
+        p2p_matrix = true;
+        // Both directions must be OK; CUDA's own answer (p2pBandwidthLatencyTest) outranks NVML's.
+        if (p.smi_p2p.empty() || p.smi_p2p == "OK") p.smi_p2p = std::string(cell);
+        if (p.from.tool != kP2pTest) {
+          p.p2p_granted = p.smi_p2p == "OK";
+          if (p.smi_p2p != "OK") p.p2p_status = "nvidia-smi topo -p2p: " + p.smi_p2p;
+          p.from = here;
+        }
       } else if (int n = nvlinks(cell)) {
         p.nvlink_links = n;
         p.from = here;
@@ -124,6 +132,19 @@ std::string parse_smi_topo(const BlockInput& in, PartialMachine& m) {
     if (numa_column && at + 1 < tok.size() && parse_int(tok[at + 1], numa)) row.numa_node = static_cast<int>(numa);
   }
   if (rows == 0) throw ParseError(in.lines[in.begin].number, "nvidia-smi topo header without GPU rows");
+  // Fewer GPU rows than GPU columns: the paste stops between rows.
+  const auto gpu_columns = std::count_if(columns.begin(), columns.end(), [](const std::string& c) { return gpu_number(c) >= 0; });
+  if (!cut && rows < gpu_columns) {
+    Event e;
+    e.kind = Event::Kind::truncated;
+    e.test = "nvidia-smi topo -m";
+    e.text = "nvidia-smi topo has " + std::to_string(rows) + " GPU rows for " + std::to_string(gpu_columns) + " GPU columns";
+    e.from.file = in.file;
+    e.from.line = last_line;
+    e.from.tool = kSmiTopo;
+    m.events.push_back(e);
+  }
+  if (p2p_matrix) era = dr_legend ? "topo -p2p, legend with DR (newer drivers)" : "topo -p2p";
   if (era.empty()) era = "legend not pasted";
   if (nic_legend) era += ", NIC legend";
   if (gpu_numa_column) era += ", GPU NUMA ID column";

@@ -12,6 +12,7 @@ std::vector<topology::LinkState> link_classes_for(double gbps) {
   if (gbps <= 0) return out;
   for (int gen = 1; gen <= 6; ++gen)
     for (int width : {1, 4, 8, 16}) {
+      if (gen == 6 && width < 8) continue;  // no GPU link is a narrow Gen6 one
       const double theory = topology::pcie_gbps(gen, width);
       if (theory > 0 && gbps >= 0.70 * theory && gbps <= 0.95 * theory) out.push_back({gen, width});
     }

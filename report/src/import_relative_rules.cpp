@@ -198,10 +198,15 @@ void p2p_rules(const ingest::PartialMachine& m, const ingest::MachineModel& mm, 
       out.add(kLatency, "IMPORTED GPU" + std::to_string(rc.first) + "->GPU" + std::to_string(rc.second) + buf + detail::at(lat->from) + ")",
               {pos(mm, rc.first), pos(mm, rc.second)});
     }
-  for (const auto& p : m.pairs)
+  for (const auto& p : m.pairs) {
     if (p.p2p_granted == false)
       out.add(kNoP2p, "GPU" + std::to_string(p.a) + "-GPU" + std::to_string(p.b) + ": " + p.p2p_status + " (" + detail::at(p.from) + ")",
               {pos(mm, p.a), pos(mm, p.b)});
+    else if (!p.smi_p2p.empty() && p.smi_p2p != "OK")
+      out.add(kNoP2p, "GPU" + std::to_string(p.a) + "-GPU" + std::to_string(p.b) + ": nvidia-smi topo -p2p says " + p.smi_p2p +
+                          " although CUDA grants access",
+              {pos(mm, p.a), pos(mm, p.b)});
+  }
 }
 
 void pair_levels(const ingest::PartialMachine& m, const ingest::MachineModel& mm, const std::map<std::string, Grid>& t, FindingSet& out) {

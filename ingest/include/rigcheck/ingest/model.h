@@ -39,7 +39,8 @@ struct ImportedPair {
   std::optional<topology::PathClass> path;  // topo -m class
   int nvlink_links = 0;                     // topo -m NV#
   std::optional<bool> p2p_granted;          // CAN/CANNOT Access Peer, topo -p2p OK/…
-  std::string p2p_status;                   // the tool's own words: "CANNOT", "GNS", "waived"
+  std::string p2p_status;                   // the tool's own words: "CANNOT Access Peer", "N/A in nvbandwidth …"
+  std::string smi_p2p;                      // nvidia-smi topo -p2p: "OK", "GNS", "NS"…; "" not given
   Provenance from;
 };
 

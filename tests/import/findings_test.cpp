@@ -1,0 +1,174 @@
+// The findings each real fixture must raise and must not raise, and the rules on real outputs
+// with one figure changed by the test (named in each test) to show the rule that the original
+// machine did not need.
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "support.h"
+
+namespace rigcheck::import_test {
+namespace {
+
+struct Expectation {
+  const char* fixture;
+  std::vector<std::string> must;
+  std::vector<std::string> must_not;
+};
+
+const std::vector<Expectation>& expectations() {
+  static const std::vector<Expectation> table = {
+      {"autodl-2x2080ti-forum-post.md", {"p2p-unsupported"},
+       {"p2p-slower-than-host-staged", "p2p-granted-not-used", "import-output-truncated", "below-expectation", "nccl-tests-single-rank"}},
+      {"nccl-tests-2022-8xa100-sxm4-two-runs.txt", {},
+       {"nccl-tests-not-mpi", "nccl-tests-single-rank", "nccl-busbw-collapse", "nccl-wrong-results", "import-output-truncated"}},
+      {"nccl-tests-2020-4x2080ti-error-column-cut.txt", {"import-output-truncated"}, {"nccl-wrong-results"}},
+      {"nccl-tests-2024-mpi-tag-output-cut.txt", {"import-output-truncated"}, {"nccl-wrong-results"}},
+      {"nccl-tests-2024-headerless-ring.txt", {}, {"import-output-truncated", "nccl-tests-single-rank", "nccl-busbw-collapse"}},
+      {"nccl-tests-2022-non-mpi-duplicate-headers.txt", {"nccl-tests-not-mpi"}, {"nccl-wrong-results"}},
+      {"nccl-tests-2021-8xa100-stripped-hash.txt", {"import-output-truncated"}, {"nccl-tests-not-mpi"}},
+      {"nvbandwidth-v0.2-8xh800.txt", {"sm-h2d-below-d2h"},
+       {"host-bandwidth-outlier", "below-expectation", "import-output-truncated", "p2p-unsupported", "host-link-class-inferred"}},
+      {"nvbandwidth-v0.2-8x4090-cut.txt", {"import-output-truncated"}, {"host-bandwidth-outlier", "host-link-class-inferred"}},
+      {"nvbandwidth-v0.4-8xl40s-pattern-abort.txt", {"p2p-data-corruption", "import-tool-crashed"}, {"import-output-truncated"}},
+      {"nvbandwidth-v0.7-8xa100-pattern-failure.txt", {"p2p-data-corruption"}, {"import-tool-crashed", "import-output-truncated"}},
+      {"nvbandwidth-v0.8-6xa6000-d2d-read-elided.txt", {"d2d-pair-groups"},
+       {"below-expectation", "p2p-unsupported", "import-output-truncated"}},
+      {"nvbandwidth-v0.8-a100-h2d-sm.txt", {}, {"below-expectation", "sm-h2d-below-d2h", "host-link-class-inferred"}},
+      {"nvbandwidth-h100-sm-quoted.txt", {"sm-h2d-below-d2h"}, {"host-bandwidth-outlier", "import-output-truncated"}},
+      {"nvbandwidth-v0.10-7gpu-three-matrix-bidir.txt", {}, {"import-output-truncated", "host-bandwidth-outlier", "d2d-pair-groups"}},
+      {"p2p-6gpu-p2p-slower-than-staged-cut.txt", {"p2p-slower-than-host-staged", "import-output-truncated"}, {"p2p-granted-not-used"}},
+      {"p2p-8xh100-nvswitch-cut.txt", {"import-output-truncated"}, {"p2p-slower-than-host-staged", "p2p-unsupported"}},
+      {"p2p-4xv100-nvlink-latency-numbered.txt", {}, {"p2p-latency-host-staged", "p2p-unsupported", "import-output-truncated"}},
+      {"smi-topo-current-2x5090-phb-p2p-gns.md", {"p2p-unsupported"}, {"import-output-truncated"}},
+      {"smi-topo-collapsed-wrapped-2gpu-node.md", {"p2p-unsupported"}, {"import-output-truncated"}},
+      {"smi-topo-nic-columns-8gpu-cut.txt", {"import-output-truncated"}, {"p2p-unsupported", "nvlink-partial-mesh"}},
+      {"smi-topo-mlx5-columns-16xv100-nv6-cut.txt", {"import-output-truncated"}, {"nvlink-partial-mesh"}},
+  };
+  return table;
+}
+
+TEST(ImportFindings, EveryFixtureRaisesWhatItMustAndNothingItMustNot) {
+  for (const auto& e : expectations()) {
+    SCOPED_TRACE(e.fixture);
+    const auto ids = finding_ids(import_fixture(e.fixture));
+    for (const auto& id : e.must) EXPECT_TRUE(ids.count(id)) << "missing " << id;
+    for (const auto& id : e.must_not) EXPECT_FALSE(ids.count(id)) << "unexpected " << id;
+  }
+}
+
+const report::Finding* find(const std::vector<report::Finding>& fs, const std::string& id) {
+  for (const auto& f : fs)
+    if (f.id == id) return &f;
+  return nullptr;
+}
+
+std::string replace_once(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  if (at == std::string::npos) throw std::runtime_error("not in fixture: " + from);
+  return text.replace(at, from.size(), to);
+}
+
+TEST(ImportFindings, OneSlowHostLinkAmongSiblings) {
+  // The 8x RTX 4090 paste with GPU2's host-to-device figure changed from 23.90 to 6.20 GB/s,
+  // as an x4 slot would give.
+  const std::string text = replace_once(fixture_text("nvbandwidth-v0.2-8x4090-cut.txt"),
+                                        "0     25.50     24.26     23.90", "0     25.50     24.26      6.20");
+  const auto fs = findings_of(import_string(text));
+  const auto* outlier = find(fs, "host-bandwidth-outlier");
+  ASSERT_NE(outlier, nullptr);
+  ASSERT_EQ(outlier->evidence.size(), 1u);
+  EXPECT_NE(outlier->evidence[0].find("GPU2 host_to_device_ce: 6.20 GB/s vs 26.28 GB/s median of the other 7"), std::string::npos)
+      << outlier->evidence[0];
+  EXPECT_NE(outlier->evidence[0].find("fits Gen2 x16, Gen3 x8 or Gen4 x4"), std::string::npos);
+  // Its best host figure is the D2H 26.25: the link class is not inferred from one direction.
+  EXPECT_EQ(find(fs, "host-link-class-inferred"), nullptr);
+  const auto* below = find(fs, "below-expectation");
+  ASSERT_NE(below, nullptr);
+  EXPECT_NE(below->evidence[0].find("host_to_device_ce/gpu2: 6.20 GB/s"), std::string::npos) << below->evidence[0];
+}
+
+TEST(ImportFindings, HostFigureFitsANarrowerLinkThanTheCard) {
+  // The A100 SM paste with its 25.13 GB/s changed to 6.20 GB/s.
+  const std::string text = replace_once(fixture_text("nvbandwidth-v0.8-a100-h2d-sm.txt"), " 0     25.13", " 0      6.20");
+  const auto fs = findings_of(import_string(text));
+  const auto* below = find(fs, "below-expectation");
+  ASSERT_NE(below, nullptr);
+  // The expectation says what it assumed: the card's Gen4 x16, since no input gives the link.
+  const auto mm = ingest::machine_model(import_string(text));
+  ASSERT_EQ(mm.assumptions.size(), 1u);
+  EXPECT_NE(mm.assumptions[0].find("link assumed at the card's Gen4 x16"), std::string::npos) << mm.assumptions[0];
+}
+
+TEST(ImportFindings, LinkClassesOfAFigure) {
+  std::vector<std::string> got;
+  for (const auto& l : report::link_classes_for(6.2)) got.push_back(describe(l));
+  EXPECT_EQ(got, (std::vector<std::string>{"Gen2 x16", "Gen3 x8", "Gen4 x4"}));
+  got.clear();
+  for (const auto& l : report::link_classes_for(25.5)) got.push_back(describe(l));
+  EXPECT_EQ(got, (std::vector<std::string>{"Gen4 x16", "Gen5 x8"}));
+  EXPECT_TRUE(report::link_classes_for(0).empty());
+}
+
+TEST(ImportFindings, GrantedButHostStaged) {
+  // The 2x 2080 Ti p2pBandwidthLatencyTest with its two CANNOT lines changed to CAN (what a
+  // driver that claims P2P it does not deliver would print): enabled = disabled, staged latency.
+  std::string text = fixture_text("autodl-2x2080ti-forum-post.md");
+  text = replace_once(text, "Device=0 CANNOT Access Peer Device=1", "Device=0 CAN Access Peer Device=1");
+  text = replace_once(text, "Device=1 CANNOT Access Peer Device=0", "Device=1 CAN Access Peer Device=0");
+  text = replace_once(text, "     0       1     0\n     1       0     1", "     0       1     1\n     1       1     1");
+  const auto fs = findings_of(import_string(text));
+  const auto* not_used = find(fs, "p2p-granted-not-used");
+  ASSERT_NE(not_used, nullptr);
+  EXPECT_EQ(not_used->evidence.size(), 2u);
+  EXPECT_NE(not_used->evidence[0].find("P2P=Enabled 5.72 GB/s ~ P2P=Disabled 5.71 GB/s"), std::string::npos) << not_used->evidence[0];
+  const auto* latency = find(fs, "p2p-latency-host-staged");
+  ASSERT_NE(latency, nullptr);
+  EXPECT_NE(latency->evidence[0].find("14.99 us"), std::string::npos) << latency->evidence[0];
+  // topo -p2p still says NS: the disagreement is reported.
+  const auto* unsupported = find(fs, "p2p-unsupported");
+  ASSERT_NE(unsupported, nullptr);
+  EXPECT_NE(unsupported->evidence[0].find("nvidia-smi topo -p2p says NS although CUDA grants access"), std::string::npos)
+      << unsupported->evidence[0];
+}
+
+TEST(ImportFindings, NcclWrongResultsAndCollapse) {
+  // The 8x A100 -g 8 run with 12 wrong elements in one row and busbw at 4 GiB changed to 20.00.
+  std::string text = fixture_text("nccl-tests-2022-8xa100-sxm4-two-runs.txt");
+  text = replace_once(text, "1048576        262144     float     sum      -1    52.61   19.93   34.88      0",
+                      "1048576        262144     float     sum      -1    52.61   19.93   34.88     12");
+  text = replace_once(text, "32336  132.82  232.44", "32336  132.82   20.00");
+  const auto fs = findings_of(import_string(text));
+  const auto* wrong = find(fs, "nccl-wrong-results");
+  ASSERT_NE(wrong, nullptr);
+  EXPECT_NE(wrong->evidence[0].find("12 wrong element(s)"), std::string::npos) << wrong->evidence[0];
+  EXPECT_EQ(wrong->severity, report::Severity::critical);
+  const auto* collapse = find(fs, "nccl-busbw-collapse");
+  ASSERT_NE(collapse, nullptr);
+  EXPECT_NE(collapse->evidence[0].find("busbw 20.00 GB/s at 4294967296 bytes after a peak of 230.13 GB/s at 2147483648 bytes"),
+            std::string::npos)
+      << collapse->evidence[0];
+}
+
+TEST(ImportFindings, SingleRankBusbwZero) {
+  // The 2x 2080 Ti all-reduce with every busbw column zeroed, as one rank prints it.
+  std::string text = fixture_text("autodl-2x2080ti-forum-post.md");
+  const std::regex busbw(R"((float     sum      -1 +[0-9.]+ +[0-9.]+) +[0-9.]+( +0 +[0-9.]+ +[0-9.]+) +[0-9.]+)");
+  text = std::regex_replace(text, busbw, "$1    0.00$2    0.00");
+  const auto fs = findings_of(import_string(text));
+  EXPECT_NE(find(fs, "nccl-tests-single-rank"), nullptr);
+}
+
+TEST(ImportFindings, EvidenceOfImportedFiguresIsLabelled) {
+  const auto fs = findings_of(import_fixture("p2p-6gpu-p2p-slower-than-staged-cut.txt"));
+  const auto* staged = find(fs, "p2p-slower-than-host-staged");
+  ASSERT_NE(staged, nullptr);
+  for (const auto& e : staged->evidence)
+    if (e != "…") EXPECT_EQ(e.rfind("IMPORTED ", 0), 0u) << e;
+  EXPECT_NE(staged->evidence[0].find("GPU0->GPU1: P2P 9.90 GB/s vs 20.10 GB/s with P2P disabled"), std::string::npos)
+      << staged->evidence[0];
+}
+
+}  // namespace
+}  // namespace rigcheck::import_test

@@ -1,0 +1,88 @@
+// No input crashes or hangs the importer: random bytes, shuffled lines of real outputs, lines
+// mixing the tools' tokens, a single enormous line, and a large paste read in bounded time.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <random>
+
+#include "rigcheck/ingest/lines.h"
+#include "support.h"
+
+namespace rigcheck::import_test {
+namespace {
+
+// Imports `text` through the whole pipeline; only "no known format" may be thrown.
+void survive(const std::string& text) {
+  try {
+    const auto m = import_string(text);
+    (void)findings_of(m);
+  } catch (const topology::InputError&) {
+  }
+}
+
+const char* kTokens[] = {"Running ", "device_to_device_memcpy_read_ce.", "memcpy CE GPU(row) -> GPU(column) bandwidth (GB/s)",
+                         "N/A", "0", "1", "7", "4096", "-1", "26.34", "1e+00", "nThread 1 nGpus 8", "# Using devices",
+                         "Rank  0 Group  0 Pid 1 on h device  0 [0x1b] X", "size count type redop root time algbw busbw #wrong",
+                         "Avg bus bandwidth : 3", "GPU0", "GPU1", "X", "NV12", "PIX", "SYS", "CPU Affinity", "Device=0 CAN Access Peer Device=1",
+                         "Device: 0, NAME, pciBusID: zz, pciDeviceID: 0, pciDomainID:0", "P2P Connectivity Matrix", "D\\D",
+                         "Unidirectional P2P=Enabled Bandwidth (P2P Writes) Matrix (GB/s)", "{", "\"nvbandwidth\": {", "}", "[",
+                         "SUM x 1", "Waived:", "Invalid value when checking the pattern", "ASSERT in expression", "\t", "\x1b[", "> ",
+                         "[1,0]<stdout>:", "(Worker pid=", "99999999999999999999", "nan", "inf", "1e400", "GPU4096", "Device 4097: X"};
+
+TEST(ImportFuzz, RandomBytesAndTokenSoup) {
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 300; ++round) {
+    std::string text;
+    const int n = static_cast<int>(rng() % 400);
+    for (int i = 0; i < n; ++i) {
+      switch (rng() % 4) {
+        case 0: text += static_cast<char>(rng() % 256); break;
+        case 1: text += kTokens[rng() % (sizeof kTokens / sizeof *kTokens)]; break;
+        case 2: text += '\n'; break;
+        default: text += "   "; break;
+      }
+    }
+    survive(text);
+  }
+}
+
+TEST(ImportFuzz, ShuffledLinesOfRealOutputs) {
+  std::vector<std::string> lines;
+  for (const char* f : {"autodl-2x2080ti-forum-post.md", "nvbandwidth-v0.10-7gpu-three-matrix-bidir.txt",
+                        "nccl-tests-2022-8xa100-sxm4-two-runs.txt", "smi-topo-nic-columns-8gpu-cut.txt"}) {
+    std::string t = fixture_text(f);
+    size_t b = 0;
+    for (size_t e; (e = t.find('\n', b)) != std::string::npos; b = e + 1) lines.push_back(t.substr(b, e - b));
+  }
+  std::mt19937_64 rng(7);
+  for (int round = 0; round < 200; ++round) {
+    std::shuffle(lines.begin(), lines.end(), rng);
+    std::string text;
+    const size_t n = 1 + rng() % lines.size();
+    for (size_t i = 0; i < n; ++i) text += lines[i] + "\n";
+    survive(text);
+  }
+}
+
+TEST(ImportFuzz, EnormousLineIsCutNotHeld) {
+  std::string text = "nvbandwidth Version: v0.8\nDevice 0: " + std::string(8 << 20, 'A') + "\n";
+  const auto m = import_string(text);
+  ASSERT_EQ(m.gpus.size(), 1u);
+  EXPECT_LE(m.gpus[0].name.size(), ingest::kMaxLineChars);
+}
+
+TEST(ImportFuzz, LargePasteInBoundedTime) {
+  // About 25 MB: the 7-GPU nvbandwidth output repeated; a 100 MB paste scales linearly.
+  const std::string one = fixture_text("nvbandwidth-v0.10-7gpu-three-matrix-bidir.txt");
+  std::string big;
+  while (big.size() < (25u << 20)) big += one;
+  const auto start = std::chrono::steady_clock::now();
+  const auto m = import_string(big);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GT(m.cells.size(), 1000u);
+  EXPECT_LT(s, 30.0) << "import of 25 MB took " << s << " s";
+}
+
+}  // namespace
+}  // namespace rigcheck::import_test
