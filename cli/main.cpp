@@ -20,7 +20,7 @@ namespace {
 constexpr const char* kFooter =
     "Exit codes: 0 success (also when there is no GPU to measure: that is said, not an error); 1 a check failed\n"
     "(corrupt data, a hang, a CUDA error) or an internal error; 2 bad arguments or unreadable/malformed input;\n"
-    "doctor and run: 3 the worst finding is a warning, 4 at least one critical finding.\n"
+    "doctor, run and import: 3 the worst finding is a warning, 4 at least one critical finding.\n"
     "Run `rigcheck <command> --help` for a command's options.";
 
 }  // namespace
