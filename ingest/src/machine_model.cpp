@@ -31,7 +31,7 @@ bool looks_like_nvswitch(const PartialMachine& m, int& links) {
   return known >= 3 && links > 0;
 }
 
-topology::Topology build(const PartialMachine& m, bool assume, std::vector<std::string>* assumptions, std::vector<bool>* known) {
+topology::Topology build(const PartialMachine& m, bool assume, std::vector<bool>* known) {
   topology::Topology t;
   t.source.kind = "imported";
   t.system.nvidia_driver = m.versions.nvidia_driver;
@@ -85,12 +85,7 @@ topology::Topology build(const PartialMachine& m, bool assume, std::vector<std::
     ep.name = ig.name;
     topology::PciLink link;
     link.source = "imported";
-    if (assume && model) {
-      link.max = link.device_max = link.current = {model->pcie_gen, model->pcie_width};
-      if (assumptions)
-        assumptions->push_back("GPU" + std::to_string(ig.index) + " (" + ig.name + "): link assumed at the card's Gen" +
-                               std::to_string(model->pcie_gen) + " x" + std::to_string(model->pcie_width) + " on a CPU root port");
-    }
+    if (assume && model) link.max = link.device_max = link.current = {model->pcie_gen, model->pcie_width};
     ep.link = link;
     t.pci.push_back(ep);
     topology::Gpu g;
@@ -146,10 +141,29 @@ topology::Topology build(const PartialMachine& m, bool assume, std::vector<std::
 
 }  // namespace
 
+// "GPU0-GPU7 (NVIDIA GeForce RTX 4090): link assumed at the card's Gen4 x16 …", one line per model.
+void link_assumptions(const PartialMachine& m, std::vector<std::string>& out) {
+  std::vector<std::pair<std::string, std::vector<int>>> by_model;
+  for (const auto& g : m.gpus) {
+    if (!model_for_name(g.name)) continue;
+    auto it = std::find_if(by_model.begin(), by_model.end(), [&](const auto& x) { return x.first == g.name; });
+    if (it == by_model.end()) by_model.push_back({g.name, {g.index}});
+    else it->second.push_back(g.index);
+  }
+  for (const auto& [name, gpus] : by_model) {
+    const topology::GpuModel* model = model_for_name(name);
+    std::string who = "GPU" + std::to_string(gpus.front());
+    if (gpus.size() > 1) who += (gpus.size() == static_cast<size_t>(gpus.back() - gpus.front() + 1) ? "-GPU" : ",…,GPU") + std::to_string(gpus.back());
+    out.push_back(who + " (" + name + "): link assumed at the card's Gen" + std::to_string(model->pcie_gen) + " x" +
+                  std::to_string(model->pcie_width) + " on a CPU root port");
+  }
+}
+
 MachineModel machine_model(const PartialMachine& m) {
   MachineModel mm;
-  mm.stated = build(m, false, nullptr, nullptr);
-  mm.assumed = build(m, true, &mm.assumptions, &mm.model_known);
+  mm.stated = build(m, false, nullptr);
+  mm.assumed = build(m, true, &mm.model_known);
+  link_assumptions(m, mm.assumptions);
   for (const auto& g : m.gpus) mm.index_of.push_back(g.index);
   for (size_t pos = 0; pos < m.gpus.size(); ++pos) {
     if (!m.gpus[pos].address)

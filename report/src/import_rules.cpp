@@ -4,6 +4,7 @@
 // without MPI under mpirun, bus bandwidth collapsing above a size). Then every finding of an
 // import in one list: measured rules, these, and the relative rules.
 
+#include <map>
 #include <set>
 
 #include "import_util.h"
@@ -129,8 +130,25 @@ std::vector<Finding> import_findings(const ingest::PartialMachine& m, const inge
     if (m.cells[r.source[i]].mapped && r.judgements[i].expected.value > 0)
       judged.cells.push_back(r.run.cells[i]), judgements.push_back(r.judgements[i]);
   std::vector<Finding> all = measured_findings(mm.assumed, judged, judgements);
+  // What each judged figure's expectation assumed, said on its evidence line.
+  std::map<std::string, std::string> assumed;
+  for (const auto& c : judged.cells) {
+    const bool host = c.plan.src.is_host() || c.plan.dst.is_host();
+    const auto& link = mm.assumed.pci[mm.assumed.gpus[c.plan.col].node].link;
+    if (host && link && link->max.known())
+      assumed[c.plan.name()] = " (assuming the card's " + describe(link->max) + ")";
+    else if (!host)
+      assumed[c.plan.name()] = " (path between the GPUs not given)";
+    if (!host)
+      if (const auto* p = ingest::find_pair(m, mm.index_of[c.plan.row], mm.index_of[c.plan.col]); p && (p->path || p->nvlink_links))
+        assumed.erase(c.plan.name());
+  }
   for (auto& f : all)
-    for (auto& e : f.evidence) e = "IMPORTED " + e;
+    for (auto& e : f.evidence) {
+      const auto it = assumed.find(e.substr(0, e.find(':')));
+      if (f.id == "below-expectation" && it != assumed.end()) e += it->second;
+      e = "IMPORTED " + e;
+    }
   FindingSet set;
   event_findings(m, set);
   nccl_findings(m, set);
