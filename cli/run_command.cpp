@@ -9,6 +9,7 @@
 
 #include "arg_checks.h"
 #include "exit_codes.h"
+#include "rigcheck/report/redact.h"
 #include "rigcheck/report/report.h"
 #include "rigcheck/report/run.h"
 #include "rigcheck/topology/errors.h"
@@ -37,12 +38,15 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
   cmd->add_option("--gpus", args.gpus, "Only these GPUs (rigcheck indexes)")->delimiter(',');
   cmd->add_flag("--full", args.full, "Every test in the catalogue instead of the quick set");
   cmd->add_option("--size", args.size, "Bytes per copy")->capture_default_str();
-  cmd->add_option("--test-timeout", args.test_timeout_s, "Seconds before a test counts as hung")->capture_default_str()
+  cmd->add_option("--test-timeout", args.test_timeout_s, "Seconds before a test counts as hung (on real GPUs at least; tests with many cells or slow links get what they need)")->capture_default_str()
       ->check(positive_seconds());
   cmd->add_option("--out", args.out, "Directory for the report files")->capture_default_str();
   cmd->add_option("--name", args.name, "File name stem of the report (default: <date>-<id>)");
   cmd->add_flag("--quiet", args.quiet, "No progress lines; only the final summary");
   cmd->add_flag("--keep-hostname", args.keep_hostname, "Put this machine's hostname in the report (left out by default)");
+  cmd->add_flag("--no-redact", args.no_redact,
+                "Keep the hostname, UUIDs, addresses, GUIDs, home and other paths in the report verbatim (by default "
+                "they are replaced, since reports are posted publicly)");
   return cmd;
 }
 
@@ -104,7 +108,8 @@ int run_run(const RunArgs& args, int argc, char** argv) {
   c.test_timeout_s = args.test_timeout_s;
   c.out_dir = report_directory(args.out);
   c.name = args.name;
-  c.keep_hostname = args.keep_hostname;
+  c.keep_hostname = args.keep_hostname || args.no_redact;
+  report::set_redaction(!args.no_redact);
   c.command_line.assign(argv, argv + argc);
   c.environment = environ;
   c.interrupted = &g_interrupted;

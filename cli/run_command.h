@@ -19,6 +19,7 @@ struct RunArgs {
   std::string name;
   bool quiet = false;
   bool keep_hostname = false;
+  bool no_redact = false;
 };
 
 struct ReportArgs {

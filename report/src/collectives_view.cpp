@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "rigcheck/report/redact.h"
+
 namespace rigcheck::report {
 
 using bench::Collective;
@@ -84,7 +86,7 @@ nlohmann::json collectives_json(const CollectiveRun& run, const CollectiveRun* c
   nlohmann::json j = {{"mode", run.simulated ? "simulated" : "real"}, {"backend", run.backend},
                       {"process_model", bench::to_string(run.process)}, {"ranks", run.ranks}, {"status", run.status},
                       {"detail", run.detail}, {"results", rows(run)}, {"transports", transports(run)}, {"verdicts", verdicts},
-                      {"nccl_topology_xml", run.nccl_topology_xml}};
+                      {"nccl_topology_xml", redaction_enabled() ? redact_nccl_topology(run.nccl_topology_xml) : run.nccl_topology_xml}};
   j["control"] = control ? nlohmann::json{{"status", control->status}, {"results", rows(*control)}} : nlohmann::json(nullptr);
   return j;
 }

@@ -1,15 +1,19 @@
 #include "rigcheck/report/report.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
+#include <filesystem>
+#include <random>
 #include <set>
 #include <sstream>
+#include <system_error>
 
+#include "rigcheck/report/redact.h"
 #include "rigcheck/topology/errors.h"
 #include "rigcheck/topology/json.h"
 
@@ -67,7 +71,7 @@ std::map<std::string, std::string> whitelisted_environment(char** env) {
     std::string key = kv.substr(0, eq);
     if (key.rfind("NCCL_", 0) == 0 || key.rfind("CUDA_", 0) == 0) out[key] = kv.substr(eq + 1);
   }
-  return out;
+  return redaction_enabled() ? redact_environment(out) : out;
 }
 
 json new_report(const ReportHeader& h, const topology::Topology& t, const std::vector<Finding>& static_findings) {
@@ -77,7 +81,7 @@ json new_report(const ReportHeader& h, const topology::Topology& t, const std::v
   r["status"] = "partial";
   r["tool"] = {{"name", "rigcheck"}, {"version", "0.1.0"}};
   r["created_utc"] = h.created_utc;
-  r["command_line"] = h.command_line;
+  r["command_line"] = redaction_enabled() ? redact_command_line(h.command_line) : h.command_line;
   r["environment"] = h.environment;
   r["host"] = {{"hostname", h.hostname.empty() ? json(nullptr) : json(h.hostname)}};
   r["rig"] = h.rig.empty() ? json(nullptr) : json(h.rig);
@@ -119,17 +123,63 @@ json load_report(const std::string& path) {
   return j;
 }
 
-void write_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw topology::InputError("cannot write " + tmp + ": " + std::strerror(errno));
-    out << text;
-    out.flush();
-    if (!out) throw std::runtime_error("writing " + tmp + " failed");
+namespace {
+
+// An open file descriptor, closed on every path out.
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+};
+
+// A fresh, unguessable temporary next to `path` (same file system, so rename is atomic), created
+// with O_EXCL | O_NOFOLLOW: nothing planted there beforehand (a symbolic link to a file the user
+// can write, as with the old predictable NAME.tmp) is followed or truncated.
+std::string create_temporary(const std::filesystem::path& path, Fd& f) {
+  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::random_device rd;
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::string suffix;
+    for (int i = 0; i < 12; ++i) suffix += kChars[rd() % (sizeof kChars - 1)];
+    const std::string tmp = (dir / ("." + path.filename().string() + "." + suffix + ".tmp")).string();
+    f.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (f.fd >= 0) return tmp;
+    if (errno != EEXIST) throw topology::InputError("cannot write in " + dir.string() + ": " + std::strerror(errno));
+  }
+  throw topology::InputError("cannot create a temporary file in " + dir.string());
+}
+
+void write_all(int fd, const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::system_error(errno, std::generic_category());
+    done += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+void write_atomically(const std::string& path, const std::string& text) {
+  Fd f;
+  const std::string tmp = create_temporary(path, f);
+  try {
+    write_all(f.fd, text);
+    // On disk before the rename, or a crash could leave an empty file under the final name.
+    if (::fsync(f.fd) != 0) throw std::system_error(errno, std::generic_category());
+    const int fd = f.fd;
+    f.fd = -1;
+    if (::close(fd) != 0) throw std::system_error(errno, std::generic_category());
+    // rename replaces a symbolic link at `path` itself; it never writes through one.
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::system_error(errno, std::generic_category());
+  } catch (const std::system_error& e) {
+    ::unlink(tmp.c_str());
+    // A full disk or a read-only directory: the user's to fix, said in their terms.
+    throw topology::InputError("cannot write " + path + ": " + std::strerror(e.code().value()));
+  }
 }
 
 }  // namespace rigcheck::report

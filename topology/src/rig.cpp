@@ -10,6 +10,7 @@
 #include "rigcheck/topology/gpu_models.h"
 #include "rigcheck/topology/json.h"
 #include "rigcheck/topology/paths.h"
+#include "rigcheck/topology/system_state.h"
 #include "rigcheck/topology/validate.h"
 
 namespace rigcheck::topology {
@@ -238,7 +239,7 @@ class Expander {
 
 void expand_system(const json& s, SystemState& out) {
   out.kernel = s.value("kernel", "");
-  out.cmdline = s.value("cmdline", "");
+  out.cmdline = diagnostic_kernel_parameters(s.value("cmdline", ""));
   const std::string iommu = s.value("iommu", "unknown");
   static const std::map<std::string, IommuMode> modes{{"unknown", IommuMode::unknown}, {"off", IommuMode::off},
                                                       {"passthrough", IommuMode::passthrough},

@@ -1,5 +1,6 @@
 #include "rigcheck/topology/system_state.h"
 
+#include <algorithm>
 #include <regex>
 #include <sstream>
 
@@ -58,14 +59,17 @@ std::string parse_nvidia_driver_version(const std::string& text) {
   // "NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.135  <date>" or
   // "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.95.05  Release Build …"
   static const std::regex re(R"(NVRM version:.*?Module(?: for \S+)?\s+([0-9]+(?:\.[0-9]+)+))");
+  // The first line only, and not all of it: std::regex recurses per character, and a fake root's
+  // file can hold anything.
+  const std::string line = text.substr(0, std::min<size_t>(text.find('\n'), 512));
   std::smatch m;
-  if (std::regex_search(text, m, re)) return m[1];
+  if (std::regex_search(line, m, re)) return m[1];
   return {};
 }
 
 void read_system_state(const RootedFs& fs, const std::vector<int>& gpu_iommu_groups, SystemState& out) {
   out.kernel = fs.read_text("/proc/sys/kernel/osrelease").value_or("");
-  out.cmdline = fs.read_text("/proc/cmdline").value_or("");
+  out.cmdline = diagnostic_kernel_parameters(fs.read_text("/proc/cmdline").value_or(""));
 
   std::vector<std::string> types;
   for (int g : gpu_iommu_groups) {

@@ -24,7 +24,8 @@ std::vector<nlohmann::json> to_json(const std::vector<Finding>& fs);
 // Merges findings with the same id (evidence appended, GPUs united), worst first.
 nlohmann::json merge_findings(const nlohmann::json& findings);
 
-// NCCL_* and CUDA_* variables of `env` (environ-style "K=V" strings); nothing else leaves the machine.
+// NCCL_* and CUDA_* variables of `env` (environ-style "K=V" strings); nothing else leaves the
+// machine, and their values are redacted (redact.h) unless redaction is off.
 std::map<std::string, std::string> whitelisted_environment(char** env);
 
 struct ReportHeader {
@@ -46,8 +47,10 @@ void update_verdict(nlohmann::json& report);
 void check_report(const nlohmann::json& j, const std::string& name);
 nlohmann::json load_report(const std::string& path);
 
-// Writes `text` to `path` atomically (temporary file + rename), so a crash leaves either the old
-// or the new file, never half of one.
+// Writes `text` to `path` atomically (a fresh temporary in the same directory, created with
+// O_EXCL|O_NOFOLLOW, fsynced, then renamed over `path`), so a crash leaves either the old or the
+// new file, never half of one, and nothing planted in the directory is written through. On
+// failure the temporary is removed and InputError says why ("cannot write PATH: No space left").
 void write_atomically(const std::string& path, const std::string& text);
 
 void render_report_text(const nlohmann::json& report, std::ostream& out);

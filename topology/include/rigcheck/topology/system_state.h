@@ -18,6 +18,11 @@ void read_system_state(const RootedFs& fs, const std::vector<int>& gpu_iommu_gro
 IommuMode decide_iommu_mode(bool iommu_units_present, const std::vector<std::string>& gpu_group_types,
                             const std::string& cmdline, std::vector<std::string>& evidence);
 
+// The words of a kernel command line that matter for a diagnosis (iommu=, intel_iommu=, amd_iommu=,
+// pci=, pcie_*, nvidia.*, vfio, hugepages, …) in their order; everything else (root=UUID=…, ip=…,
+// secrets) is dropped, since reports and topologies are posted publicly.
+std::string diagnostic_kernel_parameters(const std::string& cmdline);
+
 // "580.82.07" from /proc/driver/nvidia/version text; "" when not found.
 std::string parse_nvidia_driver_version(const std::string& proc_version_text);
 

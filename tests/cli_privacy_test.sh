@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# A report is posted publicly: planted identifying values in the environment and on the command
+# line do not reach it, unless --no-redact.
+#   cli_privacy_test.sh RIGCHECK RIGS
+set -u
+rigcheck=$1 rigs=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+uuid=1b2c3d4e-5f60-4718-8a9b-0c1d2e3f4a5b
+mkdir -p "$tmp/home/planteduser/rigs"
+cp "$rigs/asrock-x99-ws-e-2x3090-risers.json" "$tmp/home/planteduser/rigs/x99.json"
+planted() {
+  env CUDA_VISIBLE_DEVICES="GPU-$uuid" NCCL_COMM_ID=10.11.12.13:29500 NCCL_SOCKET_IFNAME=enp65s0f0 \
+    NCCL_DEBUG_FILE="$tmp/home/planteduser/nccl.log" HOME="$tmp/home/planteduser" \
+    "$rigcheck" run --simulate "$tmp/home/planteduser/rigs/x99.json" --out "$tmp/out" --quiet "$@" >/dev/null 2>&1
+}
+planted --name redacted
+for f in "$tmp/out/redacted.json" "$tmp/out/redacted.md"; do
+  [ -f "$f" ] || { fail "no report $f"; continue; }
+  for secret in "$uuid" 10.11.12.13 enp65s0f0 planteduser "$tmp"; do
+    if grep -q -- "$secret" "$f"; then fail "$(basename "$f") holds the planted $secret"; fi
+  done
+done
+grep -q '"CUDA_VISIBLE_DEVICES": "GPU-<uuid>"' "$tmp/out/redacted.json" || fail "the redacted variable is not kept as GPU-<uuid>"
+grep -q '"hostname": null' "$tmp/out/redacted.json" || fail "the hostname is in the report"
+
+planted --name verbatim --no-redact
+grep -q "GPU-$uuid" "$tmp/out/verbatim.json" || fail "--no-redact did not keep the UUID"
+grep -q "10.11.12.13:29500" "$tmp/out/verbatim.json" || fail "--no-redact did not keep NCCL_COMM_ID"
+grep -q '"hostname": null' "$tmp/out/verbatim.json" && fail "--no-redact did not keep the hostname"
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures check(s) failed"
+  exit 1
+fi
+echo "all privacy checks passed"
