@@ -101,7 +101,7 @@ int run_collectives(const BenchArgs& args, const std::vector<bench::Collective>&
   o.ops = ops;
   o.sizes = bench::size_sweep(range->first, range->second);
   o.gpus = args.gpus;
-  o.timeout_s = std::max(args.timeout_s, 60.0);
+  o.timeout_s = std::max(args.timeout_s, bench::collective_budget_s(o));  // per process model, scaled to the sweep
   std::vector<bench::ProcessModel> models;
   if (args.procs != "per-gpu") models.push_back(bench::ProcessModel::single);
   if (args.procs != "single") models.push_back(bench::ProcessModel::per_gpu);
@@ -211,6 +211,12 @@ int run_bench(const BenchArgs& args, const std::vector<std::string>& benchmark_a
   for (const auto& c : run.cells)
     failed = failed || c.status == bench::CellStatus::corrupt || c.status == bench::CellStatus::hang ||
              c.status == bench::CellStatus::error;
+  if (backend->wedged()) {
+    // A copy hung and still occupies a GPU: tearing CUDA down at exit would wait for it forever.
+    std::cout.flush();
+    std::cerr.flush();
+    std::_Exit(kExitFailure);
+  }
   return failed ? kExitFailure : kExitOk;
 }
 

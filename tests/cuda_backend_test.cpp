@@ -13,6 +13,7 @@
 #include <set>
 
 #include "rigcheck/bench/catalogue.h"
+#include "rigcheck/bench/cell_workers.h"
 #include "rigcheck/bench/cuda_backend.h"
 #include "rigcheck/bench/host_memory.h"
 #include "rigcheck/bench/isolation.h"
@@ -108,7 +109,9 @@ std::vector<bench::CellResult> measure_and_check(bench::Backend& b, const topolo
             if (touch.owner != fake::kHost) continue;
             EXPECT_TRUE(touch.pinned) << cell.name() << ": a timed copy used pageable memory";
             const int gpu = from.owner == fake::kHost ? to.owner : from.owner;
-            if (gpu != fake::kHost) EXPECT_EQ(touch.numa_node, t.gpus[gpu].numa_node) << cell.name() << ": host buffer on the wrong node";
+            if (gpu != fake::kHost) {
+              EXPECT_EQ(touch.numa_node, t.gpus[gpu].numa_node) << cell.name() << ": host buffer on the wrong node";
+            }
           }
         }
       }
@@ -248,7 +251,9 @@ TEST_F(CudaBackendOnFake, AGpuHiddenFromCudaIsReportedAndTheOthersAreMeasuredOnT
   for (const auto& c : cells) {
     const bool needs_gpu1 = c.plan.col == 1 || c.plan.row == 1;
     EXPECT_EQ(c.status, needs_gpu1 ? bench::CellStatus::unsupported : bench::CellStatus::ok) << c.plan.name() << ": " << c.detail;
-    if (needs_gpu1) EXPECT_NE(c.detail.find("not visible to CUDA"), std::string::npos) << c.detail;
+    if (needs_gpu1) {
+      EXPECT_NE(c.detail.find("not visible to CUDA"), std::string::npos) << c.detail;
+    }
   }
   // GPU2's host copy ran on CUDA ordinal 1.
   fake::clear_op_log();
@@ -348,6 +353,38 @@ TEST_F(CudaBackendOnFake, AHangCostsItsCellAndTheWorkerReturnsWithTheOtherCells)
   EXPECT_EQ(hung, 1);
   EXPECT_EQ(ok, 2) << "both pairs without GPU0 or GPU1 were measured";
   EXPECT_EQ(hung + not_run, 10);
+}
+
+TEST_F(CudaBackendOnFake, CellsAHangLeftNotRunAreMeasuredInFreshWorkers) {
+  auto t = rig("supermicro-4029gp-trt2-10x3090");
+  install(t);
+  // In every worker (each starts with the fault's count at zero), the first cell that involves
+  // GPU1 hangs in its second sample: a pair that always hangs.
+  fake::inject({.kind = fake::Fault::Kind::hang, .op = "memcpy_peer", .touches = 1, .skip = 3, .min_bytes = 1 << 20});
+  auto outcome = bench::measure_in_workers(
+      [&](const std::set<std::string>& only) {
+        auto b = backend_for(t);
+        auto o = quick({0, 1, 2, 3});
+        o.timeout_s = 0.5;
+        o.only_cells = only;
+        nlohmann::json cells = nlohmann::json::array();
+        for (const auto& r : bench::run_tests(*b, t, {bench::find_test("device_to_device_write_ce")}, o).cells)
+          cells.push_back({{"name", r.plan.name()}, {"status", bench::to_string(r.status)}});
+        return nlohmann::json{{"backend", b->description()}, {"cells", cells}, {"findings", nlohmann::json::array()}};
+      },
+      60);
+  ASSERT_EQ(outcome.kind, bench::IsolatedOutcome::Kind::ok) << outcome.detail;
+  std::map<std::string, std::string> status;
+  for (const auto& c : outcome.result.at("cells")) EXPECT_TRUE(status.emplace(c.at("name"), c.at("status")).second) << c;
+  EXPECT_EQ(status.size(), 12u) << "every cell once";
+  int ok = 0, hung = 0;
+  for (const auto& [name, s] : status) {
+    ok += s == "ok";
+    hung += s == "hang";
+    if (s != "ok") EXPECT_NE(name.find("gpu1"), std::string::npos) << name << " " << s;
+  }
+  EXPECT_EQ(hung, 4) << "one hang per worker";
+  EXPECT_EQ(ok, 6) << "one worker alone measures 2 cells";
 }
 
 TEST_F(CudaBackendOnFake, ManyRepetitionsRunWithoutTheSpinGateWhenTheStreamCannotHoldThem) {

@@ -244,6 +244,19 @@ TEST(MeasuredRules, P2PSlowerThanHostStaged) {
   EXPECT_FALSE(has(measured(t, {cell_of(t, "device_to_device_write_ce", 0, 20.0)}), "p2p-slower-than-host-staged"));
 }
 
+TEST(MeasuredRules, ALinkDowntrainedInALaterCellIsFoundToo) {
+  // GPU0 held its link in the first cell and fell to Gen1 in the second: the first observation
+  // must not decide for the whole run.
+  auto t = Pair().build();
+  auto first = cell_of(t, "host_to_device_ce", 0, 26.7);
+  first.observations = {bench::LinkObservation{0, {4, 16}, {4, 16}, 1700, 1700, 0x1, 0u, 10}};
+  auto later = cell_of(t, "device_to_host_ce", 0, 26.7);
+  later.observations = {bench::LinkObservation{0, {1, 16}, {1, 16}, 1700, 1700, 0x1, 0u, 10}};
+  auto fs = measured(t, {first, later});
+  ASSERT_TRUE(has(fs, "link-downtrained-under-load")) << ::testing::PrintToString(ids(fs));
+  EXPECT_EQ(get(fs, "link-downtrained-under-load").evidence.size(), 1u) << "once per GPU";
+}
+
 TEST(MeasuredRules, CorruptionAndHangAreCritical) {
   auto t = Pair().build();
   auto fs = measured(t, {cell_of(t, "device_to_device_read_ce", 0, 0, bench::CellStatus::corrupt),

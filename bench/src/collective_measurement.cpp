@@ -24,3 +24,16 @@ CollectiveMeasurement measure_collectives(const topology::Topology& t, bool simu
 }
 
 }  // namespace rigcheck::bench
+
+namespace rigcheck::bench {
+
+double collective_budget_s(const CollectiveOptions& o, double setup_s) {
+  constexpr double kSlowBusGbps = 1.0;      // far below any working PCIe link
+  constexpr double kPerIterationS = 1e-3;   // launch and synchronisation
+  const int iterations = o.warmup_iterations + o.iterations + 2;  // + the checked run and its verification
+  double per_sweep = 0;  // one operation over every size, out of place
+  for (uint64_t bytes : o.sizes) per_sweep += iterations * (2.0 * static_cast<double>(bytes) / (kSlowBusGbps * 1e9) + kPerIterationS);
+  return setup_s + per_sweep * 2 /* in place too */ * static_cast<double>(o.ops.size());
+}
+
+}  // namespace rigcheck::bench

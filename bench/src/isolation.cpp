@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,9 +10,14 @@
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 namespace rigcheck::bench {
 namespace {
+
+// How long a killed child may take to disappear. A process stuck in the GPU driver's teardown
+// can outlive SIGKILL for a long time; the parent does not wait for it forever.
+constexpr auto kReapWait = std::chrono::seconds(10);
 
 // Writes all of `data` to `fd`; the child has nothing else to do if it fails.
 void write_all(int fd, const std::string& data) {
@@ -24,21 +30,21 @@ void write_all(int fd, const std::string& data) {
   }
 }
 
-}  // namespace
-
-namespace {
-
 struct Child {
   pid_t pid = -1;
   int fd = -1;
   std::string received;
-  bool closed = false;
+  bool closed = false;  // its pipe reached end of file: it finished (or died)
+  bool killed = false;
+  bool reaped = false;
+  int status = 0;
 };
 
 Child spawn(const std::function<nlohmann::json()>& work) {
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error(std::string("pipe failed: ") + std::strerror(errno));
   std::fflush(nullptr);
+  const pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) {
     ::close(fds[0]);
@@ -46,6 +52,9 @@ Child spawn(const std::function<nlohmann::json()>& work) {
     throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
   }
   if (pid == 0) {
+    // A worker holds GPUs: it must not outlive a parent that was killed.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(1);
     ::close(fds[0]);
     std::string out;
     int code = 0;
@@ -60,30 +69,57 @@ Child spawn(const std::function<nlohmann::json()>& work) {
     ::_exit(code);  // no destructors, no atexit handlers of the parent's state
   }
   ::close(fds[1]);
-  return Child{pid, fds[0], {}, false};
+  Child c;
+  c.pid = pid;
+  c.fd = fds[0];
+  return c;
 }
 
-IsolatedOutcome collect(Child& c, bool timed_out, double timeout_s) {
-  if (!c.closed) ::close(c.fd);
-  if (timed_out) ::kill(c.pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
+// Waits for the child to end, at most kReapWait once it was killed. False when it is still there.
+bool reap(Child& c) {
+  if (c.reaped) return true;
+  const auto deadline = std::chrono::steady_clock::now() + kReapWait;
+  for (;;) {
+    pid_t r = ::waitpid(c.pid, &c.status, c.killed ? WNOHANG : 0);
+    if (r == c.pid) return c.reaped = true;
+    if (r < 0 && errno != EINTR) return c.reaped = true;  // not our child any more: nothing to wait for
+    if (c.killed && std::chrono::steady_clock::now() > deadline) return false;
+    if (r == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+void kill_child(Child& c) {
+  if (c.reaped || c.killed) return;
+  ::kill(c.pid, SIGKILL);
+  c.killed = true;
+}
+
+// A finished child's JSON says whether its work failed; a child that died without one failed.
+bool failed(const Child& c) {
+  auto j = nlohmann::json::parse(c.received, nullptr, false);
+  return j.is_discarded() || !j.is_object() || !j.contains("ok");
+}
+
+IsolatedOutcome outcome_of(Child& c, IsolatedOutcome::Kind killed_as, const std::string& killed_why) {
   IsolatedOutcome outcome;
-  if (timed_out) {
-    outcome.kind = IsolatedOutcome::Kind::hang;
-    outcome.detail = "did not finish within " + std::to_string(static_cast<int>(timeout_s)) + " s; killed";
+  if (!c.closed) ::close(c.fd);
+  const bool gone = reap(c);
+  if (c.killed && !c.closed) {
+    outcome.kind = killed_as;
+    outcome.detail = killed_why;
+    if (!gone) outcome.detail += "; it did not exit after SIGKILL (stuck in the GPU driver?)";
     return outcome;
   }
-  if (WIFSIGNALED(status)) {
+  if (WIFSIGNALED(c.status)) {
     outcome.kind = IsolatedOutcome::Kind::crash;
-    outcome.detail = "crashed with signal " + std::to_string(WTERMSIG(status)) + " (" + strsignal(WTERMSIG(status)) + ")";
+    outcome.detail = "crashed with signal " + std::to_string(WTERMSIG(c.status)) + " (" + strsignal(WTERMSIG(c.status)) + ")";
     return outcome;
   }
   auto j = nlohmann::json::parse(c.received, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
+    // A crash handler (ASan's, for one) exits instead of dying by the signal: still a crash.
     outcome.kind = IsolatedOutcome::Kind::crash;
-    outcome.detail = "exited with status " + std::to_string(WEXITSTATUS(status)) + " without a result";
+    outcome.detail = "exited with status " + std::to_string(WEXITSTATUS(c.status)) + " without a result";
   } else if (j.contains("error")) {
     outcome.kind = IsolatedOutcome::Kind::error;
     outcome.detail = j.at("error").get<std::string>();
@@ -93,19 +129,24 @@ IsolatedOutcome collect(Child& c, bool timed_out, double timeout_s) {
   return outcome;
 }
 
+std::string seconds_text(double s) {
+  return s >= 10 || s == static_cast<int>(s) ? std::to_string(static_cast<int>(s)) : std::to_string(s).substr(0, 4);
+}
+
 }  // namespace
 
-std::vector<IsolatedOutcome> run_isolated_many(const std::vector<std::function<nlohmann::json()>>& work, double timeout_s,
-                                               const std::atomic<bool>* stop) {
+GroupOutcome run_isolated_group(const std::vector<std::function<nlohmann::json()>>& work, const GroupOptions& options) {
   std::vector<Child> children;
   for (const auto& w : work) children.push_back(spawn(w));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(options.timeout_s);
+  GroupOutcome group;
   bool timed_out = false, stopped = false;
   for (;;) {
-    if (stop && *stop) {
-      stopped = timed_out = true;  // kill whatever still runs
+    if (options.stop && *options.stop) {
+      stopped = true;
       break;
     }
+    if (options.fail_fast && group.first_failure >= 0) break;
     std::vector<pollfd> fds;
     std::vector<size_t> which;
     for (size_t i = 0; i < children.size(); ++i)
@@ -127,22 +168,28 @@ std::vector<IsolatedOutcome> run_isolated_many(const std::vector<std::function<n
       if (n <= 0) {
         ::close(c.fd);
         c.closed = true;
+        if (group.first_failure < 0 && failed(c)) group.first_failure = static_cast<int>(which[k]);
       } else {
         c.received.append(buf, static_cast<size_t>(n));
       }
     }
   }
-  std::vector<IsolatedOutcome> out;
-  // Past the deadline every worker still running is killed (NCCL ranks wait for each other, so
-  // one hung rank hangs them all); those that finished keep their results.
-  for (auto& c : children) {
-    out.push_back(collect(c, timed_out && !c.closed, timeout_s));
-    if (stopped && out.back().kind == IsolatedOutcome::Kind::hang) {
-      out.back().kind = IsolatedOutcome::Kind::interrupted;
-      out.back().detail = "interrupted";
-    }
-  }
-  return out;
+  // Whatever still runs is killed: past the deadline, on the user's stop, or (fail_fast) once a
+  // sibling failed (NCCL ranks wait for each other, so one failed rank would hang the rest).
+  for (auto& c : children)
+    if (!c.closed) kill_child(c);
+  IsolatedOutcome::Kind killed_as = IsolatedOutcome::Kind::hang;
+  std::string why = "did not finish within " + seconds_text(options.timeout_s) + " s; killed";
+  if (stopped) killed_as = IsolatedOutcome::Kind::interrupted, why = "interrupted";
+  else if (!timed_out && group.first_failure >= 0)
+    killed_as = IsolatedOutcome::Kind::error, why = "stopped after worker " + std::to_string(group.first_failure) + " failed";
+  for (auto& c : children) group.outcomes.push_back(outcome_of(c, killed_as, why));
+  return group;
+}
+
+std::vector<IsolatedOutcome> run_isolated_many(const std::vector<std::function<nlohmann::json()>>& work, double timeout_s,
+                                               const std::atomic<bool>* stop) {
+  return run_isolated_group(work, {timeout_s, stop, false}).outcomes;
 }
 
 IsolatedOutcome run_isolated(const std::function<nlohmann::json()>& work, double timeout_s, const std::atomic<bool>* stop) {

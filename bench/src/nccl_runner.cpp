@@ -1,11 +1,15 @@
 // Real NCCL collectives. Everything that touches CUDA or NCCL runs in forked workers (the caller
-// never initialises CUDA): one worker driving all GPUs (ncclCommInitAll), or one worker per GPU
-// joined by an ncclUniqueId made in the parent (ncclCommInitRank), which is how PyTorch and vLLM
-// run and which takes NCCL's inter-process transports (P2P/CUMEM or P2P/IPC).
+// never initialises either): one worker driving all GPUs (ncclCommInitAll), or one worker per GPU
+// joined by an ncclUniqueId that rank 0's worker makes (ncclCommInitRank, see rank_launcher.h),
+// which is how PyTorch and vLLM run and which takes NCCL's inter-process transports (P2P/CUMEM or
+// P2P/IPC).
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
+#include <tuple>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +18,7 @@
 
 #include "rigcheck/bench/collective_runner.h"
 #include "rigcheck/bench/isolation.h"
+#include "rigcheck/bench/rank_launcher.h"
 #include "rigcheck/topology/versions.h"
 
 #if RIGCHECK_HAVE_NCCL
@@ -203,14 +208,6 @@ json run_sweep(std::vector<Rank>& ranks, int n, const CollectiveOptions& o) {
   return rows;
 }
 
-void set_nccl_environment(const CollectiveOptions& o, const std::string& log_dir) {
-  ::setenv("NCCL_DEBUG", "INFO", 1);
-  ::setenv("NCCL_DEBUG_SUBSYS", "INIT,P2P,SHM,NET,GRAPH", 0);
-  ::setenv("NCCL_DEBUG_FILE", (log_dir + "/nccl.%h.%p.log").c_str(), 1);  // the log goes to a file, not the terminal
-  if (o.p2p_disabled) ::setenv("NCCL_P2P_DISABLE", "1", 1);
-  ::setenv("NCCL_TOPO_DUMP_FILE", (log_dir + "/topology.xml").c_str(), 0);  // NCCL's own view of the machine
-}
-
 std::string read_logs(const std::string& dir, std::string& topology_xml) {
   std::string all;
   std::error_code ec;
@@ -229,6 +226,28 @@ std::string read_logs(const std::string& dir, std::string& topology_xml) {
   }
   std::filesystem::remove_all(dir, ec);
   return all;
+}
+
+const char* status_of(IsolatedOutcome::Kind k) {
+  switch (k) {
+    case IsolatedOutcome::Kind::hang: return "hang";
+    case IsolatedOutcome::Kind::crash: return "crash";
+    case IsolatedOutcome::Kind::interrupted: return "interrupted";
+    default: return "error";
+  }
+}
+
+// The run's status when a worker did not succeed: the worker that failed first, with its own
+// error (not the siblings it took down), else the first that hung.
+std::optional<std::pair<std::string, std::string>> group_failure(const GroupOutcome& g, ProcessModel process) {
+  auto named = [&](size_t i) {
+    return process == ProcessModel::per_gpu ? "rank " + std::to_string(i) + ": " + g.outcomes[i].detail : g.outcomes[i].detail;
+  };
+  if (g.first_failure >= 0)
+    return std::pair{std::string(status_of(g.outcomes[g.first_failure].kind)), named(static_cast<size_t>(g.first_failure))};
+  for (size_t i = 0; i < g.outcomes.size(); ++i)
+    if (g.outcomes[i].kind != IsolatedOutcome::Kind::ok) return std::pair{std::string(status_of(g.outcomes[i].kind)), named(i)};
+  return std::nullopt;
 }
 
 CollectiveResult row_to_result(const json& row, int n) {
@@ -290,45 +309,50 @@ CollectiveRun run_nccl_collectives(const topology::Topology& t, const Collective
   }
   const std::string log_dir = dir;
 
-  std::vector<IsolatedOutcome> outcomes;
+  const NcclEnvironment env = nccl_environment(o.p2p_disabled, log_dir, [](const char* name) { return std::getenv(name); });
+  run.environment_cleared = env.cleared;
+  GroupOutcome group;
   if (o.process == ProcessModel::single) {
-    outcomes.push_back(run_isolated(
-        [&] {
-          set_nccl_environment(o, log_dir);
-          std::vector<ncclComm_t> comms(n);
-          check_nccl(ncclCommInitAll(comms.data(), n, devices.data()), "ncclCommInitAll");
-          std::vector<Rank> ranks(n);
-          for (int i = 0; i < n; ++i) ranks[i] = Rank{devices[i], i, comms[i]};
-          json rows = run_sweep(ranks, n, o);
-          for (auto c : comms) ncclCommDestroy(c);
-          return rows;
-        },
-        o.timeout_s));
+    group = run_isolated_group({[&]() -> json {
+                                 apply(env);
+                                 std::vector<ncclComm_t> comms(n);
+                                 check_nccl(ncclCommInitAll(comms.data(), n, devices.data()), "ncclCommInitAll");
+                                 std::vector<Rank> ranks(n);
+                                 for (int i = 0; i < n; ++i) ranks[i] = Rank{devices[i], i, comms[i]};
+                                 json rows = run_sweep(ranks, n, o);
+                                 for (auto c : comms) ncclCommDestroy(c);
+                                 return rows;
+                               }},
+                               {o.timeout_s, nullptr, true});
   } else {
-    // The unique id is made here and copied into every worker by fork(); NCCL's bootstrap needs no CUDA.
-    ncclUniqueId id;
-    check_nccl(ncclGetUniqueId(&id), "ncclGetUniqueId");
-    std::vector<std::function<json()>> workers;
-    for (int rank = 0; rank < n; ++rank)
-      workers.push_back([&, rank] {
-        set_nccl_environment(o, log_dir);
-        check(cudaSetDevice(devices[rank]), "cudaSetDevice");
-        ncclComm_t comm;
-        check_nccl(ncclCommInitRank(&comm, n, id, rank), "ncclCommInitRank");
-        std::vector<Rank> ranks{Rank{devices[rank], rank, comm}};
-        json rows = run_sweep(ranks, n, o);
-        ncclCommDestroy(comm);
-        return rows;
-      });
-    outcomes = run_isolated_many(workers, o.timeout_s);
+    RankLaunch launch;
+    launch.ranks = n;
+    launch.environment = env;
+    launch.timeout_s = o.timeout_s;
+    launch.make_unique_id = [] {
+      ncclUniqueId id;
+      check_nccl(ncclGetUniqueId(&id), "ncclGetUniqueId");
+      return std::string(id.internal, sizeof id.internal);
+    };
+    launch.run_rank = [&](int rank, const std::string& bytes) -> json {
+      ncclUniqueId id;
+      std::memcpy(id.internal, bytes.data(), std::min(bytes.size(), sizeof id.internal));
+      check(cudaSetDevice(devices[rank]), "cudaSetDevice");
+      ncclComm_t comm;
+      check_nccl(ncclCommInitRank(&comm, n, id, rank), "ncclCommInitRank");
+      std::vector<Rank> ranks{Rank{devices[rank], rank, comm}};
+      json rows = run_sweep(ranks, n, o);
+      ncclCommDestroy(comm);
+      return rows;
+    };
+    group = launch_ranks(launch);
   }
   run.transports = parse_nccl_info_log(read_logs(log_dir, run.nccl_topology_xml));
-  for (const auto& out : outcomes) {
-    if (out.kind == IsolatedOutcome::Kind::ok) continue;
-    run.status = out.kind == IsolatedOutcome::Kind::hang ? "hang" : (out.kind == IsolatedOutcome::Kind::crash ? "crash" : "error");
-    run.detail = out.detail;
+  if (auto failure = group_failure(group, o.process)) {
+    std::tie(run.status, run.detail) = *failure;
     return run;
   }
+  const std::vector<IsolatedOutcome>& outcomes = group.outcomes;
   // Rank 0's timing stands for the collective (nccl-tests reports the slowest rank with -a 2;
   // rank 0's view is within noise of it for these sizes); any rank's wrong result marks the row.
   const json& rows = outcomes.front().result;

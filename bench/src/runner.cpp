@@ -26,6 +26,24 @@ double sample_timeout_s(const CellPlan& cell, const RunOptions& options) {
   return options.timeout_s + static_cast<double>(moved) / (kTimeoutLinkFraction * gbps * 1e9);
 }
 
+double test_budget_s(const TestSpec& spec, const topology::Topology& t, const RunOptions& options) {
+  const size_t n = options.plan.gpus.empty() ? t.gpus.size() : options.plan.gpus.size();
+  const size_t cells = spec.shape == TestShape::per_gpu ? n : n * (n > 0 ? n - 1 : 0);
+  double slowest = 0;
+  for (const auto& g : t.gpus)
+    if (g.host_path.gbps > 0 && (slowest == 0 || g.host_path.gbps < slowest)) slowest = g.host_path.gbps;
+  // The widest cell: a pair test moves both directions at once, a per-GPU test up to every GPU's
+  // copy (all_to_host and friends, with interference copies of twice the bytes).
+  CellPlan widest;
+  widest.path_gbps = slowest;
+  if (spec.kind == TestKind::bandwidth) {
+    Transfer t0;
+    t0.bytes = 2 * options.plan.bytes * (spec.shape == TestShape::per_pair ? 1 : std::max<size_t>(n, 1));
+    widest.transfers = {t0};
+  }
+  return static_cast<double>(cells) * (options.sampler.time_cap_s + sample_timeout_s(widest, options));
+}
+
 namespace {
 
 std::string seconds_text(double s) {

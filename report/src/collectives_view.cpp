@@ -46,6 +46,11 @@ void render_collectives(const CollectiveRun& run, const CollectiveRun* control, 
   }
   out << "# " << run.backend << ", " << run.ranks << " rank(s), process model " << bench::to_string(run.process)
       << (run.p2p_disabled ? ", NCCL_P2P_DISABLE=1" : "") << "\n";
+  if (!run.environment_cleared.empty()) {
+    out << "# not inherited from your environment (they would decide the transport under test):";
+    for (const auto& v : run.environment_cleared) out << " " << v;
+    out << "\n";
+  }
   out << "#        size         count    type   place   time(us)  algbw(GB/s)  busbw(GB/s)  check\n";
   char buf[160];
   for (const auto& r : run.results) {
@@ -87,6 +92,8 @@ nlohmann::json collectives_json(const CollectiveRun& run, const CollectiveRun* c
                       {"process_model", bench::to_string(run.process)}, {"ranks", run.ranks}, {"status", run.status},
                       {"detail", run.detail}, {"results", rows(run)}, {"transports", transports(run)}, {"verdicts", verdicts},
                       {"nccl_topology_xml", redaction_enabled() ? redact_nccl_topology(run.nccl_topology_xml) : run.nccl_topology_xml}};
+  // The user's P2P switches the run did not inherit: a report must say what it measured without.
+  j["environment_cleared"] = run.environment_cleared;
   j["control"] = control ? nlohmann::json{{"status", control->status}, {"results", rows(*control)}} : nlohmann::json(nullptr);
   return j;
 }
@@ -120,7 +127,7 @@ nlohmann::json run_collective_step(const topology::Topology& t, bool simulated, 
     o.sizes = sizes;
     o.gpus = gpus_in;
     o.process = model;
-    o.timeout_s = timeout_s;
+    o.timeout_s = std::max(timeout_s, bench::collective_budget_s(o));
     const bench::CollectiveMeasurement m = bench::measure_collectives(t, simulated, o, true);
     const bench::CollectiveRun& run = m.main;
     const bench::CollectiveRun* control = m.control_or_null();

@@ -137,8 +137,9 @@ std::vector<Finding> measured_findings(const topology::Topology& t, const bench:
     for (const auto& o : cell.observations) {
       const auto& g = t.gpus[o.gpu];
       const auto& n = t.pci[g.node];
-      if (n.link && n.link->max.known() && o.max_link.known() && downtrained_seen.insert(o.gpu).second &&
-          (o.max_link.width < n.link->max.width || o.max_link.gen < n.link->max.gen)) {
+      // Every observation is judged; a GPU is reported once, at its first downtrained one.
+      if (n.link && n.link->max.known() && o.max_link.known() &&
+          (o.max_link.width < n.link->max.width || o.max_link.gen < n.link->max.gen) && downtrained_seen.insert(o.gpu).second) {
         c.add("link-downtrained-under-load",
               {"", Severity::critical, "A GPU link stays below its maximum while transferring", {},
                "Under load the link should train to its maximum; staying lower (a riser running Gen1, a card at x8) "

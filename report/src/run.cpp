@@ -9,6 +9,7 @@
 #include <ctime>
 #include <filesystem>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -19,6 +20,7 @@
 #include "rigcheck/report/collectives_view.h"
 #include "rigcheck/bench/collective_runner.h"
 #include "rigcheck/report/expected.h"
+#include "rigcheck/bench/cell_workers.h"
 #include "rigcheck/bench/isolation.h"
 #include "rigcheck/bench/live_machine.h"
 #include "rigcheck/report/measured_rules.h"
@@ -77,19 +79,59 @@ void apply_test_hook(const std::string& test) {
 
 // Everything a child needs travels as JSON (the topology); the child builds its own backend, so
 // the parent never initialises CUDA and can fork safely.
-json measure_test_in_child(const json& topology_json, bool simulated, const std::string& test, const RunConfig& config) {
+bench::RunOptions run_options(const RunConfig& config) {
+  bench::RunOptions o;
+  o.plan.bytes = config.bytes;
+  o.plan.gpus = config.gpus;
+  return o;
+}
+
+json measure_test_in_child(const json& topology_json, bool simulated, const std::string& test, const RunConfig& config,
+                           const std::set<std::string>& only_cells) {
   apply_test_hook(test);
   topology::Topology t = topology::topology_from_json(topology_json);
   std::unique_ptr<bench::Backend> backend;
   if (simulated) backend = std::make_unique<bench::SimBackend>(t, bench::default_fabric_constants(), 1);
   else backend = bench::make_cuda_backend(t);
-  bench::RunOptions o;
-  o.plan.bytes = config.bytes;
-  o.plan.gpus = config.gpus;
+  bench::RunOptions o = run_options(config);
+  o.only_cells = only_cells;
   bench::BenchRun run = bench::run_tests(*backend, t, {bench::find_test(test)}, o);
   auto judgements = judge_run(t, run);
   json cells = bench_json(run, judgements).at("cells");
   return {{"backend", run.backend}, {"cells", cells}, {"findings", to_json(measured_findings(t, run, judgements))}};
+}
+
+const char* worker_status(bench::IsolatedOutcome::Kind kind) {
+  return kind == bench::IsolatedOutcome::Kind::hang ? "hang" : (kind == bench::IsolatedOutcome::Kind::crash ? "crash" : "error");
+}
+
+// The finding for a step whose worker hung, crashed or failed: the run went on without it.
+Finding worker_failure(const std::string& step, const std::string& rerun, const bench::IsolatedOutcome& o) {
+  const bool hang = o.kind == bench::IsolatedOutcome::Kind::hang;
+  Finding f;
+  f.id = hang ? "test-hang" : "test-crash";
+  f.severity = o.kind == bench::IsolatedOutcome::Kind::error ? Severity::warning : Severity::critical;
+  f.title = "The " + step + " test " + (hang ? "hung" : "failed");
+  f.evidence = {step + ": " + o.detail};
+  f.explanation = "It ran in its own process, so the rest of the run went on. A hang in peer-to-peer tests is the "
+                  "classic sign of P2P through a redirecting ACS bridge or a translating IOMMU, or of a driver that "
+                  "claims P2P it cannot do.";
+  f.fix = "See the acs-redirect and iommu findings; re-run only this test with `" + rerun +
+          "` to look closer; NCCL_P2P_DISABLE=1 avoids P2P meanwhile.";
+  f.reference = "DESIGN.md §2";
+  return f;
+}
+
+// Measures one test in workers (a fresh one for the cells a hang left not-run).
+bench::IsolatedOutcome measure_test(const json& topology_json, const topology::Topology& t, bool simulated,
+                                    const std::string& test, const RunConfig& config) {
+  // The user's budget per test, or what its cells may legitimately take on this machine's links
+  // when that is more (simulated cells take milliseconds).
+  const double budget = simulated ? config.test_timeout_s
+                                  : std::max(config.test_timeout_s, bench::test_budget_s(*bench::find_test(test), t, run_options(config)));
+  return bench::measure_in_workers(
+      [&](const std::set<std::string>& only) { return measure_test_in_child(topology_json, simulated, test, config, only); }, budget,
+      config.interrupted);
 }
 
 struct Machine {
@@ -179,8 +221,7 @@ RunOutcome execute_run(const RunConfig& config) {
       }
       const auto started = std::chrono::steady_clock::now();
       say(config, "[" + std::to_string(done + 1) + "/" + std::to_string(tests.size()) + "] " + test + " ...");
-      bench::IsolatedOutcome o = bench::run_isolated([&] { return measure_test_in_child(topology_json, simulated, test, config); },
-                                                     config.test_timeout_s, config.interrupted);
+      bench::IsolatedOutcome o = measure_test(topology_json, t, simulated, test, config);
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       json entry = {{"name", test}, {"seconds", seconds}, {"status", "ok"}, {"detail", ""}};
       if (o.kind != bench::IsolatedOutcome::Kind::ok && config.interrupted && *config.interrupted) {
@@ -196,22 +237,10 @@ RunOutcome execute_run(const RunConfig& config) {
         for (const auto& f : o.result.at("findings")) all.push_back(f);
         report["findings"] = merge_findings(all);
       } else {
-        const char* status = o.kind == bench::IsolatedOutcome::Kind::hang ? "hang" : (o.kind == bench::IsolatedOutcome::Kind::crash ? "crash" : "error");
-        entry["status"] = status;
+        entry["status"] = worker_status(o.kind);
         entry["detail"] = o.detail;
-        Finding f;
-        f.id = o.kind == bench::IsolatedOutcome::Kind::hang ? "test-hang" : "test-crash";
-        f.severity = o.kind == bench::IsolatedOutcome::Kind::error ? Severity::warning : Severity::critical;
-        f.title = "The " + test + " test " + (o.kind == bench::IsolatedOutcome::Kind::hang ? "hung" : "failed");
-        f.evidence = {test + ": " + o.detail};
-        f.explanation = "It ran in its own process, so the rest of the run went on. A hang in peer-to-peer tests is the "
-                        "classic sign of P2P through a redirecting ACS bridge or a translating IOMMU, or of a driver that "
-                        "claims P2P it cannot do.";
-        f.fix = "See the acs-redirect and iommu findings; re-run only this test with `rigcheck bench " + test +
-                "` to look closer; NCCL_P2P_DISABLE=1 avoids P2P meanwhile.";
-        f.reference = "DESIGN.md §2";
         json all = report.at("findings");
-        all.push_back(to_json(f));
+        all.push_back(to_json(worker_failure(test, "rigcheck bench " + test, o)));
         report["findings"] = merge_findings(all);
       }
       report["tests"].push_back(entry);
@@ -228,11 +257,27 @@ RunOutcome execute_run(const RunConfig& config) {
   report["collectives"] = json::array();
   if (note.empty() && gpu_count >= 2 && !(config.interrupted && *config.interrupted)) {
     say(config, "collectives: all-reduce, one process and one process per GPU, with the P2P-disabled control ...");
-    std::vector<Finding> found;
     const std::vector<uint64_t> sizes = config.full ? bench::size_sweep(8, 1ull << 30) : std::vector<uint64_t>{1ull << 20, 256ull << 20};
-    report["collectives"] = run_collective_step(t, simulated, sizes, config.gpus, config.test_timeout_s, found);
+    // Isolated like every test (a crash of the model or of NCCL's set-up costs this step only);
+    // its NCCL workers fork from this child, which initialises no CUDA either.
+    bench::CollectiveOptions sweep;
+    sweep.sizes = sizes;
+    const double budget = simulated ? config.test_timeout_s
+                                    : std::max(config.test_timeout_s, 4 * bench::collective_budget_s(sweep));  // two models, each with its control
+    bench::IsolatedOutcome o = bench::run_isolated(
+        [&] {
+          std::vector<Finding> found;
+          json collectives = run_collective_step(t, simulated, sizes, config.gpus, config.test_timeout_s, found);
+          return json{{"collectives", collectives}, {"findings", to_json(found)}};
+        },
+        budget, config.interrupted);
     json all = report.at("findings");
-    for (const auto& f : found) all.push_back(to_json(f));
+    if (o.kind == bench::IsolatedOutcome::Kind::ok) {
+      report["collectives"] = o.result.at("collectives");
+      for (const auto& f : o.result.at("findings")) all.push_back(f);
+    } else if (!(config.interrupted && *config.interrupted)) {
+      all.push_back(to_json(worker_failure("all-reduce", "rigcheck bench allreduce", o)));
+    }
     report["findings"] = merge_findings(all);
     update_verdict(report);
     save();

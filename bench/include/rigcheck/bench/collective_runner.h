@@ -23,7 +23,7 @@ struct CollectiveOptions {
   ProcessModel process = ProcessModel::single;
   int warmup_iterations = 5;
   int iterations = 20;
-  double timeout_s = 120;           // per process model run
+  double timeout_s = 120;           // per process model run (see collective_budget_s)
   bool p2p_disabled = false;        // the control arm: NCCL_P2P_DISABLE=1
 };
 
@@ -36,14 +36,20 @@ struct CollectiveRun {
   std::vector<CollectiveResult> results;
   TransportSummary transports;      // from NCCL's INFO log (empty when simulated or unreadable)
   std::string nccl_topology_xml;    // NCCL's own view of the machine (NCCL_TOPO_DUMP_FILE), when it wrote one
-  std::string status = "ok";        // "ok", "hang", "crash", "error", "unavailable"
+  std::string status = "ok";        // "ok", "hang", "crash", "error", "interrupted", "unavailable"
   std::string detail;
+  std::vector<std::string> environment_cleared;  // the user's NCCL_P2P_* etc. this run did not inherit, "NAME=value"
 };
 
 // The ring model on the simulated fabric: each step every rank sends to the next at once, so
 // the slowest ring link (shared max-min with the other steps' flows) sets the bus bandwidth;
 // pairs without peer access go through host memory (SHM). Time = steps x latency + bytes term.
 CollectiveRun simulate_collectives(const topology::Topology& t, const FabricConstants& c, const CollectiveOptions& o);
+
+// How long a run of `o` may take before it counts as hung: a fixed part for NCCL's set-up, and
+// every timed, warm-up and checking iteration of every operation and size at a slow 1 GB/s bus
+// rate, so a large sweep is not cut short by one budget meant for a small one.
+double collective_budget_s(const CollectiveOptions& o, double setup_s = 60);
 
 // The real thing; built without NCCL it returns status "unavailable" with the reason.
 // Must be called from a process that has not initialised CUDA (it forks workers).

@@ -19,15 +19,32 @@ struct IsolatedOutcome {
 };
 
 // Forks; the child runs `work` and sends its JSON back; the parent waits at most `timeout_s`,
-// then kills the child. Call it before the parent has initialised CUDA: a forked child cannot
-// use the parent's CUDA context.
+// then kills the child (and waits a bounded time for it to go). Call it before the parent has
+// initialised CUDA: a forked child cannot use the parent's CUDA context. A child dies with its
+// parent (PR_SET_PDEATHSIG), so a killed rigcheck leaves no worker holding a GPU.
 // `stop`, when given and set (by a signal handler), kills the children early: kind interrupted.
 IsolatedOutcome run_isolated(const std::function<nlohmann::json()>& work, double timeout_s,
                              const std::atomic<bool>* stop = nullptr);
 
-// Several children at once (one per GPU for per-GPU NCCL workers); all must finish within
-// `timeout_s`, else all are killed. One outcome per work item.
+// Several children at once; all must finish within `timeout_s`, else those still running are
+// killed. One outcome per work item.
 std::vector<IsolatedOutcome> run_isolated_many(const std::vector<std::function<nlohmann::json()>>& work, double timeout_s,
                                                const std::atomic<bool>* stop = nullptr);
+
+struct GroupOptions {
+  double timeout_s = 60;
+  const std::atomic<bool>* stop = nullptr;
+  bool fail_fast = false;  // the first worker that fails (error or crash) ends the others at once
+};
+
+struct GroupOutcome {
+  std::vector<IsolatedOutcome> outcomes;  // one per work item
+  int first_failure = -1;                 // the worker that failed first, in time (-1: none)
+};
+
+// Several children that depend on each other (the ranks of one NCCL communicator): with
+// fail_fast, one failed rank does not leave the others waiting for it until the timeout; they are
+// reported as stopped, and `first_failure` names the cause.
+GroupOutcome run_isolated_group(const std::vector<std::function<nlohmann::json()>>& work, const GroupOptions& options);
 
 }  // namespace rigcheck::bench

@@ -28,6 +28,13 @@ struct RunOptions {
 inline constexpr double kTimeoutLinkFraction = 0.02;
 double sample_timeout_s(const CellPlan& cell, const RunOptions& options);
 
+// How long a worker measuring every cell of `spec` on `t` may legitimately take: per cell, its
+// sampling time cap plus one sample timeout (for the warm-up and the sample under way, each far
+// shorter than that) with the most bytes a cell of the test moves at once over the slowest host
+// path. A timeout per test
+// that ignored the cell count would call a healthy ten-GPU rig hung.
+double test_budget_s(const TestSpec& spec, const topology::Topology& t, const RunOptions& options);
+
 // Measures one planned cell.
 CellResult measure_cell(Backend& backend, const CellPlan& cell, const RunOptions& options);
 

@@ -1,6 +1,7 @@
 #pragma once
-// Checking CUDA runtime calls: a failed call becomes a CudaError naming the call and the error,
-// and the sticky error is cleared so the next call starts clean.
+// Checking CUDA runtime calls: a failed call becomes a CudaError naming the call and the error.
+// cudaGetLastError() resets an ordinary error so the next call starts clean; a sticky error (an
+// illegal address, a kernel fault) cannot be reset: every later call of the process returns it.
 
 #include <cuda_runtime_api.h>
 
