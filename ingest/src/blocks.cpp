@@ -45,6 +45,8 @@ Start starts_block(const std::vector<Line>& lines, size_t i, const std::string& 
   if (starts_with(t, "Running ") && is_nvbandwidth_test(trim(t.substr(8))))
     return tool = kNvbandwidth, current == kNvbandwidth ? Start::none : Start::always;
   if (contains(t, "[P2P (Peer-to-Peer) GPU Bandwidth Latency Test]")) return tool = kP2pTest, Start::always;
+  if (contains(t, "[CUDA Bandwidth Test]")) return tool = kBandwidthTest, Start::always;
+  if (starts_with(t, "bandwidthTest-") && contains(t, "Bandwidth =") && current != kBandwidthTest) return tool = kBandwidthTest, Start::always;
   if ((starts_with(t, "P2P Connectivity Matrix") || starts_with(t, "Unidirectional P2P=") || starts_with(t, "Bidirectional P2P=") ||
        (starts_with(t, "P2P=") && contains(t, "Latency Matrix"))) &&
       current != kP2pTest)

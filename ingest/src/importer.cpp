@@ -17,6 +17,7 @@ Parser parser_for(const std::string& tool) {
   if (tool == kP2pTest) return parse_p2p_test;
   if (tool == kNcclTests) return parse_nccl_tests;
   if (tool == kSmiTopo) return parse_smi_topo;
+  if (tool == kBandwidthTest) return parse_bandwidth_test;
   return nullptr;
 }
 
@@ -27,7 +28,7 @@ void import_text(const NamedText& input, PartialMachine& into) {
   const std::vector<Span> spans = find_blocks(lines);
   if (spans.empty())
     throw topology::InputError(input.name + ": no output of a known tool (nvbandwidth, p2pBandwidthLatencyTest, nccl-tests, "
-                               "nvidia-smi topo -m/-p2p) was found in it");
+                               "nvidia-smi topo -m/-p2p, bandwidthTest) was found in it");
   InputFile file;
   file.name = input.name;
   file.sha256 = input.sha256;

@@ -46,6 +46,19 @@ const ImportedPair* find_pair(const PartialMachine& m, int a, int b) {
   return nullptr;
 }
 
+void name_gpu(PartialMachine& m, int index, const std::string& name, const Provenance& at) {
+  ImportedGpu& g = gpu_at(m, index);
+  if (name.empty()) return;
+  if (g.name.empty()) {
+    g.name = name;
+    g.from = at;
+  } else if (g.name != name) {
+    const std::string c = "GPU" + std::to_string(index) + " is " + g.name + " at " + g.from.file + ":" + std::to_string(g.from.line) +
+                          " but " + name + " at " + at.file + ":" + std::to_string(at.line);
+    if (std::find(m.conflicts.begin(), m.conflicts.end(), c) == m.conflicts.end()) m.conflicts.push_back(c);
+  }
+}
+
 void say_cannot_show(PartialMachine& m, const std::string& what) {
   if (std::find(m.cannot_show.begin(), m.cannot_show.end(), what) == m.cannot_show.end()) m.cannot_show.push_back(what);
 }

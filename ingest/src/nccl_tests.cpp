@@ -132,8 +132,7 @@ std::string parse_nccl_tests(const BlockInput& in, PartialMachine& m) {
       }
       std::string name;
       for (size_t k = name_from; k < tok.size(); ++k) name += (name.empty() ? "" : " ") + std::string(tok[k]);
-      if (g.name.empty()) g.name = name;
-      if (g.from.tool.empty()) g.from = here;
+      name_gpu(m, static_cast<int>(d), name, here);
     } else if (std::find(tok.begin(), tok.end(), "busbw") != tok.end() && std::find(tok.begin(), tok.end(), "algbw") != tok.end()) {
       Columns fresh;
       if (parse_columns(tok, fresh)) cols = fresh, have_columns = true;

@@ -51,8 +51,7 @@ std::string parse_nvbandwidth_json(const BlockInput& in, PartialMachine& m) {
         if (close != std::string::npos) g.address = topology::PciAddress::parse(rest.substr(pci + 5, close - pci - 5));
         rest = std::string(trim(std::string_view(rest).substr(0, pci)));
       }
-      if (g.name.empty()) g.name = rest;  // the hostname after the address is not kept
-      g.from = at;
+      name_gpu(m, static_cast<int>(index), rest, at);  // the hostname after the address is not kept
     }
   }
   auto cases = root.find("testcases");

@@ -86,8 +86,7 @@ bool parse_device(std::string_view t, int line, State& s) {
       }
     }
   }
-  if (g.name.empty()) g.name = std::string(rest);
-  if (g.from.tool.empty()) g.from = s.at(line);
+  name_gpu(s.m, static_cast<int>(index), std::string(rest), s.at(line));
   return true;
 }
 

@@ -54,9 +54,8 @@ bool parse_device(std::string_view t, const BlockInput& in, int line, PartialMac
   if (comma == std::string_view::npos || !parse_int(trim(t.substr(8, comma - 8)), index) || index < 0 || index > 4096) return false;
   size_t bus_at = t.find(", pciBusID:");
   std::string name(trim(t.substr(comma + 1, bus_at == std::string_view::npos ? std::string_view::npos : bus_at - comma - 1)));
+  name_gpu(m, static_cast<int>(index), name, at(in, line));
   ImportedGpu& g = gpu_at(m, static_cast<int>(index));
-  if (g.name.empty()) g.name = name;
-  if (g.from.tool.empty()) g.from = at(in, line);
   auto field = [&](std::string_view key) -> std::string {
     size_t k = t.find(key);
     if (k == std::string_view::npos) return "";

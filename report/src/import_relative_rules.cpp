@@ -142,7 +142,9 @@ void link_class(const ingest::PartialMachine& m, const ingest::MachineModel& mm,
     }
     if (!best) continue;
     const double card = topology::pcie_gbps(model->pcie_gen, model->pcie_width);
-    if (card <= 0 || best->value >= 0.70 * card) continue;
+    // Between two classes (no class fits) is an inefficient path, not a narrower link: the
+    // expectation's below-expectation says that.
+    if (card <= 0 || best->value >= 0.70 * card || link_classes_for(best->value).empty()) continue;
     out.add(kLinkClass,
             "IMPORTED GPU" + std::to_string(g.index) + " (" + g.name + "): best host copy " + gbps(best->value) + " fits " +
                 classes_text(best->value) + "; the card can do Gen" + std::to_string(model->pcie_gen) + " x" +

@@ -42,12 +42,14 @@ json imported_json(const ingest::PartialMachine& m, const ingest::MachineModel& 
                      {"path", p.path ? json(topology::to_string(*p.path)) : json(nullptr)},
                      {"nvlink_links", p.nvlink_links},
                      {"p2p_granted", p.p2p_granted ? json(*p.p2p_granted) : json(nullptr)},
-                     {"p2p_status", p.p2p_status}});
+                     {"p2p_status", p.p2p_status},
+                     {"smi_p2p", p.smi_p2p}});
   json events = json::array();
   for (const auto& e : m.events)
     events.push_back({{"kind", ingest::to_string(e.kind)}, {"test", e.test}, {"text", e.text}, {"source", provenance_json(e.from)}});
   return {{"gpus", gpus},       {"pairs", pairs},           {"nics", m.nics},
-          {"events", events},   {"cannot_show", m.cannot_show}, {"assumptions", mm.assumptions}};
+          {"events", events},   {"cannot_show", m.cannot_show}, {"assumptions", mm.assumptions},
+          {"conflicts", m.conflicts}};
 }
 
 const char* rigcheck_op(const std::string& op) {

@@ -50,6 +50,11 @@ const Finding kWaived{"import-test-waived", Severity::info, "Tests were waived b
                       "nvbandwidth waives tests that cannot run on this machine: device-to-device tests without peer "
                       "access, tests that need more GPUs.",
                       "Nothing to fix by itself; see the P2P findings for pairs without peer access.", "", {}};
+const Finding kDisagree{"import-inputs-disagree", Severity::warning, "The inputs describe different machines", {},
+                        "The same GPU index has different models in different outputs, so they were not run on one "
+                        "machine (or not with the same CUDA_VISIBLE_DEVICES); merged, their figures would be compared "
+                        "with the wrong card.",
+                        "Import each machine's outputs separately.", "", {}};
 const Finding kNcclWrong{"nccl-wrong-results", Severity::critical, "NCCL produced wrong results", {},
                          "nccl-tests counted wrong elements (#wrong > 0, or out-of-bounds values): the collective "
                          "returned corrupt data, typically P2P on a platform that cannot do it (ACS, IOMMU, a patched "
@@ -75,6 +80,7 @@ const Finding kCollapse{"nccl-busbw-collapse", Severity::warning, "Bus bandwidth
                         "", {}};
 
 void event_findings(const ingest::PartialMachine& m, FindingSet& out) {
+  for (const auto& c : m.conflicts) out.add(kDisagree, c);
   for (const Event& e : m.events) {
     const std::string line = detail::at(e.from) + ": " + (e.test.empty() ? "" : e.test + ": ") + e.text;
     switch (e.kind) {

@@ -17,6 +17,7 @@ inline constexpr const char* kNvbandwidthJson = "nvbandwidth-json";
 inline constexpr const char* kP2pTest = "p2pBandwidthLatencyTest";
 inline constexpr const char* kNcclTests = "nccl-tests";
 inline constexpr const char* kSmiTopo = "nvidia-smi topo";
+inline constexpr const char* kBandwidthTest = "bandwidthTest";
 
 struct Span {
   std::string tool;

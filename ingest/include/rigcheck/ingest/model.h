@@ -124,6 +124,7 @@ struct PartialMachine {
   std::vector<ImportedCollective> collectives;
   std::vector<Event> events;
   std::vector<std::string> cannot_show;  // what the inputs cannot tell, said once each
+  std::vector<std::string> conflicts;    // inputs that disagree about the machine ("GPU0 is A here, B there")
 };
 
 const char* to_string(Event::Kind k);
@@ -134,5 +135,9 @@ ImportedGpu& gpu_at(PartialMachine& m, int index);
 ImportedPair& pair_at(PartialMachine& m, int a, int b);
 const ImportedPair* find_pair(const PartialMachine& m, int a, int b);
 void say_cannot_show(PartialMachine& m, const std::string& what);
+
+// Gives GPU `index` the name a tool printed; a different name already given by another line is
+// recorded as a conflict (the inputs come from different machines) and the first name is kept.
+void name_gpu(PartialMachine& m, int index, const std::string& name, const Provenance& at);
 
 }  // namespace rigcheck::ingest

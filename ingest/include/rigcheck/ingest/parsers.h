@@ -36,6 +36,7 @@ std::string parse_nvbandwidth_json(const BlockInput& in, PartialMachine& m);
 std::string parse_p2p_test(const BlockInput& in, PartialMachine& m);
 std::string parse_nccl_tests(const BlockInput& in, PartialMachine& m);
 std::string parse_smi_topo(const BlockInput& in, PartialMachine& m);
+std::string parse_bandwidth_test(const BlockInput& in, PartialMachine& m);
 
 // Shared: "Aborted (core dumped)", "Segmentation fault", CUDA/NCCL error lines. Adds an event
 // and returns true when `text` is one.
