@@ -159,6 +159,11 @@ TEST_F(CudaBackendOnFake, TheWholeCatalogueOnOneGpuMeasuresWhatEachTestNames) {
   EXPECT_NEAR(cell_named(cells, "device_local_copy_ce/gpu0").value(), dev.local_gbps, dev.local_gbps * 1e-3);
   EXPECT_NEAR(cell_named(cells, "host_to_device_sm/gpu0").value(), dev.h2d_gbps, dev.h2d_gbps * 1e-3);
   EXPECT_NEAR(cell_named(cells, "host_latency_sm/gpu0").value(), 800, 1);
+  // Bidirectional: one direction's figure (the split-warp kernel ends with the slower one), the
+  // total of both beside it.
+  const auto& bidir = cell_named(cells, "host_device_bidir_sm/gpu0");
+  EXPECT_NEAR(bidir.value(), dev.h2d_gbps, dev.h2d_gbps * 1e-3);
+  EXPECT_NEAR(bidir.total_gbps, 2 * dev.h2d_gbps, dev.h2d_gbps * 1e-3);
 }
 
 TEST_F(CudaBackendOnFake, TwoGeforceCardsWithoutP2pStagePeerCopiesAndNeverTouchTheOtherGpu) {
@@ -199,6 +204,8 @@ TEST_F(CudaBackendOnFake, FourGpusBehindASwitchCopyDirectlyAndReleaseTheirPeerMa
     EXPECT_EQ(c.plan.path, bench::PeerPath::direct) << c.plan.name();
   }
   EXPECT_NEAR(cell_named(cells, "device_to_device_read_ce/gpu0-gpu3").value(), spec_.peer_gbps, 1e-2);
+  EXPECT_NEAR(cell_named(cells, "device_to_device_bidir_ce/gpu1-gpu2").value(), spec_.peer_gbps, 1e-2);
+  EXPECT_NEAR(cell_named(cells, "device_to_device_bidir_ce/gpu1-gpu2").total_gbps, 2 * spec_.peer_gbps, 2e-2);
   EXPECT_NEAR(cell_named(cells, "device_to_device_latency_sm/gpu2-gpu1").value(), 1700, 1);
   // A host copy needs no peer: every mapping the pair tests made is gone again.
   bench::measure_cell(*b, bench::plan_cells(*bench::find_test("host_to_device_ce"), t, *b, o.plan).front(), o);

@@ -85,7 +85,8 @@ TEST(Catalogue, CellsSayWhoCopiesWhatAndHowMuch) {
   EXPECT_EQ(all.concurrency, 2);
   CellPlan split = first_cell("host_device_bidir_sm", t, b);
   EXPECT_TRUE(split.transfers[0].split_bidirectional);
-  EXPECT_EQ(split.bytes_counted, 2 * split.transfers[0].bytes);
+  EXPECT_EQ(split.bytes_counted, split.transfers[0].bytes) << "one direction, as nvbandwidth";
+  EXPECT_EQ(split.total_bytes, 2 * split.transfers[0].bytes) << "both directions, beside it";
   PlanOptions only1 = fast().plan;
   only1.gpus = {1};
   auto one = plan_cells(*find_test("host_to_device_ce"), t, b, only1);
@@ -111,15 +112,18 @@ TEST(Runner, BandwidthFromTimingsWithFirstAggregation) {
   EXPECT_EQ(b.calls, 1 + 5);  // one warm-up, then min_samples
 }
 
-TEST(Runner, TotalAggregationUsesTheLastEnd) {
+TEST(Runner, BidirectionalCellsReportOneDirectionAndTheTotalBeside) {
   auto t = two_gpus();
   ScriptedBackend b;
   b.copies = [](const std::vector<Transfer>&, int) {
     return CopyOutcome::timed({0.001, 0.002});
   };
   CellResult r = measure_cell(b, first_cell("device_to_device_bidir_ce", t, b), fast());
-  // 2 directions x 1 MiB x 4 repetitions over 2 ms.
-  EXPECT_NEAR(r.value(), 2.0 * 4 * (1 << 20) / 0.002 / 1e9, 1e-9);
+  // Row -> column: 1 MiB x 4 repetitions in 1 ms, while column -> row ran (nvbandwidth's figure).
+  EXPECT_NEAR(r.value(), 4.0 * (1 << 20) / 0.001 / 1e9, 1e-9);
+  // Beside it, 2 directions x 1 MiB x 4 repetitions over the 2 ms to the last end.
+  EXPECT_NEAR(r.total_gbps, 2.0 * 4 * (1 << 20) / 0.002 / 1e9, 1e-9);
+  EXPECT_EQ(measure_cell(b, first_cell("device_to_device_write_ce", t, b), fast()).total_gbps, 0);
 }
 
 TEST(Runner, CorruptDataIsAResultWithTheFirstBadOffset) {

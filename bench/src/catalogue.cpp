@@ -22,16 +22,16 @@ const std::vector<TestSpec>& catalogue() {
       {"host_to_all_ce", "host -> GPU measured while the host also copies to every other GPU", K::bandwidth, S::per_gpu, Engine::ce},
       {"device_to_device_read_ce", "row GPU -> column GPU, copy issued by the column (destination) GPU: it reads the row GPU's memory", K::bandwidth, S::per_pair, Engine::ce},
       {"device_to_device_write_ce", "row GPU -> column GPU, copy issued by the row (source) GPU: it writes the column GPU's memory", K::bandwidth, S::per_pair, Engine::ce},
-      {"device_to_device_bidir_ce", "row <-> column at once, total of both directions", K::bandwidth, S::per_pair, Engine::ce},
+      {"device_to_device_bidir_ce", "row <-> column at once; row -> column per direction (total beside)", K::bandwidth, S::per_pair, Engine::ce},
       {"all_to_one_write_ce", "every other GPU writes into this GPU at once (total inbound)", K::bandwidth, S::per_gpu, Engine::ce},
       {"one_to_all_write_ce", "this GPU writes to every other GPU at once (total outbound)", K::bandwidth, S::per_gpu, Engine::ce},
       {"device_local_copy_ce", "copy between two buffers on the same GPU (bytes copied, not DRAM traffic)", K::bandwidth, S::per_gpu, Engine::ce},
       {"host_to_device_sm", "pinned host memory -> GPU, SM copy kernel on the GPU", K::bandwidth, S::per_gpu, Engine::sm},
       {"device_to_host_sm", "GPU -> pinned host memory, SM copy kernel", K::bandwidth, S::per_gpu, Engine::sm},
-      {"host_device_bidir_sm", "split-warp kernel: half the warps copy host -> GPU, half GPU -> host; total of both", K::bandwidth, S::per_gpu, Engine::sm},
+      {"host_device_bidir_sm", "split-warp kernel: half the warps copy host -> GPU, half GPU -> host; per direction (total beside)", K::bandwidth, S::per_gpu, Engine::sm},
       {"device_to_device_read_sm", "row GPU -> column GPU, kernel on the column (destination) GPU loads the row GPU's memory", K::bandwidth, S::per_pair, Engine::sm},
       {"device_to_device_write_sm", "row GPU -> column GPU, kernel on the row (source) GPU stores to the column GPU's memory", K::bandwidth, S::per_pair, Engine::sm},
-      {"device_to_device_bidir_sm", "row <-> column at once with kernels, total of both directions", K::bandwidth, S::per_pair, Engine::sm},
+      {"device_to_device_bidir_sm", "row <-> column at once with kernels; row -> column per direction (total beside)", K::bandwidth, S::per_pair, Engine::sm},
       {"host_latency_sm", "pointer chase from the GPU through pinned host memory (ns per access)", K::latency, S::per_gpu, Engine::sm},
       {"device_to_device_latency_sm", "pointer chase from the row GPU through the column GPU's memory", K::latency, S::per_pair, Engine::sm},
   };
@@ -91,8 +91,8 @@ void plan_gpu_cell(const TestSpec& spec, int g, const std::vector<int>& gpus, ui
     Transfer t = make(host, gpu, e, Initiator::dst, bytes);
     t.split_bidirectional = true;
     c.transfers = {t};
-    c.aggregation = Aggregation::total;
-    c.bytes_counted = 2 * bytes;
+    c.bytes_counted = bytes;  // one kernel moves `bytes` each way: per direction, bytes over its time
+    c.total_bytes = 2 * bytes;
   } else if (n == "all_to_host_ce" || n == "host_to_all_ce") {
     const bool to_host = n == "all_to_host_ce";
     c.src = to_host ? gpu : host, c.dst = to_host ? host : gpu;
@@ -149,8 +149,8 @@ void plan_pair_cell(const TestSpec& spec, int a, int b, uint64_t bytes, const Ba
   } else if (n.find("_bidir_") != std::string::npos) {
     c.initiator = Initiator::src, c.direction = "bi";
     c.transfers = {make(src, dst, e, Initiator::src, bytes), make(dst, src, e, Initiator::src, bytes)};
-    c.aggregation = Aggregation::total;
-    c.bytes_counted = 2 * bytes;
+    c.bytes_counted = bytes;  // row -> column while column -> row runs; both are verified
+    c.total_bytes = 2 * bytes;
     if (backend.peer_path(b, a, e) != PeerPath::direct) c.path = backend.peer_path(b, a, e);
   } else {  // latency
     c.initiator = Initiator::src;

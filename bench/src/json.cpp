@@ -38,6 +38,7 @@ nlohmann::json to_json(const BenchRun& run) {
                      {"direction", c.plan.direction},
                      {"concurrency", c.plan.concurrency},
                      {"bytes_counted", c.plan.bytes_counted},
+                     {"total_gbps", c.total_gbps},
                      {"path", to_string(c.plan.path)},
                      {"status", to_string(c.status)},
                      {"detail", c.detail},

@@ -63,6 +63,13 @@ double sample_gbps(const CellPlan& cell, const CopyOutcome& o, int repetitions) 
   return static_cast<double>(cell.bytes_counted) * repetitions / last / 1e9;
 }
 
+// Both directions of a bidirectional cell over the time to the last end.
+double total_gbps(const CellPlan& cell, const CopyOutcome& o, int repetitions) {
+  double last = 0;
+  for (const TransferTiming& t : o.timings) last = std::max(last, t.seconds);
+  return static_cast<double>(cell.total_bytes) * repetitions / last / 1e9;
+}
+
 std::string bad_offset_detail(const CellPlan& cell, const CopyOutcome& o) {
   for (size_t i = 0; i < o.timings.size(); ++i) {
     if (!o.timings[i].first_bad_offset) continue;
@@ -144,6 +151,7 @@ CellResult measure_cell(Backend& backend, const CellPlan& cell, const RunOptions
     return r;
   }
   CellStatus status = CellStatus::ok;
+  std::vector<double> totals;
   r.sampling = sample_adaptively(options.sampler, [&]() -> Measurement {
     CopyOutcome o = backend.run_copies(cell.transfers, options.repetitions, timeout_s);
     if (auto failed = failure_of(o, timeout_s, "copies")) {
@@ -156,8 +164,10 @@ CellResult measure_cell(Backend& backend, const CellPlan& cell, const RunOptions
       status = CellStatus::corrupt;
       return {std::nullopt, bad};
     }
+    if (cell.total_bytes) totals.push_back(total_gbps(cell, o, options.repetitions));
     return {sample_gbps(cell, o, options.repetitions), {}};
   });
+  if (!totals.empty()) r.total_gbps = summarize(totals).median;
   r.status = status;
   if (r.sampling.stop == StopReason::failed) r.detail = r.sampling.failure;
   return r;

@@ -46,6 +46,10 @@ struct CellPlan {
   std::vector<Transfer> transfers;  // measured ones first
   Aggregation aggregation = Aggregation::first;
   uint64_t bytes_counted = 0;  // bytes per repetition the reported number counts
+  // Bidirectional cells report one direction (row -> column) measured while the other runs, as
+  // nvbandwidth does; the total of both directions, these bytes per repetition over the time to
+  // the last end, is reported beside it (0: not a bidirectional cell).
+  uint64_t total_bytes = 0;
   PeerPath path = PeerPath::direct;
   double path_gbps = 0;        // theoretical rate of the slowest link the cell's traffic crosses (0: unknown)
   std::string name() const;    // "device_to_device_read_ce/gpu0-gpu1"

@@ -28,6 +28,7 @@ struct CellResult {
   SamplerResult sampling; // samples in `unit`
   std::vector<LinkObservation> observations;  // link/clock/throttle/replays while it ran (NVML)
   int host_numa_node = -1;  // NUMA node of the pinned host buffers, when known
+  double total_gbps = 0;    // bidirectional cells: median total of both directions (CellPlan::total_bytes)
   double value() const { return sampling.samples.empty() ? 0 : sampling.stats.median; }
 };
 
