@@ -9,6 +9,7 @@
 #include "exit_codes.h"
 #include "import_command.h"
 #include "run_command.h"
+#include "terminal_safe.h"
 #include "rigcheck/topology/errors.h"
 #include "topo_command.h"
 #if RIGCHECK_HAVE_CUDA
@@ -27,6 +28,17 @@ constexpr const char* kFooter =
 
 int main(int argc, char** argv) {
   using namespace rigcheck::cli;
+  // Every line printed may carry a name from the machine or a file; see terminal_safe.h.
+  TerminalSafeBuf safe_out(std::cout.rdbuf()), safe_err(std::cerr.rdbuf());
+  std::streambuf* const real_out = std::cout.rdbuf(&safe_out);
+  std::streambuf* const real_err = std::cerr.rdbuf(&safe_err);
+  struct Restore {  // before the filters go out of scope, for anything printed at exit
+    std::streambuf *out, *err;
+    ~Restore() {
+      std::cout.flush(), std::cerr.flush();
+      std::cout.rdbuf(out), std::cerr.rdbuf(err);
+    }
+  } restore{real_out, real_err};
   CLI::App app{"rigcheck: validate a multi-GPU machine's topology, links and peer-to-peer paths"};
   app.footer(kFooter);
   app.require_subcommand(1);

@@ -32,6 +32,27 @@ grep -q "GPU-$uuid" "$tmp/out/verbatim.json" || fail "--no-redact did not keep t
 grep -q "10.11.12.13:29500" "$tmp/out/verbatim.json" || fail "--no-redact did not keep NCCL_COMM_ID"
 grep -q '"hostname": null' "$tmp/out/verbatim.json" && fail "--no-redact did not keep the hostname"
 
+# Names from the machine or a file are escaped: no escape sequence reaches the terminal, and in
+# Markdown no name ends a table cell, closes a <details> block or brings HTML.
+python3 - "$tmp/out/redacted.json" "$tmp/evil.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+evil = "Evil | </details><script>alert(1)</script>\x1b]0;owned\x07\x1b[2J\u009b31m"
+r["topology"]["machine"] = evil
+r["topology"]["gpus"][0]["name"] = evil
+json.dump(r, open(sys.argv[2], "w"))
+PY
+"$rigcheck" report "$tmp/evil.json" >"$tmp/evil.txt" 2>&1 || fail "report of the planted names failed"
+"$rigcheck" report "$tmp/evil.json" --format markdown >"$tmp/evil.md" 2>&1 || fail "markdown report of the planted names failed"
+python3 -c "import json;json.dump(json.load(open('$tmp/evil.json'))['topology'], open('$tmp/evil-topo.json', 'w'))"
+"$rigcheck" topo --from-json "$tmp/evil-topo.json" >"$tmp/evil-topo.txt" 2>&1 || fail "topo of the planted names failed"
+for f in "$tmp/evil.txt" "$tmp/evil.md" "$tmp/evil-topo.txt"; do
+  if LC_ALL=C grep -q $'\x1b\|\x07\|\xc2\x9b' "$f"; then fail "$(basename "$f") passes control characters to the terminal"; fi
+done
+grep -q "Evil" "$tmp/evil.txt" || fail "the planted name is not shown at all"
+if grep -q "</details><script\|<script>" "$tmp/evil.md"; then fail "the Markdown report passes HTML from a name"; fi
+grep -q 'Evil \\| &lt;/details&gt;' "$tmp/evil.md" || fail "the Markdown report does not escape | and <"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed"
   exit 1

@@ -13,4 +13,22 @@ inline std::string format_value(double v, const std::string& unit) {
   return buf;
 }
 
+// Text from the machine or the user (GPU and machine names, evidence, error details) for a
+// Markdown post: a name like "x | </details><script>" must not end a table cell, close the
+// collapsible block or inject HTML, and control characters must not reach the reader's screen.
+inline std::string markdown_text(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if (c == '|') out += "\\|";
+    else if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (c == '&') out += "&amp;";
+    else if (c == '\n' || c == '\r' || c == '\t') out += ' ';
+    else if (c < 0x20 || c == 0x7f) out += "\xef\xbf\xbd";  // U+FFFD
+    else out += static_cast<char>(c);
+  }
+  return out;
+}
+
 }  // namespace rigcheck::report::detail

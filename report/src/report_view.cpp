@@ -18,6 +18,7 @@ using nlohmann::json;
 namespace {
 
 using detail::format_value;
+using detail::markdown_text;
 
 std::string version(int v) { return v ? topology::cuda_version_text(v) : "-"; }
 
@@ -171,7 +172,7 @@ void render_report_text(const json& r, std::ostream& out) {
 void render_report_markdown(const json& r, std::ostream& out) {
   const bool sim = r.at("mode") == "simulated";
   const bool imported = r.at("mode") == "imported";
-  out << "# rigcheck report: " << title_of(r) << "\n\n";
+  out << "# rigcheck report: " << markdown_text(title_of(r)) << "\n\n";
   if (sim) out << "> **SIMULATED**: the measurements come from rigcheck's fabric model of this machine, not from its GPUs.\n\n";
   if (imported) render_import_preamble(r, out, true);
   if (r.at("status") == "partial") out << "> **Partial report**: the run did not finish.\n\n";
@@ -180,18 +181,18 @@ void render_report_markdown(const json& r, std::ostream& out) {
       << " warning, " << r.at("verdict").at("info").get<int>() << " info)\n\n";
   const json& v = r.at("versions");
   out << "| NVIDIA driver | CUDA driver | CUDA runtime | NCCL | kernel | rigcheck |\n|---|---|---|---|---|---|\n";
-  out << "| " << (v.at("nvidia_driver").get<std::string>().empty() ? "-" : v.at("nvidia_driver").get<std::string>()) << " | "
+  out << "| " << (v.at("nvidia_driver").get<std::string>().empty() ? "-" : markdown_text(v.at("nvidia_driver").get<std::string>())) << " | "
       << version(v.at("cuda_driver").get<int>()) << " | " << version(v.at("cuda_runtime").get<int>()) << " | "
-      << nccl_version(v.at("nccl").get<int>()) << " | " << (v.at("kernel").get<std::string>().empty() ? "-" : v.at("kernel").get<std::string>())
+      << nccl_version(v.at("nccl").get<int>()) << " | " << (v.at("kernel").get<std::string>().empty() ? "-" : markdown_text(v.at("kernel").get<std::string>()))
       << " | " << r.at("tool").at("version").get<std::string>() << " |\n\n";
 
   out << "## Findings\n\n";
   if (r.at("findings").empty()) out << "None.\n\n";
   for (const auto& f : r.at("findings")) {
     out << "### [" << f.at("severity").get<std::string>() << "] " << f.at("id").get<std::string>() << ": "
-        << f.at("title").get<std::string>() << "\n\n";
-    for (const auto& e : f.at("evidence")) out << "- " << e.get<std::string>() << "\n";
-    out << "\n**Why:** " << f.at("explanation").get<std::string>() << "\n\n**Fix:**\n\n```\n" << f.at("fix").get<std::string>()
+        << markdown_text(f.at("title").get<std::string>()) << "\n\n";
+    for (const auto& e : f.at("evidence")) out << "- " << markdown_text(e.get<std::string>()) << "\n";
+    out << "\n**Why:** " << markdown_text(f.at("explanation").get<std::string>()) << "\n\n**Fix:**\n\n```\n" << f.at("fix").get<std::string>()
         << "\n```\n\n";
     if (!f.at("reference").get<std::string>().empty()) out << "Reference: " << f.at("reference").get<std::string>() << "\n\n";
   }
@@ -201,7 +202,7 @@ void render_report_markdown(const json& r, std::ostream& out) {
   for (const auto& g : topo.at("gpus")) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.2f", g.at("host_path").at("gbps").get<double>());
-    out << "| GPU" << g.at("index").get<int>() << " | " << g.at("address").get<std::string>() << " | " << g.at("name").get<std::string>()
+    out << "| GPU" << g.at("index").get<int>() << " | " << g.at("address").get<std::string>() << " | " << markdown_text(g.at("name").get<std::string>())
         << " | " << gpu_link(topo, g) << " | " << buf << " | " << g.at("numa_node").get<int>() << " |\n";
   }
   const int n = static_cast<int>(topo.at("gpus").size());
@@ -220,7 +221,7 @@ void render_report_markdown(const json& r, std::ostream& out) {
   }
 
   out << "\n## Measurements\n\n";
-  if (!r.at("measurement_note").get<std::string>().empty()) out << r.at("measurement_note").get<std::string>() << "\n\n";
+  if (!r.at("measurement_note").get<std::string>().empty()) out << markdown_text(r.at("measurement_note").get<std::string>()) << "\n\n";
   if (r.contains("backend")) out << "Backend: " << r.at("backend").get<std::string>() << ". GB/s = 10^9 bytes/s; `*` host-staged; `!` below 85 % of expected.\n\n";
   for (const auto& [test, cells] : by_test(r)) {
     out << "<details><summary>" << (imported ? "IMPORTED " : "") << test << " (" << cells.front().at("unit").get<std::string>() << ")</summary>\n\n";
@@ -240,7 +241,7 @@ void render_report_markdown(const json& r, std::ostream& out) {
       const std::string verdict = c.at("verdicts").contains("allreduce") ? c.at("verdicts").at("allreduce").get<std::string>() : c.at("status").get<std::string>();
       if (c.at("results").empty()) {
         out << "| " << c.at("process_model").get<std::string>() << " | " << c.at("ranks").get<int>() << " | - | - | - | - | - | "
-            << c.at("status").get<std::string>() << ": " << c.at("detail").get<std::string>() << " |\n";
+            << c.at("status").get<std::string>() << ": " << markdown_text(c.at("detail").get<std::string>()) << " |\n";
         continue;
       }
       for (const auto& x : c.at("results")) {
@@ -256,7 +257,7 @@ void render_report_markdown(const json& r, std::ostream& out) {
     out << "\n";
   }
   for (const auto& t : r.at("tests"))
-    if (t.at("status") != "ok") out << "- test `" << t.at("name").get<std::string>() << "`: " << t.at("status").get<std::string>() << " (" << t.at("detail").get<std::string>() << ")\n";
+    if (t.at("status") != "ok") out << "- test `" << t.at("name").get<std::string>() << "`: " << t.at("status").get<std::string>() << " (" << markdown_text(t.at("detail").get<std::string>()) << ")\n";
   out << "\n---\nGenerated by rigcheck " << r.at("tool").at("version").get<std::string>() << " at " << r.at("created_utc").get<std::string>() << ".\n";
 }
 
@@ -282,10 +283,10 @@ void render_compare(const std::vector<json>& reports, const std::vector<std::str
   if (markdown) {
     out << "# rigcheck compare\n\n";
     for (size_t i = 0; i < reports.size(); ++i)
-      out << "- **" << names[i] << "**: " << title_of(reports[i]) << mode_label(reports[i])
+      out << "- **" << markdown_text(names[i]) << "**: " << markdown_text(title_of(reports[i])) << mode_label(reports[i])
           << ", verdict " << reports[i].at("verdict").at("worst").get<std::string>() << "\n";
     out << "\n| cell |";
-    for (const auto& n : names) out << " " << n << " |";
+    for (const auto& n : names) out << " " << markdown_text(n) << " |";
     out << " change | verdicts |\n|---|";
     for (size_t i = 0; i < names.size(); ++i) out << "---|";
     out << "---|---|\n";
