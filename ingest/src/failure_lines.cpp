@@ -13,7 +13,7 @@ bool note_failure_line(const std::string& text, const std::string& test, const P
   else if (contains(t, "CUDA_ERROR_") || contains(t, "NVML_ERROR") || contains(t, "NCCL WARN") ||
            contains(t, "Test NCCL failure") || contains(t, "Test CUDA failure") || contains(t, "unhandled cuda error") ||
            contains(t, "unhandled system error") || contains(t, "ncclInternalError") || contains(t, "ncclSystemError") ||
-           contains(t, "ncclUnhandledCudaError") || contains(t, "cudaErrorPeerAccess") || contains(t, "Xid"))
+           contains(t, "ncclUnhandledCudaError") || contains(t, "cudaErrorPeerAccess"))
     kind = Event::Kind::error;
   else
     return false;

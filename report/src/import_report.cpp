@@ -47,7 +47,14 @@ json imported_json(const ingest::PartialMachine& m, const ingest::MachineModel& 
   json events = json::array();
   for (const auto& e : m.events)
     events.push_back({{"kind", ingest::to_string(e.kind)}, {"test", e.test}, {"text", e.text}, {"source", provenance_json(e.from)}});
-  return {{"gpus", gpus},       {"pairs", pairs},           {"nics", m.nics},
+  json kernel = json::array();
+  const char* kinds[] = {"link_limited", "aer_corrected", "aer_uncorrected", "xid"};
+  for (const auto& k : m.kernel)
+    kernel.push_back({{"kind", kinds[static_cast<int>(k.kind)]}, {"device", k.device}, {"limited_at", k.limited_at},
+                      {"limited_to", k.limited_to}, {"capable_of", k.capable_of}, {"xid", k.xid}, {"text", k.text},
+                      {"source", provenance_json(k.from)}});
+  return {{"kernel", kernel},
+          {"gpus", gpus},       {"pairs", pairs},           {"nics", m.nics},
           {"events", events},   {"cannot_show", m.cannot_show}, {"assumptions", mm.assumptions},
           {"conflicts", m.conflicts}};
 }

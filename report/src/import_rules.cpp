@@ -55,6 +55,26 @@ const Finding kDisagree{"import-inputs-disagree", Severity::warning, "The inputs
                         "machine (or not with the same CUDA_VISIBLE_DEVICES); merged, their figures would be compared "
                         "with the wrong card.",
                         "Import each machine's outputs separately.", "", {}};
+const Finding kLinkLimited{"pcie-link-limited-at-boot", Severity::warning, "The kernel reports a PCIe link below what the device can do", {},
+                           "At enumeration the kernel found the device's link narrower or slower than both ends support, "
+                           "and names the port that limits it. A width below the device's stays that way under load; a "
+                           "lower speed on a GPU that was idle at boot may retrain later (check LnkSta under load).",
+                           "Check the named port's slot: lanes shared or bifurcated in the BIOS, a riser or cable, the slot's "
+                           "wiring (x16 slots wired x4/x8); `sudo lspci -vv -s BDF | grep -E 'LnkCap|LnkSta'` under load.",
+                           "drivers/pci/pci.c __pcie_print_link_status", {}};
+const Finding kAerCorrected{"pcie-aer-errors", Severity::warning, "PCIe errors in the kernel log", {},
+                            "Corrected errors (bad TLP/DLLP, replay timeouts) mean the link retransmits: signal integrity "
+                            "(risers, connectors, a marginal Gen4/Gen5 link) costing bandwidth; uncorrectable ones lose "
+                            "transactions and usually take the device down.",
+                            "Reseat the card, replace the riser, or lower the slot's PCIe generation in the BIOS until the "
+                            "errors stop.",
+                            "research/reference-figures.md §6", {}};
+const Finding kXid{"gpu-xid", Severity::warning, "The NVIDIA driver logged an Xid error", {},
+                   "Xid lines are the driver's error reports. Xid 79 (GPU has fallen off the bus) is a PCIe or power "
+                   "failure: the GPU stopped answering; others name driver, memory or application faults.",
+                   "For Xid 79: reseat the card and riser, check the power cables and PSU, lower the slot's PCIe "
+                   "generation; for others look the number up in NVIDIA's Xid table.",
+                   "NVIDIA Xid errors documentation", {}};
 const Finding kNcclWrong{"nccl-wrong-results", Severity::critical, "NCCL produced wrong results", {},
                          "nccl-tests counted wrong elements (#wrong > 0, or out-of-bounds values): the collective "
                          "returned corrupt data, typically P2P on a platform that cannot do it (ACS, IOMMU, a patched "
@@ -90,6 +110,42 @@ void event_findings(const ingest::PartialMachine& m, FindingSet& out) {
       case Event::Kind::truncated: out.add(kTruncated, line); break;
       case Event::Kind::unparsed: out.add(kUnparsed, detail::at(e.from) + ": " + e.from.tool + ": " + e.text); break;
       case Event::Kind::waived: out.add(kWaived, line); break;
+    }
+  }
+}
+
+int gpu_by_address(const ingest::PartialMachine& m, const ingest::MachineModel& mm, const std::string& bdf) {
+  // Xid lines give "0000:63:00" without the function.
+  for (const auto& g : m.gpus)
+    if (g.address && (g.address->str() == bdf || g.address->str().rfind(bdf + ".", 0) == 0)) return ingest::position_of(mm, g.index);
+  return -1;
+}
+
+void kernel_findings(const ingest::PartialMachine& m, const ingest::MachineModel& mm, FindingSet& out) {
+  using K = ingest::KernelEvent::Kind;
+  for (const auto& e : m.kernel) {
+    const std::string where = " (" + detail::at(e.from) + ")";
+    const int gpu = gpu_by_address(m, mm, e.device);
+    switch (e.kind) {
+      case K::link_limited:
+        out.add(kLinkLimited,
+                e.device + ": limited to " + e.limited_to + " by the link at " + e.limited_at + ", capable of " + e.capable_of + where, {gpu});
+        break;
+      case K::aer_corrected: out.add(kAerCorrected, e.device + ": " + e.text + where, {gpu}); break;
+      case K::aer_uncorrected: {
+        Finding f = kAerCorrected;
+        f.severity = Severity::critical;
+        out.add(f, e.device + ": " + e.text + where, {gpu});
+        out.get(f).severity = Severity::critical;
+        break;
+      }
+      case K::xid: {
+        Finding f = kXid;
+        if (e.xid == 79) f.severity = Severity::critical;
+        out.add(f, e.device + ": " + e.text + where, {gpu});
+        if (e.xid == 79) out.get(f).severity = Severity::critical;
+        break;
+      }
     }
   }
 }
@@ -157,6 +213,7 @@ std::vector<Finding> import_findings(const ingest::PartialMachine& m, const inge
     }
   FindingSet set;
   event_findings(m, set);
+  kernel_findings(m, mm, set);
   nccl_findings(m, set);
   for (auto& f : import_relative_findings(m, mm, r)) all.push_back(std::move(f));
   for (auto& f : set.list) all.push_back(std::move(f));

@@ -45,6 +45,9 @@ const std::vector<Expectation>& expectations() {
       {"smi-topo-collapsed-wrapped-2gpu-node.md", {"p2p-unsupported"}, {"import-output-truncated"}},
       {"smi-topo-nic-columns-8gpu-cut.txt", {"import-output-truncated"}, {"p2p-unsupported", "nvlink-partial-mesh"}},
       {"smi-topo-mlx5-columns-16xv100-nv6-cut.txt", {"import-output-truncated"}, {"nvlink-partial-mesh"}},
+      {"kernel-log-pi5-vega56-limited-x1.txt", {"pcie-link-limited-at-boot"}, {"pcie-aer-errors", "gpu-xid"}},
+      {"kernel-log-gtx1660-aer-corrected-journal.txt", {"pcie-aer-errors"}, {"pcie-link-limited-at-boot", "gpu-xid"}},
+      {"kernel-log-5090-egpu-uncorrectable-xid31.txt", {"pcie-aer-errors", "gpu-xid"}, {"pcie-link-limited-at-boot"}},
       {"bandwidthtest-2080ti-quick.md", {}, {"below-expectation", "host-link-class-inferred", "import-output-truncated"}},
       {"bandwidthtest-t4-and-v100-two-runs.md", {"import-inputs-disagree"}, {"import-output-truncated"}},
   };

@@ -18,6 +18,7 @@ inline constexpr const char* kP2pTest = "p2pBandwidthLatencyTest";
 inline constexpr const char* kNcclTests = "nccl-tests";
 inline constexpr const char* kSmiTopo = "nvidia-smi topo";
 inline constexpr const char* kBandwidthTest = "bandwidthTest";
+inline constexpr const char* kKernelLog = "kernel log";
 
 struct Span {
   std::string tool;

@@ -92,6 +92,19 @@ struct Event {
   Provenance from;
 };
 
+// A kernel log line about a PCIe device: a link limited at enumeration, an AER error, an Xid.
+struct KernelEvent {
+  enum class Kind { link_limited, aer_corrected, aer_uncorrected, xid };
+  Kind kind = Kind::link_limited;
+  std::string device;      // BDF the line is about ("0000:01:00.0"); Xid lines give "0000:02:00"
+  std::string limited_at;  // link_limited: the port that limits ("0000:00:01.0")
+  std::string limited_to;  // link_limited: "8.0 GT/s PCIe x8"
+  std::string capable_of;  // link_limited: "16.0 GT/s PCIe x16"
+  int xid = 0;
+  std::string text;        // the line, from the device name on
+  Provenance from;
+};
+
 // One recognised block of an input.
 struct Block {
   std::string tool;
@@ -123,6 +136,7 @@ struct PartialMachine {
   std::vector<ImportedCell> cells;
   std::vector<ImportedCollective> collectives;
   std::vector<Event> events;
+  std::vector<KernelEvent> kernel;
   std::vector<std::string> cannot_show;  // what the inputs cannot tell, said once each
   std::vector<std::string> conflicts;    // inputs that disagree about the machine ("GPU0 is A here, B there")
 };

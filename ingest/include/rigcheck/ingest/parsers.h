@@ -38,6 +38,11 @@ std::string parse_nccl_tests(const BlockInput& in, PartialMachine& m);
 std::string parse_smi_topo(const BlockInput& in, PartialMachine& m);
 std::string parse_bandwidth_test(const BlockInput& in, PartialMachine& m);
 
+// Kernel log lines (dmesg, journalctl -k) anywhere in an input: "… available PCIe bandwidth,
+// limited by … link at …", "PCIe Bus Error: severity=…", "NVRM: Xid (PCI:…): N, …". Returns the
+// lines' numbers (first, last) or {0, 0} when there is none.
+std::pair<int, int> scan_kernel_log(const std::vector<Line>& lines, const std::string& file, PartialMachine& m);
+
 // Shared: "Aborted (core dumped)", "Segmentation fault", CUDA/NCCL error lines. Adds an event
 // and returns true when `text` is one.
 bool note_failure_line(const std::string& text, const std::string& test, const Provenance& at, PartialMachine& m);
