@@ -11,6 +11,7 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "rigcheck/bench/catalogue.h"
 #include "rigcheck/bench/cell_workers.h"
@@ -392,6 +393,51 @@ TEST_F(CudaBackendOnFake, CellsAHangLeftNotRunAreMeasuredInFreshWorkers) {
   }
   EXPECT_EQ(hung, 4) << "one hang per worker";
   EXPECT_EQ(ok, 6) << "one worker alone measures 2 cells";
+}
+
+TEST_F(CudaBackendOnFake, ReadCellsNeedPeerAccessFromTheReadingGpu) {
+  auto t = rig("supermicro-4029gp-trt2-10x3090");
+  // GPU0 may map GPU1's memory, not the other way round.
+  install(t, [](fake::MachineSpec& m) {
+    for (auto& row : m.can_access) std::fill(row.begin(), row.end(), false);
+    m.can_access[0][1] = true;
+  });
+  auto b = backend_for(t);
+  auto o = quick({0, 1});
+  std::map<std::string, bench::CellResult> cells;
+  for (const auto* spec : tests({"device_to_device_read_ce", "device_to_device_write_ce", "device_to_device_read_sm"}))
+    for (const auto& cell : bench::plan_cells(*spec, t, *b, o.plan)) cells[cell.name()] = bench::measure_cell(*b, cell, o);
+  EXPECT_TRUE(fake::violations().empty()) << fake::violations().front();
+  // 1 -> 0 read by GPU0 (which maps GPU1) is direct; 0 -> 1 read by GPU1 is not.
+  EXPECT_EQ(cells.at("device_to_device_read_ce/gpu1-gpu0").plan.path, bench::PeerPath::direct);
+  EXPECT_EQ(cells.at("device_to_device_read_ce/gpu0-gpu1").plan.path, bench::PeerPath::host_staged);
+  EXPECT_EQ(cells.at("device_to_device_write_ce/gpu0-gpu1").plan.path, bench::PeerPath::direct);
+  EXPECT_EQ(cells.at("device_to_device_read_sm/gpu1-gpu0").status, bench::CellStatus::ok);
+  EXPECT_EQ(cells.at("device_to_device_read_sm/gpu0-gpu1").status, bench::CellStatus::unsupported);
+  for (const auto& [name, c] : cells)
+    if (c.status != bench::CellStatus::unsupported) EXPECT_EQ(c.status, bench::CellStatus::ok) << name << ": " << c.detail;
+}
+
+TEST_F(CudaBackendOnFake, AFailureWhileQueueingReleasesTheSpinKernelsAtOnce) {
+  auto t = rig("dell-t1700-gtx1660");
+  install(t);
+  // The first timed copy of the first sample cannot be queued (after the warm-up's one).
+  fake::inject({.kind = fake::Fault::Kind::refuse, .op = "memcpy", .touches = fake::kHost, .skip = 1, .min_bytes = 1 << 20});
+  auto b = backend_for(t);
+  auto o = quick();
+  auto plan = bench::plan_cells(*bench::find_test("host_to_device_ce"), t, *b, o.plan).front();
+  auto failed = bench::measure_cell(*b, plan, o);
+  EXPECT_EQ(failed.status, bench::CellStatus::error);
+  EXPECT_NE(failed.detail.find("cudaErrorLaunchFailure"), std::string::npos) << failed.detail;
+  // The spin kernel that held the stream was released on the way out: nothing is left running
+  // (it would spin for 10 s otherwise), and the next cell measures normally.
+  const auto started = std::chrono::steady_clock::now();
+  while (fake::unfinished_operations() > 0 && std::chrono::steady_clock::now() - started < std::chrono::seconds(5))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(fake::unfinished_operations(), 0u);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
+  auto next = bench::measure_cell(*b, plan, o);
+  EXPECT_EQ(next.status, bench::CellStatus::ok) << next.detail;
 }
 
 TEST_F(CudaBackendOnFake, ManyRepetitionsRunWithoutTheSpinGateWhenTheStreamCannotHoldThem) {

@@ -227,6 +227,7 @@ void Driver::apply_faults(Op& op, const std::vector<int>& owners) {
       case Fault::Kind::hang: op.hang = true; break;
       case Fault::Kind::illegal_address: op.fault = true; break;
       case Fault::Kind::corrupt: op.corrupt_offset = f.offset; break;
+      case Fault::Kind::refuse: op.refuse = true; break;
     }
   }
 }
@@ -365,6 +366,14 @@ size_t live_host_allocations() {
   std::lock_guard lock(d.m);
   return static_cast<size_t>(std::count_if(d.allocations.begin(), d.allocations.end(),
                                            [](const auto& a) { return a.second.owner == kHost; }));
+}
+
+size_t unfinished_operations() {
+  Driver& d = Driver::get();
+  std::lock_guard lock(d.m);
+  size_t n = 0;
+  for (const auto* s : d.streams) n += s->queue.size();
+  return n;
 }
 
 int sticky_error() {

@@ -55,6 +55,7 @@ struct Op {
   std::vector<std::shared_ptr<Mark>> waits;  // cudaStreamWaitEvent, legacy-stream ordering
   bool hang = false;
   bool fault = false;
+  bool refuse = false;  // the enqueueing call fails instead
   std::optional<uint64_t> corrupt_offset;
   void* corrupt_target = nullptr;
 };

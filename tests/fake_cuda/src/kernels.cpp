@@ -69,6 +69,7 @@ cudaError_t launch(const char* name, cudaStream_t stream, std::vector<Access> ac
   op.run = std::move(run);
   op.corrupt_target = corrupt_target;
   d.apply_faults(op, owners);
+  if (op.refuse) return fail(cudaErrorLaunchFailure);
   d.enqueue(s, std::move(op), lock);
   return cudaSuccess;
 }

@@ -79,6 +79,7 @@ cudaError_t copy(Call& c, void* dst, const void* src, size_t bytes, Stream* s, c
   op.run = [dst, src, bytes] { std::memmove(dst, src, bytes); };
   op.corrupt_target = dst;
   d.apply_faults(op, {so, dso});
+  if (op.refuse) return set(cudaErrorLaunchFailure);
   const bool staged = op.staged;
   if (staged) d.wait_idle(s, c.lock);  // the driver stages through host memory from this thread
   d.enqueue(s, std::move(op), c.lock);

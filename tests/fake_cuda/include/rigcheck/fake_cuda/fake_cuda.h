@@ -76,6 +76,7 @@ struct Fault {
     hang,             // the operation never completes
     corrupt,          // one destination byte is flipped after the copy
     illegal_address,  // the operation faults (sticky cudaErrorIllegalAddress)
+    refuse,           // the call that would queue it fails (cudaErrorLaunchFailure, not sticky)
   };
   Kind kind = Kind::hang;
   std::string op;       // operation name prefix ("memcpy", "kernel:sm_copy"); empty: any copy or kernel
@@ -121,6 +122,7 @@ void note_host_numa(const void* ptr, size_t bytes, int numa_node);
 int enabled_peer_count(int device);  // peers device may access now
 size_t live_device_allocations();
 size_t live_host_allocations();     // pinned: cudaHostAlloc'd or registered
+size_t unfinished_operations();     // queued or running on any stream
 int sticky_error();                 // 0 when none
 
 }  // namespace rigcheck::fake_cuda
