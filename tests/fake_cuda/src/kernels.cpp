@@ -173,7 +173,8 @@ cudaError_t launch_fill_pattern(uint32_t* dst, size_t words, uint32_t seed, cuda
       [=](const Driver& d) { return words * 4.0 / (d.spec(current_device()).local_gbps * 1e9); },
       [=] {
         for (size_t i = 0; i < words; ++i) dst[i] = pattern_word(seed, i);
-      });
+      },
+      dst);
 }
 
 cudaError_t launch_verify_pattern(const uint32_t* src, size_t words, uint32_t seed, unsigned long long* first_bad,
