@@ -440,6 +440,23 @@ TEST_F(CudaBackendOnFake, AFailureWhileQueueingReleasesTheSpinKernelsAtOnce) {
   EXPECT_EQ(next.status, bench::CellStatus::ok) << next.detail;
 }
 
+TEST_F(CudaBackendOnFake, AKernelFaultIsAnErrorOfItsCellAndLeavesTheRestForAFreshWorker) {
+  auto t = rig("dell-t1700-gtx1660");
+  install(t);
+  fake::inject({.kind = fake::Fault::Kind::illegal_address, .op = "kernel:sm_copy", .min_bytes = 1 << 20});
+  auto b = backend_for(t);
+  auto o = quick();
+  auto sm = bench::measure_cell(*b, bench::plan_cells(*bench::find_test("host_to_device_sm"), t, *b, o.plan).front(), o);
+  EXPECT_EQ(sm.status, bench::CellStatus::error);
+  EXPECT_NE(sm.detail.find("cudaErrorIllegalAddress"), std::string::npos) << sm.detail;
+  // The error is sticky, as on a GPU: this process can measure nothing more, so later cells are
+  // not-run (for a fresh worker) rather than errors of their own.
+  auto ce = bench::measure_cell(*b, bench::plan_cells(*bench::find_test("host_to_device_ce"), t, *b, o.plan).front(), o);
+  EXPECT_EQ(ce.status, bench::CellStatus::not_run);
+  EXPECT_NE(ce.detail.find("unusable in this process"), std::string::npos) << ce.detail;
+  EXPECT_TRUE(b->wedged()) << "a broken context is not torn down either";
+}
+
 TEST_F(CudaBackendOnFake, ManyRepetitionsRunWithoutTheSpinGateWhenTheStreamCannotHoldThem) {
   auto t = rig("dell-t1700-gtx1660");
   install(t, [](fake::MachineSpec& m) { m.stream_depth = 64; });

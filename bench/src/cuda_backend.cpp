@@ -245,6 +245,7 @@ class CudaBackend : public Backend {
     try {
       return run_copies_checked(transfers, repetitions, timeout_s);
     } catch (const CudaError& e) {
+      note_if_sticky(e);
       return CopyOutcome::failure(e.what());
     }
   }
@@ -258,6 +259,7 @@ class CudaBackend : public Backend {
     try {
       return run_latency_checked(gpu, memory, timeout_s);
     } catch (const CudaError& e) {
+      note_if_sticky(e);
       out.error = e.what();
       return out;
     }
@@ -278,7 +280,18 @@ class CudaBackend : public Backend {
     return {};
   }
 
+  // A sticky error (an illegal address, a kernel fault) survives cudaGetLastError: every later call
+  // of this process fails with it, so later groups are not run here (a fresh process can).
+  void note_if_sticky(const CudaError& e) {
+    const cudaError_t first = cudaGetLastError();
+    if (first != cudaSuccess && cudaGetLastError() == first) {
+      broken_ = e.what();
+      wedged_ = true;  // nothing can be freed through a broken context either
+    }
+  }
+
   std::string busy(const std::vector<int>& gpus) const {
+    if (!broken_.empty()) return "not measured: CUDA is unusable in this process after an earlier error (" + broken_ + ")";
     for (int g : gpus)
       if (wedged_gpus_.count(g))
         return "not measured: GPU" + std::to_string(g) + " is still busy with a copy that hung earlier in this process";
@@ -646,6 +659,7 @@ class CudaBackend : public Backend {
   std::vector<std::string> unusable_;  // per GPU: why it cannot be measured ("" when it can)
   bool wedged_ = false;
   std::set<int> wedged_gpus_;
+  std::string broken_;  // the sticky error that ended CUDA in this process ("" while it works)
   std::map<std::string, std::pair<std::string, Buffer>> buffers_;  // slot key -> (endpoint, buffer)
   std::map<int, Utility> utility_;
   std::set<std::pair<int, int>> peers_enabled_;
