@@ -28,9 +28,10 @@ void import_text(const NamedText& input, PartialMachine& into) {
   const std::vector<Span> spans = find_blocks(lines);
   const size_t kernel_before = into.kernel.size();
   const auto kernel_span = scan_kernel_log(lines, input.name, into);
-  if (spans.empty() && into.kernel.size() == kernel_before)
+  const auto nccl_span = scan_nccl_info(lines, input.name, into);
+  if (spans.empty() && into.kernel.size() == kernel_before && !nccl_span.first)
     throw topology::InputError(input.name + ": no output of a known tool (nvbandwidth, p2pBandwidthLatencyTest, nccl-tests, "
-                               "nvidia-smi topo -m/-p2p, bandwidthTest, kernel PCIe/Xid lines) was found in it");
+                               "nvidia-smi topo -m/-p2p, bandwidthTest, kernel PCIe/Xid lines, NCCL INFO lines) was found in it");
   InputFile file;
   file.name = input.name;
   file.sha256 = input.sha256;
@@ -58,6 +59,7 @@ void import_text(const NamedText& input, PartialMachine& into) {
     file.blocks.push_back(b);
   }
   if (kernel_span.first) file.blocks.push_back({kKernelLog, "", kernel_span.first, kernel_span.second});
+  if (nccl_span.first) file.blocks.push_back({kNcclInfo, into.nccl.format, nccl_span.first, nccl_span.second});
   into.inputs.push_back(std::move(file));
 }
 

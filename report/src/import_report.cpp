@@ -53,7 +53,10 @@ json imported_json(const ingest::PartialMachine& m, const ingest::MachineModel& 
     kernel.push_back({{"kind", kinds[static_cast<int>(k.kind)]}, {"device", k.device}, {"limited_at", k.limited_at},
                       {"limited_to", k.limited_to}, {"capable_of", k.capable_of}, {"xid", k.xid}, {"text", k.text},
                       {"source", provenance_json(k.from)}});
+  const auto& n = m.nccl;
+  json transports = {{"p2p", n.p2p}, {"shm", n.shm}, {"net", n.net}, {"format", n.format}, {"p2p_disabled", n.p2p_disabled}};
   return {{"kernel", kernel},
+          {"nccl_transports", transports},
           {"gpus", gpus},       {"pairs", pairs},           {"nics", m.nics},
           {"events", events},   {"cannot_show", m.cannot_show}, {"assumptions", mm.assumptions},
           {"conflicts", m.conflicts}};

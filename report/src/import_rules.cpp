@@ -75,6 +75,13 @@ const Finding kXid{"gpu-xid", Severity::warning, "The NVIDIA driver logged an Xi
                    "For Xid 79: reseat the card and riser, check the power cables and PSU, lower the slot's PCIe "
                    "generation; for others look the number up in NVIDIA's Xid table.",
                    "NVIDIA Xid errors documentation", {}};
+const Finding kNcclShm{"nccl-not-using-p2p", Severity::info, "NCCL moved GPU-to-GPU data through host memory (SHM)", {},
+                       "Every connection NCCL logged between GPUs of a node went through host shared memory, none "
+                       "through P2P: P2P was disabled (NCCL_P2P_DISABLE, NCCL_P2P_LEVEL), not available (GeForce "
+                       "stock driver, ACS/IOMMU), or NCCL judged it slower. Expect about half the bandwidth of P2P.",
+                       "If P2P should work here (peer access granted), check NCCL_P2P_* settings and ACS/IOMMU "
+                       "(`rigcheck doctor`); NCCL_DEBUG_SUBSYS=INIT,P2P says why it chose SHM.",
+                       "NVIDIA/nccl-tests#307", {}};
 const Finding kNcclWrong{"nccl-wrong-results", Severity::critical, "NCCL produced wrong results", {},
                          "nccl-tests counted wrong elements (#wrong > 0, or out-of-bounds values): the collective "
                          "returned corrupt data, typically P2P on a platform that cannot do it (ACS, IOMMU, a patched "
@@ -150,6 +157,18 @@ void kernel_findings(const ingest::PartialMachine& m, const ingest::MachineModel
   }
 }
 
+void transport_findings(const ingest::PartialMachine& m, FindingSet& out) {
+  const auto& n = m.nccl;
+  if (n.shm == 0 || n.p2p > 0) return;
+  Finding f = kNcclShm;
+  const bool granted = std::any_of(m.pairs.begin(), m.pairs.end(), [](const ingest::ImportedPair& p) { return p.p2p_granted == true; });
+  // Peer access granted yet unused is a problem; with P2P switched off or unavailable it is the expected path.
+  if (granted && !n.p2p_disabled) f.severity = Severity::warning;
+  out.add(f, std::to_string(n.shm) + " connection(s) via SHM, 0 via P2P, " + std::to_string(n.net) + " via NET (" + detail::at(n.from) +
+                 ", " + n.format + ")" + (n.p2p_disabled ? "; P2P disabled by the environment" : "") +
+                 (granted ? "; peer access is granted between some GPUs" : ""));
+}
+
 void nccl_findings(const ingest::PartialMachine& m, FindingSet& out) {
   for (const auto& c : m.collectives) {
     const std::string name = (c.op.empty() ? std::string("nccl-tests") : c.op + "_perf") + " at " + detail::at(c.from);
@@ -214,6 +233,7 @@ std::vector<Finding> import_findings(const ingest::PartialMachine& m, const inge
   FindingSet set;
   event_findings(m, set);
   kernel_findings(m, mm, set);
+  transport_findings(m, set);
   nccl_findings(m, set);
   for (auto& f : import_relative_findings(m, mm, r)) all.push_back(std::move(f));
   for (auto& f : set.list) all.push_back(std::move(f));

@@ -48,6 +48,8 @@ const std::vector<Expectation>& expectations() {
       {"kernel-log-pi5-vega56-limited-x1.txt", {"pcie-link-limited-at-boot"}, {"pcie-aer-errors", "gpu-xid"}},
       {"kernel-log-gtx1660-aer-corrected-journal.txt", {"pcie-aer-errors"}, {"pcie-link-limited-at-boot", "gpu-xid"}},
       {"kernel-log-5090-egpu-uncorrectable-xid31.txt", {"pcie-aer-errors", "gpu-xid"}, {"pcie-link-limited-at-boot"}},
+      {"nccl-info-8x4090-shm.txt", {"nccl-not-using-p2p"}, {"import-output-truncated"}},
+      {"nccl-info-8gpu-p2p-direct-pointer.txt", {}, {"nccl-not-using-p2p"}},
       {"bandwidthtest-2080ti-quick.md", {}, {"below-expectation", "host-link-class-inferred", "import-output-truncated"}},
       {"bandwidthtest-t4-and-v100-two-runs.md", {"import-inputs-disagree"}, {"import-output-truncated"}},
   };

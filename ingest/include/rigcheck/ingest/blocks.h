@@ -19,6 +19,7 @@ inline constexpr const char* kNcclTests = "nccl-tests";
 inline constexpr const char* kSmiTopo = "nvidia-smi topo";
 inline constexpr const char* kBandwidthTest = "bandwidthTest";
 inline constexpr const char* kKernelLog = "kernel log";
+inline constexpr const char* kNcclInfo = "NCCL INFO log";
 
 struct Span {
   std::string tool;

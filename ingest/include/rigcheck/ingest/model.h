@@ -105,6 +105,16 @@ struct KernelEvent {
   Provenance from;
 };
 
+// What NCCL_DEBUG=INFO lines say about the transports NCCL chose between ranks.
+struct NcclTransports {
+  int p2p = 0;   // connections via P2P/… (IPC, CUMEM, direct pointer, read)
+  int shm = 0;   // via SHM/… or "direct shared memory": through host memory
+  int net = 0;   // via NET/… (IB, Socket, plugins)
+  std::string format;          // "Ring (NCCL <= 2.6)", "Channel NN (2.7-2.13)", "Channel NN/N (2.14+)"
+  bool p2p_disabled = false;   // "NCCL_P2P_DISABLE set by environment to 1", "P2P is disabled …"
+  Provenance from;             // the first transport line
+};
+
 // One recognised block of an input.
 struct Block {
   std::string tool;
@@ -137,6 +147,7 @@ struct PartialMachine {
   std::vector<ImportedCollective> collectives;
   std::vector<Event> events;
   std::vector<KernelEvent> kernel;
+  NcclTransports nccl;
   std::vector<std::string> cannot_show;  // what the inputs cannot tell, said once each
   std::vector<std::string> conflicts;    // inputs that disagree about the machine ("GPU0 is A here, B there")
 };

@@ -43,6 +43,10 @@ std::string parse_bandwidth_test(const BlockInput& in, PartialMachine& m);
 // lines' numbers (first, last) or {0, 0} when there is none.
 std::pair<int, int> scan_kernel_log(const std::vector<Line>& lines, const std::string& file, PartialMachine& m);
 
+// NCCL_DEBUG=INFO lines anywhere in an input: the transport of each ring/channel connection,
+// "NCCL version", and P2P disabled by the environment. Same return as scan_kernel_log.
+std::pair<int, int> scan_nccl_info(const std::vector<Line>& lines, const std::string& file, PartialMachine& m);
+
 // Shared: "Aborted (core dumped)", "Segmentation fault", CUDA/NCCL error lines. Adds an event
 // and returns true when `text` is one.
 bool note_failure_line(const std::string& text, const std::string& test, const Provenance& at, PartialMachine& m);
