@@ -121,6 +121,11 @@ std::vector<bench::CellResult> measure_and_check(bench::Backend& b, const topolo
   return out;
 }
 
+// The first cell of a test as planned on `t` with `o`.
+bench::CellPlan first_cell(const char* test, const topology::Topology& t, const bench::Backend& b, const bench::RunOptions& o) {
+  return bench::plan_cells(*bench::find_test(test), t, b, o.plan).front();
+}
+
 const bench::CellResult& cell_named(const std::vector<bench::CellResult>& cells, const std::string& name) {
   for (const auto& c : cells)
     if (c.plan.name() == name) return c;
@@ -209,7 +214,7 @@ TEST_F(CudaBackendOnFake, FourGpusBehindASwitchCopyDirectlyAndReleaseTheirPeerMa
   EXPECT_NEAR(cell_named(cells, "device_to_device_bidir_ce/gpu1-gpu2").total_gbps, 2 * spec_.peer_gbps, 2e-2);
   EXPECT_NEAR(cell_named(cells, "device_to_device_latency_sm/gpu2-gpu1").value(), 1700, 1);
   // A host copy needs no peer: every mapping the pair tests made is gone again.
-  bench::measure_cell(*b, bench::plan_cells(*bench::find_test("host_to_device_ce"), t, *b, o.plan).front(), o);
+  bench::measure_cell(*b, first_cell("host_to_device_ce", t, *b, o), o);
   for (int g = 0; g < 4; ++g) EXPECT_EQ(fake::enabled_peer_count(g), 0) << "GPU" << g;
 }
 
@@ -265,7 +270,7 @@ TEST_F(CudaBackendOnFake, AGpuHiddenFromCudaIsReportedAndTheOthersAreMeasuredOnT
   }
   // GPU2's host copy ran on CUDA ordinal 1.
   fake::clear_op_log();
-  bench::measure_cell(*b, bench::plan_cells(*bench::find_test("host_to_device_ce"), t, *b, quick({2}).plan).front(), o);
+  bench::measure_cell(*b, first_cell("host_to_device_ce", t, *b, quick({2})), o);
   bool saw = false;
   for (const auto& op : fake::op_log())
     if (op.name == "memcpy" && op.bytes == o.plan.bytes) {
@@ -302,7 +307,7 @@ TEST_F(CudaBackendOnFake, InjectedCorruptionIsReportedWithItsOffset) {
                 .offset = 8192, .min_bytes = 1 << 20});
   auto b = backend_for(t);
   auto o = quick();
-  auto cell = bench::plan_cells(*bench::find_test("host_to_device_ce"), t, *b, o.plan).front();
+  auto cell = first_cell("host_to_device_ce", t, *b, o);
   auto r = bench::measure_cell(*b, cell, o);
   EXPECT_EQ(r.status, bench::CellStatus::corrupt);
   EXPECT_NE(r.detail.find("offset 8192"), std::string::npos) << r.detail;
@@ -314,7 +319,7 @@ TEST_F(CudaBackendOnFake, CorruptionDuringTheWarmUpIsNotIgnored) {
   fake::inject({.kind = fake::Fault::Kind::corrupt, .op = "memcpy", .touches = fake::kHost, .offset = 64, .min_bytes = 1 << 20});
   auto b = backend_for(t);
   auto o = quick();
-  auto r = bench::measure_cell(*b, bench::plan_cells(*bench::find_test("host_to_device_ce"), t, *b, o.plan).front(), o);
+  auto r = bench::measure_cell(*b, first_cell("host_to_device_ce", t, *b, o), o);
   EXPECT_EQ(r.status, bench::CellStatus::corrupt);
   EXPECT_NE(r.detail.find("warm-up"), std::string::npos) << r.detail;
 }
@@ -425,7 +430,7 @@ TEST_F(CudaBackendOnFake, AFailureWhileQueueingReleasesTheSpinKernelsAtOnce) {
   fake::inject({.kind = fake::Fault::Kind::refuse, .op = "memcpy", .touches = fake::kHost, .skip = 1, .min_bytes = 1 << 20});
   auto b = backend_for(t);
   auto o = quick();
-  auto plan = bench::plan_cells(*bench::find_test("host_to_device_ce"), t, *b, o.plan).front();
+  auto plan = first_cell("host_to_device_ce", t, *b, o);
   auto failed = bench::measure_cell(*b, plan, o);
   EXPECT_EQ(failed.status, bench::CellStatus::error);
   EXPECT_NE(failed.detail.find("cudaErrorLaunchFailure"), std::string::npos) << failed.detail;
@@ -446,12 +451,12 @@ TEST_F(CudaBackendOnFake, AKernelFaultIsAnErrorOfItsCellAndLeavesTheRestForAFres
   fake::inject({.kind = fake::Fault::Kind::illegal_address, .op = "kernel:sm_copy", .min_bytes = 1 << 20});
   auto b = backend_for(t);
   auto o = quick();
-  auto sm = bench::measure_cell(*b, bench::plan_cells(*bench::find_test("host_to_device_sm"), t, *b, o.plan).front(), o);
+  auto sm = bench::measure_cell(*b, first_cell("host_to_device_sm", t, *b, o), o);
   EXPECT_EQ(sm.status, bench::CellStatus::error);
   EXPECT_NE(sm.detail.find("cudaErrorIllegalAddress"), std::string::npos) << sm.detail;
   // The error is sticky, as on a GPU: this process can measure nothing more, so later cells are
   // not-run (for a fresh worker) rather than errors of their own.
-  auto ce = bench::measure_cell(*b, bench::plan_cells(*bench::find_test("host_to_device_ce"), t, *b, o.plan).front(), o);
+  auto ce = bench::measure_cell(*b, first_cell("host_to_device_ce", t, *b, o), o);
   EXPECT_EQ(ce.status, bench::CellStatus::not_run);
   EXPECT_NE(ce.detail.find("unusable in this process"), std::string::npos) << ce.detail;
   EXPECT_TRUE(b->wedged()) << "a broken context is not torn down either";
@@ -464,7 +469,7 @@ TEST_F(CudaBackendOnFake, ManyRepetitionsRunWithoutTheSpinGateWhenTheStreamCanno
   auto o = quick();
   o.repetitions = 100;  // more copies than the stream holds: gated, the enqueue would block the release
   const auto started = std::chrono::steady_clock::now();
-  auto r = bench::measure_cell(*b, bench::plan_cells(*bench::find_test("host_to_device_ce"), t, *b, o.plan).front(), o);
+  auto r = bench::measure_cell(*b, first_cell("host_to_device_ce", t, *b, o), o);
   EXPECT_EQ(r.status, bench::CellStatus::ok) << r.detail;
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(8));
 }
@@ -477,13 +482,13 @@ TEST_F(CudaBackendOnFake, SampleTimeoutsGrowWithTheBytesOverTheSlowestLink) {
   o.timeout_s = 2;
   o.plan.bytes = 1ull << 30;
   o.repetitions = 8;
-  auto cell = bench::plan_cells(*bench::find_test("host_to_device_ce"), t, *b, o.plan).front();
+  auto cell = first_cell("host_to_device_ce", t, *b, o);
   ASSERT_GT(cell.path_gbps, 0);
   // 8 GiB over the GPU's host path at 2 % of its rate, plus the fixed part.
   const double expected = 2 + 8.0 * (1ull << 30) / (bench::kTimeoutLinkFraction * cell.path_gbps * 1e9);
   EXPECT_NEAR(bench::sample_timeout_s(cell, o), expected, 1e-6);
   o.plan.bytes = 1 << 20;
-  EXPECT_LT(bench::sample_timeout_s(bench::plan_cells(*bench::find_test("host_to_device_ce"), t, *b, o.plan).front(), o), 3);
+  EXPECT_LT(bench::sample_timeout_s(first_cell("host_to_device_ce", t, *b, o), o), 3);
 }
 
 }  // namespace
