@@ -37,6 +37,16 @@ void import_text(const NamedText& input, PartialMachine& into) {
   file.sha256 = input.sha256;
   file.bytes = input.text.size();
   for (const Span& s : spans) {
+    if (into.cells.size() >= kMaxCells) {
+      Event ev;
+      ev.kind = Event::Kind::unparsed;
+      ev.text = "more than " + std::to_string(kMaxCells) + " figures: this block and the rest of the input were not read";
+      ev.from.file = input.name;
+      ev.from.line = lines[s.begin].number;
+      ev.from.tool = s.tool;
+      into.events.push_back(ev);
+      break;
+    }
     Block b;
     b.tool = s.tool == kNvbandwidthJson ? kNvbandwidth : s.tool;
     b.first_line = lines[s.begin].number;

@@ -10,6 +10,11 @@
 
 namespace rigcheck::ingest {
 
+// Figures kept over all inputs: a full nvbandwidth run of 16 GPUs has about 5,000, so this is
+// several whole runs, and a pathological paste (thousands of runs) stays small in memory and in
+// the report; blocks after it are skipped and that is said.
+inline constexpr size_t kMaxCells = 20000;
+
 struct NamedText {
   std::string name;  // file name, "-" for stdin
   std::string text;
