@@ -85,7 +85,18 @@ topology::Topology build(const PartialMachine& m, bool assume, std::vector<bool>
     ep.name = ig.name;
     topology::PciLink link;
     link.source = "imported";
-    if (assume && model) link.max = link.device_max = link.current = {model->pcie_gen, model->pcie_width};
+    // lspci's LnkCap of the GPU is what the link can do; LnkSta what it ran at (idle: maybe Gen1).
+    const LspciLink* seen = nullptr;
+    for (const auto& k : m.lspci)
+      if (ig.address && k.device == ig.address->str() && k.cap.known()) seen = &k;
+    if (seen) {
+      link.device_max = link.max = seen->cap;
+      link.current = seen->sta.known() ? seen->sta : seen->cap;
+      if (assume) link.current = link.max;  // expectations: the link at its maximum, as for a live run
+      link.source = "imported";
+    } else if (assume && model) {
+      link.max = link.device_max = link.current = {model->pcie_gen, model->pcie_width};
+    }
     ep.link = link;
     t.pci.push_back(ep);
     topology::Gpu g;
@@ -146,6 +157,8 @@ void link_assumptions(const PartialMachine& m, std::vector<std::string>& out) {
   std::vector<std::pair<std::string, std::vector<int>>> by_model;
   for (const auto& g : m.gpus) {
     if (!model_for_name(g.name)) continue;
+    if (std::any_of(m.lspci.begin(), m.lspci.end(), [&](const LspciLink& k) { return g.address && k.device == g.address->str() && k.cap.known(); }))
+      continue;  // its link is known from lspci
     auto it = std::find_if(by_model.begin(), by_model.end(), [&](const auto& x) { return x.first == g.name; });
     if (it == by_model.end()) by_model.push_back({g.name, {g.index}});
     else it->second.push_back(g.index);

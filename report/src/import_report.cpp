@@ -55,7 +55,13 @@ json imported_json(const ingest::PartialMachine& m, const ingest::MachineModel& 
                       {"source", provenance_json(k.from)}});
   const auto& n = m.nccl;
   json transports = {{"p2p", n.p2p}, {"shm", n.shm}, {"net", n.net}, {"format", n.format}, {"p2p_disabled", n.p2p_disabled}};
+  json lspci = json::array();
+  for (const auto& k : m.lspci)
+    lspci.push_back({{"device", k.device}, {"name", k.name}, {"cap", {{"gen", k.cap.gen}, {"width", k.cap.width}}},
+                     {"sta", {{"gen", k.sta.gen}, {"width", k.sta.width}}}, {"speed_downgraded", k.speed_downgraded},
+                     {"width_downgraded", k.width_downgraded}, {"source", provenance_json(k.from)}});
   return {{"kernel", kernel},
+          {"lspci", lspci},
           {"nccl_transports", transports},
           {"gpus", gpus},       {"pairs", pairs},           {"nics", m.nics},
           {"events", events},   {"cannot_show", m.cannot_show}, {"assumptions", mm.assumptions},

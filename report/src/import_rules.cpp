@@ -10,6 +10,7 @@
 #include "import_util.h"
 #include "rigcheck/report/import_rules.h"
 #include "rigcheck/report/measured_rules.h"
+#include "rigcheck/topology/pcie_link.h"
 
 namespace rigcheck::report {
 
@@ -82,6 +83,19 @@ const Finding kNcclShm{"nccl-not-using-p2p", Severity::info, "NCCL moved GPU-to-
                        "If P2P should work here (peer access granted), check NCCL_P2P_* settings and ACS/IOMMU "
                        "(`rigcheck doctor`); NCCL_DEBUG_SUBSYS=INIT,P2P says why it chose SHM.",
                        "NVIDIA/nccl-tests#307", {}};
+const Finding kWidthBelow{"pcie-width-below-max", Severity::warning, "A PCIe link runs narrower than it can", {},
+                           "lspci shows fewer lanes in use (LnkSta) than the device and slot support (LnkCap), or marks "
+                           "the width downgraded. Unlike the speed, the width does not recover under load: every host "
+                           "and PCIe peer transfer of the device is cut by the same factor.",
+                           "Reseat the card; check the slot's wiring and the BIOS bifurcation/lane-sharing settings "
+                           "(M.2 slots often take lanes), the riser or cable.",
+                           "research/reference-figures.md §1", {}};
+const Finding kSpeedBelow{"pcie-gen-below-max-at-rest", Severity::info, "A PCIe link runs at a lower speed than it can (normal at idle)", {},
+                          "An idle NVIDIA GPU drops its link to 2.5 GT/s (Gen1) to save power and retrains under load, "
+                          "so a lower speed in an lspci taken at rest is not a fault by itself.",
+                          "Read LnkSta again while a transfer runs (`nvbandwidth -t host_to_device_memcpy_ce` in another "
+                          "shell); a speed still low then is the fault.",
+                          "research/reference-figures.md §1", {}};
 const Finding kNcclWrong{"nccl-wrong-results", Severity::critical, "NCCL produced wrong results", {},
                          "nccl-tests counted wrong elements (#wrong > 0, or out-of-bounds values): the collective "
                          "returned corrupt data, typically P2P on a platform that cannot do it (ACS, IOMMU, a patched "
@@ -154,6 +168,21 @@ void kernel_findings(const ingest::PartialMachine& m, const ingest::MachineModel
         break;
       }
     }
+  }
+}
+
+void lspci_findings(const ingest::PartialMachine& m, const ingest::MachineModel& mm, FindingSet& out) {
+  for (const auto& k : m.lspci) {
+    const std::string who = (k.device.empty() ? std::string("a device (no header line pasted)") : k.device) +
+                            (k.name.empty() ? "" : " (" + k.name + ")");
+    const std::string where = " (" + detail::at(k.from) + ")";
+    const int gpu = gpu_by_address(m, mm, k.device);
+    const bool narrower = (k.cap.width && k.sta.width && k.sta.width < k.cap.width) || k.width_downgraded;
+    const bool slower = (k.cap.gen && k.sta.gen && k.sta.gen < k.cap.gen) || k.speed_downgraded;
+    if (narrower)
+      out.add(kWidthBelow, who + ": LnkSta " + describe(k.sta) + (k.cap.known() ? ", LnkCap " + describe(k.cap) : ", marked downgraded") + where, {gpu});
+    else if (slower)
+      out.add(kSpeedBelow, who + ": LnkSta " + describe(k.sta) + (k.cap.known() ? ", LnkCap " + describe(k.cap) : ", marked downgraded") + where, {gpu});
   }
 }
 
@@ -234,6 +263,7 @@ std::vector<Finding> import_findings(const ingest::PartialMachine& m, const inge
   event_findings(m, set);
   kernel_findings(m, mm, set);
   transport_findings(m, set);
+  lspci_findings(m, mm, set);
   nccl_findings(m, set);
   for (auto& f : import_relative_findings(m, mm, r)) all.push_back(std::move(f));
   for (auto& f : set.list) all.push_back(std::move(f));

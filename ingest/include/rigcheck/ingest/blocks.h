@@ -20,6 +20,7 @@ inline constexpr const char* kSmiTopo = "nvidia-smi topo";
 inline constexpr const char* kBandwidthTest = "bandwidthTest";
 inline constexpr const char* kKernelLog = "kernel log";
 inline constexpr const char* kNcclInfo = "NCCL INFO log";
+inline constexpr const char* kLspci = "lspci";
 
 struct Span {
   std::string tool;

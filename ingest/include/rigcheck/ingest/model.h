@@ -105,6 +105,18 @@ struct KernelEvent {
   Provenance from;
 };
 
+// A PCIe function's link as lspci -vv prints it (LnkCap: what it can do, LnkSta: what it runs at
+// now). gen/width 0 = not printed (or "Speed unknown" from an lspci too old for the speed).
+struct LspciLink {
+  std::string device;   // "0000:62:00.0"; "" when the paste lacks the device's header line
+  std::string name;     // "NVIDIA Corporation AD102 [GeForce RTX 4090]"
+  topology::LinkState cap;
+  topology::LinkState sta;
+  bool speed_downgraded = false;  // "(downgraded)" after the speed (pciutils 3.6+)
+  bool width_downgraded = false;
+  Provenance from;      // the LnkSta line
+};
+
 // What NCCL_DEBUG=INFO lines say about the transports NCCL chose between ranks.
 struct NcclTransports {
   int p2p = 0;   // connections via P2P/… (IPC, CUMEM, direct pointer, read)
@@ -148,6 +160,7 @@ struct PartialMachine {
   std::vector<Event> events;
   std::vector<KernelEvent> kernel;
   NcclTransports nccl;
+  std::vector<LspciLink> lspci;
   std::vector<std::string> cannot_show;  // what the inputs cannot tell, said once each
   std::vector<std::string> conflicts;    // inputs that disagree about the machine ("GPU0 is A here, B there")
 };

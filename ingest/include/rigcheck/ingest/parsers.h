@@ -47,6 +47,10 @@ std::pair<int, int> scan_kernel_log(const std::vector<Line>& lines, const std::s
 // "NCCL version", and P2P disabled by the environment. Same return as scan_kernel_log.
 std::pair<int, int> scan_nccl_info(const std::vector<Line>& lines, const std::string& file, PartialMachine& m);
 
+// lspci -vv/-vvv LnkCap/LnkSta lines anywhere in an input, with the device header above them
+// when pasted. Same return as scan_kernel_log.
+std::pair<int, int> scan_lspci_links(const std::vector<Line>& lines, const std::string& file, PartialMachine& m);
+
 // Shared: "Aborted (core dumped)", "Segmentation fault", CUDA/NCCL error lines. Adds an event
 // and returns true when `text` is one.
 bool note_failure_line(const std::string& text, const std::string& test, const Provenance& at, PartialMachine& m);
