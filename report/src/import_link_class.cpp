@@ -1,6 +1,7 @@
 // Which PCIe links a measured host<->GPU figure fits. Healthy pinned copy-engine copies reach
 // about 80-90 % of a link's theoretical one-direction rate (Gen3 x16 ~12-13, Gen4 x16 ~24-27,
-// Gen5 x16 ~53-57 GB/s, research/reference-figures.md §2); 70-95 % is taken as "fits".
+// Gen5 x16 ~53-57 GB/s in public nvbandwidth and bandwidthTest outputs, e.g. NVIDIA/nvbandwidth#15,
+// #42); 70-95 % is taken as "fits".
 
 #include "rigcheck/report/import_rules.h"
 #include "rigcheck/topology/pcie_link.h"

@@ -54,7 +54,7 @@ const Finding kOutlier{"host-bandwidth-outlier", Severity::warning, "One GPU's h
                        "another NUMA node than the memory used.",
                        "Check that GPU's link under load (`sudo lspci -vv -s BDF | grep -E 'LnkCap|LnkSta'`), its slot and "
                        "riser, and the NUMA binding; `rigcheck doctor` on the machine names the slot.",
-                       "research/reference-figures.md §2", {}};
+                       "", {}};
 const Finding kLinkClass{"host-link-class-inferred", Severity::warning, "A host figure fits a slower link than the card supports", {},
                          "Healthy pinned copy-engine copies reach about 80-90 % of the link's theoretical rate, so the "
                          "figure tells the link class it went through. A class below the card's own capability is a "
@@ -62,7 +62,7 @@ const Finding kLinkClass{"host-link-class-inferred", Severity::warning, "A host 
                          "other socket.",
                          "Compare with the slot's specification; check LnkSta under load, the BIOS PCIe generation and "
                          "bifurcation settings, risers; bind to the GPU's NUMA node (numactl).",
-                         "research/reference-figures.md §1-2", {}};
+                         "PCIe per-lane rates: 8b/10b to Gen2, 128b/130b Gen3-Gen5", {}};
 const Finding kSmAsym{"sm-h2d-below-d2h", Severity::info, "SM-copy host-to-device is below device-to-host (known behaviour)", {},
                       "SM copy kernels read host memory with less parallelism than they write it, so SM H2D below SM D2H "
                       "is seen on healthy machines (H100: ~35 vs ~53 GB/s). The copy-engine figures are the ones that "
@@ -81,18 +81,18 @@ const Finding kNotUsed{"p2p-granted-not-used", Severity::warning, "P2P is grante
                        "memory (or the platform's P2P path is no faster than staging), so P2P is not really in use.",
                        "Check ACS and the IOMMU (`rigcheck doctor`); on patched GeForce drivers check BAR1 size and the "
                        "driver's P2P mode.",
-                       "research/reference-figures.md §3", {}};
+                       "NVIDIA/cuda-samples#230", {}};
 const Finding kLatency{"p2p-latency-host-staged", Severity::warning, "P2P latency is that of a host-staged copy", {},
                        "Direct P2P writes take about 0.4-2.5 µs; host-staged copies 10-20 µs. A granted pair at staged "
                        "latency is not using P2P.",
-                       "As for P2P not in use: ACS, IOMMU, the driver's P2P mode.", "research/reference-figures.md §3", {}};
+                       "As for P2P not in use: ACS, IOMMU, the driver's P2P mode.", "NVIDIA/cuda-samples#230", {}};
 const Finding kNoP2p{"p2p-unsupported", Severity::warning, "Some GPU pairs have no peer-to-peer access", {},
                      "Without P2P, GPU-to-GPU copies and NCCL go through host memory (host-staged), at roughly half the "
                      "bandwidth and ten times the latency. NVIDIA's stock driver does not enable PCIe P2P on GeForce "
                      "cards; GNS/CNS/TNS in `nvidia-smi topo -p2p` say whether the GPU, the chipset or the topology is why.",
                      "For GeForce pairs expect host-staged figures (or an NVLink bridge where the card has one); for other "
                      "cards check the platform reason and ACS (`rigcheck doctor`).",
-                     "research/reference-figures.md §6", {}};
+                     "NVIDIA/nvbandwidth#13", {}};
 const Finding kGroups{"d2d-pair-groups", Severity::info, "GPU pairs fall into a faster and a slower group", {},
                       "Pairs under one host bridge or socket copy faster than pairs across them; two levels with no "
                       "topology given are usually that, not a fault. `nvidia-smi topo -m` names each pair's path.",
@@ -102,11 +102,11 @@ const Finding kGroups{"d2d-pair-groups", Severity::info, "GPU pairs fall into a 
 const Finding kCrossSocket{"cross-socket-pairs-slower", Severity::info, "Cross-socket pairs are slower (expected)", {},
                            "Pairs whose path crosses the inter-socket link (SYS) are limited by it; that is the topology, "
                            "not a fault.",
-                           "Keep tightly coupled ranks on one socket.", "research/reference-figures.md §3", {}};
+                           "Keep tightly coupled ranks on one socket.", "", {}};
 const Finding kPartialMesh{"nvlink-partial-mesh", Severity::info, "Some GPU pairs have no NVLink (topology, not a fault)", {},
                            "In a hybrid cube-mesh (DGX-1 class) or with NVLink bridges on some pairs, the other pairs talk "
                            "over PCIe; their lower figures are the topology.",
-                           "Nothing to fix; map communicating ranks onto NVLinked pairs.", "research/reference-figures.md §4", {}};
+                           "Nothing to fix; map communicating ranks onto NVLinked pairs.", "", {}};
 
 const char* kHostTests[] = {"host_to_device_ce", "device_to_host_ce", "host_to_device_sm", "device_to_host_sm"};
 

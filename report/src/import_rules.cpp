@@ -69,7 +69,7 @@ const Finding kAerCorrected{"pcie-aer-errors", Severity::warning, "PCIe errors i
                             "transactions and usually take the device down.",
                             "Reseat the card, replace the riser, or lower the slot's PCIe generation in the BIOS until the "
                             "errors stop.",
-                            "research/reference-figures.md §6", {}};
+                            "wilicc/gpu-burn#1", {}};
 const Finding kXid{"gpu-xid", Severity::warning, "The NVIDIA driver logged an Xid error", {},
                    "Xid lines are the driver's error reports. Xid 79 (GPU has fallen off the bus) is a PCIe or power "
                    "failure: the GPU stopped answering; others name driver, memory or application faults.",
@@ -89,13 +89,13 @@ const Finding kWidthBelow{"pcie-width-below-max", Severity::warning, "A PCIe lin
                            "and PCIe peer transfer of the device is cut by the same factor.",
                            "Reseat the card; check the slot's wiring and the BIOS bifurcation/lane-sharing settings "
                            "(M.2 slots often take lanes), the riser or cable.",
-                           "research/reference-figures.md §1", {}};
+                           "", {}};
 const Finding kSpeedBelow{"pcie-gen-below-max-at-rest", Severity::info, "A PCIe link runs at a lower speed than it can (normal at idle)", {},
                           "An idle NVIDIA GPU drops its link to 2.5 GT/s (Gen1) to save power and retrains under load, "
                           "so a lower speed in an lspci taken at rest is not a fault by itself.",
                           "Read LnkSta again while a transfer runs (`nvbandwidth -t host_to_device_memcpy_ce` in another "
                           "shell); a speed still low then is the fault.",
-                          "research/reference-figures.md §1", {}};
+                          "tinygrad/open-gpu-kernel-modules#6", {}};
 const Finding kNcclWrong{"nccl-wrong-results", Severity::critical, "NCCL produced wrong results", {},
                          "nccl-tests counted wrong elements (#wrong > 0, or out-of-bounds values): the collective "
                          "returned corrupt data, typically P2P on a platform that cannot do it (ACS, IOMMU, a patched "
