@@ -61,6 +61,14 @@ grep -q '> \*\*IMPORTED\*\*' "$tmp/out" || fail "markdown without the IMPORTED b
 expect_rc 0 "$rigcheck" import "$fixtures/nvbandwidth-v0.2-8xh800.txt" -o "$tmp/b.json"
 expect_rc 0 "$rigcheck" compare "$tmp/a.json" "$tmp/b.json"
 grep -q "(IMPORTED) vs" "$tmp/out" || fail "compare does not label imported reports: $(head -2 "$tmp/out")"
+# An imported report next to a simulated one (the committed examples).
+example=$(ls "$fixtures"/../../../results/examples/*healthy.json 2>/dev/null | head -1)
+if [ -n "$example" ]; then
+  expect_rc 0 "$rigcheck" compare "$tmp/b.json" "$example"
+  grep -q "(IMPORTED) vs .*(SIMULATED)" "$tmp/out" || fail "compare imported vs simulated: $(head -2 "$tmp/out")"
+else
+  fail "no example report to compare with"
+fi
 expect_rc 0 "$rigcheck" report "$tmp/b.json"
 head -1 "$tmp/out" | grep -q "^IMPORTED:" || fail "rigcheck report of an imported report is not labelled"
 
