@@ -289,7 +289,13 @@ std::vector<double> Fabric::fair_rates(const std::vector<const Route*>& flows) c
         if (!frozen[i]) users += static_cast<int>(std::count(flows[i]->edges.begin(), flows[i]->edges.end(), e));
       if (users > 0) step = std::min(step, cap / users);
     }
-    if (!std::isfinite(step)) break;
+    if (!std::isfinite(step)) {
+      // Only links of unbounded capacity are left (an overflowing links x rate): such a flow is
+      // unlimited, as one with no link at all, not stuck at rate 0.
+      for (size_t i = 0; i < n; ++i)
+        if (!frozen[i]) rate[i] = std::numeric_limits<double>::infinity();
+      break;
+    }
     for (auto& [e, cap] : remaining) {
       for (size_t i = 0; i < n; ++i)
         if (!frozen[i]) cap -= step * static_cast<double>(std::count(flows[i]->edges.begin(), flows[i]->edges.end(), e));

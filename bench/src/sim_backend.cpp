@@ -57,13 +57,21 @@ CopyOutcome SimBackend::run_copies(const std::vector<Transfer>& transfers, int r
     std::vector<double> rates = fabric_.fair_rates(routes);  // GB/s
     double dt = std::numeric_limits<double>::infinity();
     for (size_t k = 0; k < active.size(); ++k) dt = std::min(dt, flows[active[k]].remaining_bytes / (rates[k] * 1e9));
+    if (dt == std::numeric_limits<double>::infinity()) {
+      // No active flow can make progress: that is a hang of the model, not a reason to loop.
+      out.hang = true;
+      for (size_t k : active) flows[k].finish_s = timeout_s;
+      break;
+    }
     if (!(dt >= 0) || !std::isfinite(dt)) dt = 0;  // unlimited flows finish at once
     now += dt;
     std::vector<size_t> still;
     for (size_t k = 0; k < active.size(); ++k) {
       Flow& f = flows[active[k]];
       f.remaining_bytes -= std::isfinite(rates[k]) ? rates[k] * 1e9 * dt : f.remaining_bytes;
-      if (f.remaining_bytes <= 1e-6 * static_cast<double>(transfers[f.transfer].bytes)) f.finish_s = now;
+      // Written so that NaN (an infinite rate times a zero step) finishes the flow instead of
+      // keeping it, and the loop, alive forever; topologies are validated, this is the backstop.
+      if (!(f.remaining_bytes > 1e-6 * static_cast<double>(transfers[f.transfer].bytes))) f.finish_s = now;
       else still.push_back(active[k]);
     }
     active.swap(still);

@@ -79,8 +79,7 @@ hwloc_obj_bridge_type_e upstream_type(hwloc_obj_t obj) {
   static_assert(sizeof raw == sizeof obj->attr->bridge.upstream_type);
   std::memcpy(&raw, &obj->attr->bridge.upstream_type, sizeof raw);
   if (raw != HWLOC_OBJ_BRIDGE_HOST && raw != HWLOC_OBJ_BRIDGE_PCI)
-    throw InputError("the topology has a bridge of unknown type " + std::to_string(raw) +
-                     " (hwloc knows 0, host, and 1, PCI); the XML is malformed");
+    throw InputError("has a bridge of unknown type " + std::to_string(raw) + " (hwloc knows 0, host, and 1, PCI)");
   return static_cast<hwloc_obj_bridge_type_e>(raw);
 }
 
@@ -310,7 +309,11 @@ void load_hwloc(const HwlocInput& input, DiscoveryState& state) {
 
   read_cpu_side(raw, state.topo);
   PciTreeBuilder tree(raw, state);
-  tree.walk_cpu_side(hwloc_get_root_obj(raw));
+  try {
+    tree.walk_cpu_side(hwloc_get_root_obj(raw));
+  } catch (const InputError& e) {
+    throw InputError(source_name(input) + " " + e.what());  // "the XML topology X.xml has a bridge ..."
+  }
   read_nvlink_distances(raw, tree, state);
 }
 
