@@ -186,6 +186,20 @@ TEST(Rules, BuildCannotRunOnVoltaWithCuda13) {
   EXPECT_FALSE(has(report::static_findings(t, report::BuildInfo{}), "cuda-build-cannot-run-gpu"));  // no CUDA: no kernels to run
 }
 
+TEST(Rules, ABuildWithoutTheGpusArchitectureSaysToAddItNotToChangeToolkits) {
+  // A Turing card and a CUDA 13 build made for Hopper only: the toolkit supports the card, the
+  // build left it out.
+  auto t = Pair(kRtx3090).build();
+  t.gpus[0].compute_capability = t.gpus[1].compute_capability = "7.5";
+  report::BuildInfo hopper_only{{90}, 13};
+  auto fs = report::static_findings(t, hopper_only);
+  ASSERT_TRUE(has(fs, "cuda-build-cannot-run-gpu"));
+  const auto& f = get(fs, "cuda-build-cannot-run-gpu");
+  EXPECT_NE(f.fix.find("-DCMAKE_CUDA_ARCHITECTURES=75;90"), std::string::npos) << f.fix;
+  EXPECT_EQ(f.fix.find("CUDA 12"), std::string::npos) << f.fix;
+  EXPECT_EQ(f.explanation.find("dropped"), std::string::npos) << f.explanation;
+}
+
 TEST(Rules, NoGpu) {
   topology::Topology t;
   auto fs = doctor(t);

@@ -372,9 +372,17 @@ void version_rules(const Topology& t, const BuildInfo& build, std::vector<Findin
     std::string archs;
     for (int a : build.cuda_architectures) archs += (archs.empty() ? "" : ";") + std::to_string(a);
     // Last toolkits per generation (CUDA release notes): Fermi CUDA 8, Kepler CUDA 11,
-    // Maxwell/Pascal/Volta CUDA 12.
+    // Maxwell/Pascal/Volta CUDA 12. A GPU the toolkit supports was only left out of this build.
+    const bool toolkit_has_it = build.cuda_toolkit_major >= 13 ? cc >= 75 : cc >= 50;
+    const std::string why =
+        toolkit_has_it ? "This build has kernels for architectures " + archs + " only, and PTX compiles forward, never "
+                         "backward, so a GPU older than the lowest target cannot run them."
+                       : "CUDA 13 dropped Maxwell, Pascal and Volta (sm_50 to sm_72); kernels built for newer GPUs do not run "
+                         "on older ones.";
     const std::string fix =
-        cc < 30 ? "No CUDA toolkit rigcheck builds with supports compute capability " + g.compute_capability +
+        toolkit_has_it ? "Rebuild with this GPU's architecture: RIGCHECK_CMAKE_ARGS=\"-DCMAKE_CUDA_ARCHITECTURES=" +
+                             std::to_string(cc) + ";" + archs + "\" scripts/run.sh …"
+        : cc < 30 ? "No CUDA toolkit rigcheck builds with supports compute capability " + g.compute_capability +
                       " (Fermi's last was CUDA 8); this GPU cannot be measured."
         : cc < 50 ? "Kepler GPUs need CUDA 11 or older, which rigcheck does not build with; this GPU cannot be measured."
                   : "Build rigcheck with a CUDA 12 toolkit: PATH=/usr/local/cuda-12/bin:$PATH RIGCHECK_CMAKE_ARGS="
@@ -382,9 +390,7 @@ void version_rules(const Topology& t, const BuildInfo& build, std::vector<Findin
     out.push_back({"cuda-build-cannot-run-gpu", Severity::critical,
                    gpu_label(g) + " (compute capability " + g.compute_capability + ") cannot run this rigcheck build",
                    {"built for CUDA architectures " + archs + " with CUDA " + std::to_string(build.cuda_toolkit_major)},
-                   "CUDA 13 dropped Maxwell, Pascal and Volta (sm_50 to sm_72); kernels built for newer GPUs do not run "
-                   "on older ones.",
-                   fix,
+                   why, fix,
                    "research/platform-hwloc-pci-sysfs-nvml.md §6", {g.index}});
   }
 }
