@@ -118,7 +118,7 @@ Finding worker_failure(const std::string& step, const std::string& rerun, const 
                   "claims P2P it cannot do.";
   f.fix = "See the acs-redirect and iommu findings; re-run only this test with `" + rerun +
           "` to look closer; NCCL_P2P_DISABLE=1 avoids P2P meanwhile.";
-  f.reference = "DESIGN.md §2";
+  f.reference = "https://docs.nvidia.com/deeplearning/nccl/user-guide/docs/troubleshooting.html#pci-access-control-services-acs";
   return f;
 }
 
