@@ -30,9 +30,10 @@ void import_text(const NamedText& input, PartialMachine& into) {
   const auto kernel_span = scan_kernel_log(lines, input.name, into);
   const auto nccl_span = scan_nccl_info(lines, input.name, into);
   const auto lspci_span = scan_lspci_links(lines, input.name, into);
-  if (spans.empty() && into.kernel.size() == kernel_before && !nccl_span.first && !lspci_span.first)
+  const auto vllm_span = scan_vllm(lines, input.name, into);
+  if (spans.empty() && into.kernel.size() == kernel_before && !nccl_span.first && !lspci_span.first && !vllm_span.first)
     throw topology::InputError(input.name + ": no output of a known tool (nvbandwidth, p2pBandwidthLatencyTest, nccl-tests, "
-                               "nvidia-smi topo -m/-p2p, bandwidthTest, kernel PCIe/Xid lines, NCCL INFO lines, lspci LnkSta lines) was found in it");
+                               "nvidia-smi topo -m/-p2p, bandwidthTest, kernel PCIe/Xid lines, NCCL INFO lines, lspci LnkSta lines, vLLM P2P lines) was found in it");
   InputFile file;
   file.name = input.name;
   file.sha256 = input.sha256;
@@ -72,6 +73,7 @@ void import_text(const NamedText& input, PartialMachine& into) {
   if (kernel_span.first) file.blocks.push_back({kKernelLog, "", kernel_span.first, kernel_span.second});
   if (nccl_span.first) file.blocks.push_back({kNcclInfo, into.nccl.format, nccl_span.first, nccl_span.second});
   if (lspci_span.first) file.blocks.push_back({kLspci, "LnkCap/LnkSta lines", lspci_span.first, lspci_span.second});
+  if (vllm_span.first) file.blocks.push_back({kVllm, "", vllm_span.first, vllm_span.second});
   into.inputs.push_back(std::move(file));
 }
 

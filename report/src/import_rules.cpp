@@ -96,6 +96,17 @@ const Finding kSpeedBelow{"pcie-gen-below-max-at-rest", Severity::info, "A PCIe 
                           "Read LnkSta again while a transfer runs (`nvbandwidth -t host_to_device_memcpy_ce` in another "
                           "shell); a speed still low then is the fault.",
                           "tinygrad/open-gpu-kernel-modules#6", {}};
+const Finding kVllmP2p{"vllm-p2p-check-failed", Severity::warning, "vLLM found no working P2P and turned its custom all-reduce off", {},
+                       "vLLM tests P2P between its GPUs before using its custom all-reduce and caches the answer per GPU "
+                       "set; a failed test (or a cached failure from an earlier driver or BIOS state) leaves NCCL doing "
+                       "every all-reduce.",
+                       "Check P2P with `rigcheck doctor` or p2pBandwidthLatencyTest; if it works now, delete the cache file "
+                       "named in the evidence so vLLM tests again; otherwise see the P2P findings.",
+                       "vllm-project/vllm#4770", {}};
+const Finding kVllmPcie{"vllm-custom-allreduce-pcie-only", Severity::info, "vLLM does not use its custom all-reduce on more than two PCIe GPUs", {},
+                        "vLLM turns its custom all-reduce off for more than two GPUs without NVLink, whatever PCIe P2P can do; "
+                        "NCCL does the all-reduce. Expected behaviour, not a fault.",
+                        "Nothing to fix; NCCL's own P2P use decides the all-reduce speed here.", "noonghunna/club-3090#786", {}};
 const Finding kNcclWrong{"nccl-wrong-results", Severity::critical, "NCCL produced wrong results", {},
                          "nccl-tests counted wrong elements (#wrong > 0, or out-of-bounds values): the collective "
                          "returned corrupt data, typically P2P on a platform that cannot do it (ACS, IOMMU, a patched "
@@ -186,6 +197,15 @@ void lspci_findings(const ingest::PartialMachine& m, const ingest::MachineModel&
   }
 }
 
+void vllm_findings(const ingest::PartialMachine& m, FindingSet& out) {
+  const auto& v = m.vllm;
+  const std::string at = " (" + detail::at(v.from) + ")";
+  if (v.p2p_failed)
+    out.add(kVllmP2p, std::to_string(v.p2p_failed) + " \"lacks GPU P2P capability or P2P test failed\" line(s)" +
+                          (v.cache_file.empty() ? "" : "; verdict read from the cache " + v.cache_file) + at);
+  if (v.pcie_only) out.add(kVllmPcie, std::to_string(v.pcie_only) + " \"more than two PCIe-only GPUs\" line(s)" + at);
+}
+
 void transport_findings(const ingest::PartialMachine& m, FindingSet& out) {
   const auto& n = m.nccl;
   if (n.shm == 0 || n.p2p > 0) return;
@@ -264,6 +284,7 @@ std::vector<Finding> import_findings(const ingest::PartialMachine& m, const inge
   kernel_findings(m, mm, set);
   transport_findings(m, set);
   lspci_findings(m, mm, set);
+  vllm_findings(m, set);
   nccl_findings(m, set);
   for (auto& f : import_relative_findings(m, mm, r)) all.push_back(std::move(f));
   for (auto& f : set.list) all.push_back(std::move(f));

@@ -21,6 +21,7 @@ inline constexpr const char* kBandwidthTest = "bandwidthTest";
 inline constexpr const char* kKernelLog = "kernel log";
 inline constexpr const char* kNcclInfo = "NCCL INFO log";
 inline constexpr const char* kLspci = "lspci";
+inline constexpr const char* kVllm = "vLLM log";
 
 struct Span {
   std::string tool;

@@ -127,6 +127,14 @@ struct NcclTransports {
   Provenance from;             // the first transport line
 };
 
+// vLLM's own verdicts on P2P, from its log lines.
+struct VllmSignals {
+  int p2p_failed = 0;        // "Custom allreduce is disabled because your platform lacks GPU P2P capability or P2P test failed"
+  int pcie_only = 0;         // "… not supported on more than two PCIe-only GPUs"
+  std::string cache_file;    // "reading GPU P2P access cache from …": the verdict may be a stale cached one
+  Provenance from;           // the first such line
+};
+
 // One recognised block of an input.
 struct Block {
   std::string tool;
@@ -161,6 +169,7 @@ struct PartialMachine {
   std::vector<KernelEvent> kernel;
   NcclTransports nccl;
   std::vector<LspciLink> lspci;
+  VllmSignals vllm;
   std::vector<std::string> cannot_show;  // what the inputs cannot tell, said once each
   std::vector<std::string> conflicts;    // inputs that disagree about the machine ("GPU0 is A here, B there")
 };

@@ -51,6 +51,9 @@ std::pair<int, int> scan_nccl_info(const std::vector<Line>& lines, const std::st
 // when pasted. Same return as scan_kernel_log.
 std::pair<int, int> scan_lspci_links(const std::vector<Line>& lines, const std::string& file, PartialMachine& m);
 
+// vLLM log lines about its custom all-reduce and P2P check. Same return as scan_kernel_log.
+std::pair<int, int> scan_vllm(const std::vector<Line>& lines, const std::string& file, PartialMachine& m);
+
 // Shared: "Aborted (core dumped)", "Segmentation fault", CUDA/NCCL error lines. Adds an event
 // and returns true when `text` is one.
 bool note_failure_line(const std::string& text, const std::string& test, const Provenance& at, PartialMachine& m);
