@@ -1,5 +1,7 @@
 #include "rigcheck/report/import_report.h"
 
+#include <map>
+
 #include "rigcheck/report/bench_view.h"
 #include "rigcheck/report/report.h"
 
@@ -124,6 +126,11 @@ json imported_report(const ingest::PartialMachine& m, const ingest::MachineModel
   report["status"] = "complete";
   report["backend"] = r.run.backend;
   json cells = bench_json(r.run, r.judgements)["cells"];
+  // The same cell from a second run in the inputs (a "before and after" post) keeps its own
+  // name, so that compare and the tables do not take one for the other.
+  std::map<std::string, int> seen;
+  for (auto& c : cells)
+    if (int n = ++seen[c.at("name").get<std::string>()]; n > 1) c["name"] = c.at("name").get<std::string>() + " #" + std::to_string(n);
   for (size_t i = 0; i < cells.size(); ++i) {
     const ingest::ImportedCell& c = m.cells[r.source[i]];
     cells[i]["imported"] = provenance_json(c.from);

@@ -81,6 +81,13 @@ TEST(ImportReport, CompareImportedWithImported) {
   EXPECT_NE(out.str().find("host_to_device_ce/gpu0:  25.50  55.28  (+117%)"), std::string::npos) << out.str();
 }
 
+TEST(ImportReport, ASecondRunKeepsItsOwnCellNames) {
+  const auto r = report_of({"nvbandwidth-v0.8-a100-h2d-sm.txt", "nvbandwidth-v0.8-a100-h2d-sm.txt"});
+  ASSERT_EQ(r.at("measurements").size(), 2u);
+  EXPECT_EQ(r.at("measurements")[0].at("name"), "host_to_device_sm/gpu0");
+  EXPECT_EQ(r.at("measurements")[1].at("name"), "host_to_device_sm/gpu0 #2");
+}
+
 TEST(ImportReport, UnknownFileIsAnInputError) {
   app::ImportConfig c;
   const std::string prose = testing::TempDir() + "/rigcheck-import-prose.txt";
