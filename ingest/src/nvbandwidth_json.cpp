@@ -1,8 +1,8 @@
 // nvbandwidth -j (v0.5+): {"nvbandwidth": {"version", "CUDA Runtime Version", "Driver Version",
 // "GPU Device list": ["0: NAME (PCI:…): (host)"], "testcases": [{"name", "status",
 // "bandwidth_description", "bandwidth_matrix": [["N/A", "276.07", …], …], "sum"}]}}. Cells are
-// strings. In v0.6-v0.8 a bidirectional test appends its three matrices (each direction, then
-// the total) to one bandwidth_matrix, 3N rows; only the last N rows are the total.
+// strings. In v0.6-v0.8 a bidirectional test appends its three matrices (the measured direction,
+// the other one, then the total) to one bandwidth_matrix, 3N rows.
 
 #include <nlohmann/json.hpp>
 
@@ -75,21 +75,23 @@ std::string parse_nvbandwidth_json(const BlockInput& in, PartialMachine& m) {
     if (!mx.is_array() || mx.empty() || !mx[0].is_array()) continue;
     const NvbMapping map = map_nvbandwidth_test(key);
     const size_t cols = mx[0].size();
-    size_t first_row = 0;
-    bool total = false;
-    if (map.pair && map.bidirectional_total && mx.size() == 3 * cols) first_row = 2 * cols, total = true;
-    const bool mapped = !map.cell.empty() && (!map.bidirectional_total || total);
+    // v0.6-v0.8 bidirectional tests: 3N rows, the measured direction first, then the other
+    // direction and the total (kept as nvbandwidth's own ".read2"/".total" tests).
+    const bool three = map.pair && map.bidirectional && mx.size() == 3 * cols;
     const std::string unit = text_of(tc.value("bandwidth_description", nlohmann::json(""))).find("(ns)") != std::string::npos ? "ns" : "GB/s";
-    for (size_t r = first_row; r < mx.size(); ++r) {
+    for (size_t r = 0; r < mx.size(); ++r) {
       if (!mx[r].is_array()) continue;
-      if (!map.pair && r > first_row) break;
-      const int row = static_cast<int>(r - first_row);
+      if (!map.pair && r > 0) break;
+      const size_t part = three ? r / cols : 0;  // 0 the measured direction, 1 the other, 2 the total
+      const int row = static_cast<int>(three ? r % cols : r);
+      const bool mapped = !map.cell.empty() && part == 0;
+      const std::string suffix = part == 1 ? (key.find("write") != std::string::npos ? ".write2" : ".read2") : part == 2 ? ".total" : "";
       for (size_t c = 0; c < mx[r].size(); ++c) {
         if (map.pair && static_cast<int>(c) == row) continue;
         ImportedCell cell;
         cell.foreign = key;
         cell.mapped = mapped;
-        cell.test = mapped ? map.cell : std::string(kNvbandwidth) + "." + key;
+        cell.test = mapped ? map.cell : std::string(kNvbandwidth) + "." + key + suffix;
         cell.row = map.pair ? row : -1;
         cell.col = static_cast<int>(c);
         cell.unit = unit;

@@ -8,7 +8,10 @@ namespace rigcheck::ingest {
 struct NvbMapping {
   std::string cell;     // rigcheck test; "" when no catalogue test measures the same thing
   bool pair = false;    // an N×N matrix (GPU pairs) rather than one value per GPU
-  bool bidirectional_total = false;  // mapped only when the output gives the total of both directions
+  // A bidirectional device-to-device test: its figure is one direction measured while the other
+  // runs (rigcheck's definition too). From v0.6 nvbandwidth prints that direction ("Read1" /
+  // "Write1"), the other one ("Read2"/"Write2") and their "Total" as three matrices.
+  bool bidirectional = false;
 };
 
 // Lookup by nvbandwidth key; an unknown key gives {"", pair-shape guessed from the name}.

@@ -1,9 +1,10 @@
-// nvbandwidth's text output, v0.1 to v0.9: a header (versions, devices), then per test
+// nvbandwidth's text output, v0.1 to v0.10: a header (versions, devices), then per test
 // "Running <key>." (or "Waiving"/"Waived"), a title, a column header and the matrix rows, then
 // "SUM <key> <v>" (and from v0.9 "COEFFICIENT_OF_VARIATION"). Titles are not unique per test, so
-// the test is always the preceding "Running" key. Bidirectional device-to-device tests print
-// three matrices from v0.6 (each direction and "Total"); only the total is the both-directions
-// figure rigcheck's bidirectional cells hold.
+// the test is always the preceding "Running" key (or, when a paste elides it, the SUM line's).
+// Bidirectional device-to-device tests report one direction while the other runs, as rigcheck's
+// bidirectional cells do; from v0.6 they print three matrices (that direction, the other one,
+// and "Total").
 
 #include <algorithm>
 #include <cctype>
@@ -90,17 +91,14 @@ bool parse_device(std::string_view t, int line, State& s) {
   return true;
 }
 
+void emit_matrix(State& s, const NvbMapping& map, const Matrix& m, bool first);
+
 void emit(State& s) {
   if (s.test.empty()) return;
   const NvbMapping map = map_nvbandwidth_test(s.test);
-  Matrix* chosen = nullptr;
-  for (auto& mx : s.matrices) {
-    std::string lower = mx.title;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (lower.find("total") != std::string::npos && map.bidirectional_total) chosen = &mx;
-  }
-  const bool total = chosen != nullptr;
-  if (!chosen && !s.matrices.empty()) chosen = &s.matrices.front();
+  // The first matrix is the test's figure; v0.6+ bidirectional tests add the other direction
+  // and the total, kept as nvbandwidth's own tests ("….read2", "….total").
+  Matrix* chosen = s.matrices.empty() ? nullptr : &s.matrices.front();
   // The matrix being printed when the output stopped: with fewer rows than a pair test has
   // GPUs, no rows at all, or a last row shorter than the header, it was cut (by a hang, a crash
   // or the paste). A cut row's last value may itself be cut ("16." of "16.52"): it is dropped.
@@ -135,7 +133,23 @@ void emit(State& s) {
     }
     return;
   }
-  const bool mapped = !map.cell.empty() && (!map.bidirectional_total || total);
+  for (size_t i = 0; i < s.matrices.size(); ++i) emit_matrix(s, map, s.matrices[i], i == 0);
+}
+
+// One matrix of a test as cells: the test's own figure (first) onto rigcheck's cell, the extra
+// matrices of a bidirectional test under nvbandwidth's name with the matrix's label.
+void emit_matrix(State& s, const NvbMapping& map, const Matrix& m, bool first) {
+  const Matrix* chosen = &m;
+  const bool mapped = first && !map.cell.empty();
+  std::string label;
+  if (!first) {
+    // "memcpy CE GPU(row) <-> GPU(column) Read2 bandwidth (GB/s)" -> "read2"
+    auto tok = tokens(m.title);
+    for (size_t k = 1; k < tok.size(); ++k)
+      if (tok[k] == "bandwidth" || tok[k] == "latency") label = std::string(tok[k - 1]);
+    std::transform(label.begin(), label.end(), label.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (label.empty()) label = "matrix" + std::to_string(&m - &s.matrices.front() + 1);
+  }
   for (size_t r = 0; r < chosen->rows.size(); ++r) {
     const auto& [row_label, values] = chosen->rows[r];
     // Per-GPU tests print one row (the CPU, or "all GPUs"); a second row is not a GPU.
@@ -146,7 +160,7 @@ void emit(State& s) {
       ImportedCell cell;
       cell.foreign = s.test;
       cell.mapped = mapped;
-      cell.test = mapped ? map.cell : std::string(kNvbandwidth) + "." + s.test;
+      cell.test = mapped ? map.cell : std::string(kNvbandwidth) + "." + s.test + (label.empty() ? "" : "." + label);
       cell.row = map.pair ? row_label : -1;
       cell.col = col;
       cell.unit = chosen->unit;
@@ -157,7 +171,7 @@ void emit(State& s) {
         cell.status = "unsupported";
       }
       // nvbandwidth measures device-to-device only between peers that may access each other.
-      if (map.pair) {
+      if (map.pair && first) {
         ImportedPair& p = pair_at(s.m, row_label, col);
         if (!p.p2p_granted && s.test.find("_ce") != std::string::npos) {
           p.p2p_granted = values[c].has_value();

@@ -1,6 +1,7 @@
 // cuda-samples p2pBandwidthLatencyTest (format stable since CUDA 10): the device list with PCI bus
 // numbers (hex, no 0x), "Device=i CAN|CANNOT Access Peer Device=j", the connectivity matrix,
-// bandwidth matrices with P2P disabled (host-staged) and enabled, and latency matrices in µs,
+// bandwidth matrices with P2P disabled (host-staged) and enabled (bidirectional ones as the total of
+// both directions), and latency matrices in µs,
 // each as a GPU and a CPU sub-matrix. --sm_copy changes no heading, so the copy method is
 // unknown; the enabled figures are compared as copy-engine copies, the sample's default.
 
@@ -30,10 +31,9 @@ MatrixKind kind_of(std::string_view title) {
     if (!enabled) return {p + "unidirectional_p2p_disabled"};
     return contains(title, "Reads") ? MatrixKind{"device_to_device_read_ce", true} : MatrixKind{"device_to_device_write_ce", true};
   }
-  if (starts_with(title, "Bidirectional")) {
-    if (!enabled) return {p + "bidirectional_p2p_disabled"};
-    return {"device_to_device_bidir_ce", true};
-  }
+  // The bidirectional figures are the total of both directions; rigcheck's bidirectional cell
+  // is one direction under load, so these stay the sample's own tests.
+  if (starts_with(title, "Bidirectional")) return {p + (enabled ? "bidirectional_p2p_enabled" : "bidirectional_p2p_disabled")};
   return {};
 }
 

@@ -40,9 +40,11 @@ TEST(ImportNvbandwidthJson, CellsDevicesAndTheBidirectionalTotal) {
   EXPECT_DOUBLE_EQ(cell(m, "host_to_device_ce", -1, 1)->value, 25.02);
   EXPECT_DOUBLE_EQ(cell(m, "device_to_device_read_ce", 1, 0)->value, 276.19);
   EXPECT_EQ(count_cells(m, "device_to_device_read_ce"), 2u);
-  // 3N rows: the last N are the total of both directions.
-  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_bidir_ce", 0, 1)->value, 520.0);
+  // 3N rows: the measured direction, the other one, the total.
+  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_bidir_ce", 0, 1)->value, 260.1);
   EXPECT_EQ(count_cells(m, "device_to_device_bidir_ce"), 2u);
+  EXPECT_DOUBLE_EQ(cell(m, "nvbandwidth.device_to_device_bidirectional_memcpy_read_ce.read2", 1, 0)->value, 259.8);
+  EXPECT_DOUBLE_EQ(cell(m, "nvbandwidth.device_to_device_bidirectional_memcpy_read_ce.total", 1, 0)->value, 520.0);
   EXPECT_EQ(count_events(m, ingest::Event::Kind::waived), 1u);
 }
 

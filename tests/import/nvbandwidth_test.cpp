@@ -29,9 +29,9 @@ TEST(ImportNvbandwidth, V02EightH800AllTestsMapped) {
   EXPECT_EQ(count_cells(m, "device_to_device_read_ce"), 56u);  // the N/A diagonal is not a pair
   EXPECT_DOUBLE_EQ(cell(m, "device_to_device_read_ce", 6, 5)->value, 172.54);
   EXPECT_DOUBLE_EQ(cell(m, "device_to_device_write_ce", 5, 2)->value, 175.99);
-  // Before v0.6 the bidirectional figure is one direction under load: not rigcheck's total.
-  EXPECT_EQ(count_cells(m, "device_to_device_bidir_ce"), 0u);
-  EXPECT_DOUBLE_EQ(cell(m, "nvbandwidth.device_to_device_bidirectional_memcpy_read_ce", 2, 0)->value, 170.81);
+  // One direction measured while the other runs: rigcheck's bidirectional cell.
+  EXPECT_EQ(count_cells(m, "device_to_device_bidir_ce"), 56u);
+  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_bidir_ce", 2, 0)->value, 170.81);
   EXPECT_DOUBLE_EQ(cell(m, "all_to_one_write_ce", -1, 1)->value, 177.63);
   EXPECT_DOUBLE_EQ(cell(m, "host_to_device_sm", -1, 1)->value, 51.49);
   EXPECT_EQ(cell(m, "host_to_device_sm", -1, 1)->from.method, "sm");
@@ -89,7 +89,7 @@ TEST(ImportNvbandwidth, V08SmHostToDeviceWithNote) {
   EXPECT_DOUBLE_EQ(m.cells[0].value, 25.13);
 }
 
-TEST(ImportNvbandwidth, V010ThreeMatrixBidirectionalKeepsTheTotal) {
+TEST(ImportNvbandwidth, V010ThreeMatrixBidirectionalMapsTheMeasuredDirection) {
   const auto m = import_fixture("nvbandwidth-v0.10-7gpu-three-matrix-bidir.txt");
   EXPECT_EQ(m.inputs[0].blocks[0].version, "v0.10.0");
   EXPECT_EQ(m.versions.cuda_runtime, 13030);  // "13.3 (13030)"
@@ -98,7 +98,9 @@ TEST(ImportNvbandwidth, V010ThreeMatrixBidirectionalKeepsTheTotal) {
   EXPECT_TRUE(m.gpus[0].name.empty());
   EXPECT_DOUBLE_EQ(cell(m, "device_to_host_ce", -1, 6)->value, 56.92);
   EXPECT_EQ(count_cells(m, "device_to_device_bidir_ce"), 42u);
-  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_bidir_ce", 1, 6)->value, 1517.86);  // Total, not Read1 (759.23)
+  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_bidir_ce", 1, 6)->value, 759.23);  // Read1
+  EXPECT_DOUBLE_EQ(cell(m, "nvbandwidth.device_to_device_bidirectional_memcpy_read_ce.read2", 1, 6)->value, 758.63);
+  EXPECT_DOUBLE_EQ(cell(m, "nvbandwidth.device_to_device_bidirectional_memcpy_read_ce.total", 1, 6)->value, 1517.86);
   EXPECT_DOUBLE_EQ(cell(m, "device_to_device_write_ce", 5, 0)->value, 774.15);
   EXPECT_TRUE(m.events.empty());
 }
