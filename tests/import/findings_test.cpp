@@ -35,6 +35,7 @@ const std::vector<Expectation>& expectations() {
       {"nvbandwidth-v0.7-8xa100-pattern-failure.txt", {"p2p-data-corruption"}, {"import-tool-crashed", "import-output-truncated"}},
       {"nvbandwidth-v0.8-6xa6000-d2d-read-elided.txt", {"d2d-pair-groups"},
        {"below-expectation", "p2p-unsupported", "import-output-truncated"}},
+      {"nvbandwidth-v0.5-a10-ce-and-sm.md", {}, {"below-expectation", "import-inputs-disagree", "import-output-truncated"}},
       {"nvbandwidth-v0.8-a100-h2d-sm.txt", {}, {"below-expectation", "sm-h2d-below-d2h", "host-link-class-inferred"}},
       {"nvbandwidth-h100-sm-quoted.txt", {"sm-h2d-below-d2h"}, {"host-bandwidth-outlier", "import-output-truncated"}},
       {"nvbandwidth-v0.10-7gpu-three-matrix-bidir.txt", {}, {"import-output-truncated", "host-bandwidth-outlier", "d2d-pair-groups"}},

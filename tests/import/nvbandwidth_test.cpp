@@ -126,3 +126,21 @@ TEST(ImportNvbandwidth, CutRowDropsItsLastValueAndSaysTruncated) {
 
 }  // namespace
 }  // namespace rigcheck::import_test
+
+namespace rigcheck::import_test {
+namespace {
+
+TEST(ImportNvbandwidth, V05TwoRunsOfOneGpu) {
+  const auto m = import_fixture("nvbandwidth-v0.5-a10-ce-and-sm.md");
+  ASSERT_EQ(m.inputs[0].blocks.size(), 2u);
+  EXPECT_EQ(m.inputs[0].blocks[1].version, "v0.5");
+  ASSERT_EQ(m.gpus.size(), 1u);
+  EXPECT_EQ(m.gpus[0].name, "NVIDIA A10");
+  EXPECT_TRUE(m.conflicts.empty());  // the same card twice
+  EXPECT_DOUBLE_EQ(cell(m, "host_to_device_ce", -1, 0)->value, 25.17);
+  EXPECT_DOUBLE_EQ(cell(m, "host_to_device_sm", -1, 0)->value, 25.25);
+  EXPECT_TRUE(m.events.empty());
+}
+
+}  // namespace
+}  // namespace rigcheck::import_test
