@@ -16,7 +16,8 @@ const char* kFixtures[] = {
     "autodl-2x2080ti-forum-post.md",          "nccl-tests-2022-8xa100-sxm4-two-runs.txt", "nccl-tests-2020-4x2080ti-error-column-cut.txt",
     "nccl-tests-2024-headerless-ring.txt",    "nvbandwidth-v0.2-8xh800.txt",              "nvbandwidth-v0.10-7gpu-three-matrix-bidir.txt",
     "nvbandwidth-v0.8-a100-h2d-sm.txt",       "p2p-6gpu-p2p-slower-than-staged-cut.txt",  "smi-topo-current-2x5090-phb-p2p-gns.md",
-    "nvbandwidth-v0.7-8xa100-pattern-failure.txt",
+    "nvbandwidth-v0.7-8xa100-pattern-failure.txt", "bandwidthtest-2080ti-quick.md",            "kernel-log-gtx1660-aer-corrected-journal.txt",
+    "nccl-info-8x4090-shm.txt",                   "lspci-quadro-rtx8000-pi-x1-downgraded.txt", "vllm-p2p-test-failed-cache.txt",
 };
 
 std::vector<std::string> split_lines(const std::string& s) {
@@ -88,6 +89,10 @@ std::vector<std::string> digest(const ingest::PartialMachine& m) {
                 std::to_string(p.nvlink_links) + " " + (p.p2p_granted ? std::to_string(*p.p2p_granted) : "?"));
   for (const auto& g : m.gpus) d.push_back("gpu " + std::to_string(g.index) + " " + g.name + " " + (g.address ? g.address->str() : "-"));
   for (const auto& e : m.events) d.push_back(std::string("event ") + ingest::to_string(e.kind) + " " + e.test);
+  for (const auto& k : m.kernel) d.push_back("kernel " + std::to_string(static_cast<int>(k.kind)) + " " + k.device + " " + k.limited_to);
+  for (const auto& k : m.lspci) d.push_back("lspci " + k.device + " " + describe(k.cap) + " " + describe(k.sta) + " " + std::to_string(k.width_downgraded));
+  d.push_back("nccl " + std::to_string(m.nccl.p2p) + " " + std::to_string(m.nccl.shm) + " " + std::to_string(m.nccl.net));
+  d.push_back("vllm " + std::to_string(m.vllm.p2p_failed) + " " + m.vllm.cache_file);
   return d;
 }
 

@@ -28,7 +28,14 @@ const char* kTokens[] = {"Running ", "device_to_device_memcpy_read_ce.", "memcpy
                          "Device: 0, NAME, pciBusID: zz, pciDeviceID: 0, pciDomainID:0", "P2P Connectivity Matrix", "D\\D",
                          "Unidirectional P2P=Enabled Bandwidth (P2P Writes) Matrix (GB/s)", "{", "\"nvbandwidth\": {", "}", "[",
                          "SUM x 1", "Waived:", "Invalid value when checking the pattern", "ASSERT in expression", "\t", "\x1b[", "> ",
-                         "[1,0]<stdout>:", "(Worker pid=", "99999999999999999999", "nan", "inf", "1e400", "GPU4096", "Device 4097: X"};
+                         "[1,0]<stdout>:", "(Worker pid=", "99999999999999999999", "nan", "inf", "1e400", "GPU4096", "Device 4097: X",
+                         "[CUDA Bandwidth Test]", "Host to Device Bandwidth", "PINNED Memory Transfers",
+                         "Transfer Size (Bytes) Bandwidth(MB/s)", "bandwidthTest-H2D-Pinned, Bandwidth = ", "Size = ",
+                         "available PCIe bandwidth, limited by ", " link at ", "(capable of ", "PCIe Bus Error: ",
+                         "NVRM: Xid (PCI:", "): ", "NCCL INFO Channel 00/0 : 0[0] -> 1[1] via ", "SHM", "NCCL INFO NCCL version ",
+                         "LnkCap:", "LnkSta:", "Speed 16GT/s", "Width x", "(downgraded)", "01:00.0 VGA compatible controller: ",
+                         "Custom allreduce is disabled because your platform lacks GPU P2P capability or P2P test failed",
+                         "reading GPU P2P access cache from "};
 
 TEST(ImportFuzz, RandomBytesAndTokenSoup) {
   std::mt19937_64 rng(11);
@@ -50,7 +57,9 @@ TEST(ImportFuzz, RandomBytesAndTokenSoup) {
 TEST(ImportFuzz, ShuffledLinesOfRealOutputs) {
   std::vector<std::string> lines;
   for (const char* f : {"autodl-2x2080ti-forum-post.md", "nvbandwidth-v0.10-7gpu-three-matrix-bidir.txt",
-                        "nccl-tests-2022-8xa100-sxm4-two-runs.txt", "smi-topo-nic-columns-8gpu-cut.txt"}) {
+                        "nccl-tests-2022-8xa100-sxm4-two-runs.txt", "smi-topo-nic-columns-8gpu-cut.txt",
+                        "bandwidthtest-t4-and-v100-two-runs.md", "kernel-log-5090-egpu-uncorrectable-xid31.txt",
+                        "nccl-info-8x4090-shm.txt", "lspci-4090-riser-lnksta-ok-wording.txt", "vllm-p2p-test-failed-cache.txt"}) {
     std::string t = fixture_text(f);
     size_t b = 0;
     for (size_t e; (e = t.find('\n', b)) != std::string::npos; b = e + 1) lines.push_back(t.substr(b, e - b));
