@@ -5,6 +5,7 @@
 // the other one, then the total) to one bandwidth_matrix, 3N rows.
 
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "nvbandwidth_names.h"
 #include "rigcheck/ingest/blocks.h"
@@ -94,6 +95,7 @@ std::string parse_nvbandwidth_json(const BlockInput& in, PartialMachine& m) {
         cell.test = mapped ? map.cell : std::string(kNvbandwidth) + "." + key + suffix;
         cell.row = map.pair ? row : -1;
         cell.col = static_cast<int>(c);
+        if (mapped && map.column_to_row) std::swap(cell.row, cell.col);  // onto rigcheck's row -> column
         cell.unit = unit;
         cell.from = here;
         double v = 0;

@@ -12,6 +12,11 @@ struct NvbMapping {
   // runs (rigcheck's definition too). From v0.6 nvbandwidth prints that direction ("Read1" /
   // "Write1"), the other one ("Read2"/"Write2") and their "Total" as three matrices.
   bool bidirectional = false;
+  // nvbandwidth's (row, column) holds the copy column -> row: its read tests (the row GPU reads
+  // the column GPU's memory) and the first direction of its bidirectional tests (nvbandwidth's
+  // testcases_ce.cpp and testcases_sm.cpp). rigcheck's pair cells always move row -> column, so
+  // these figures are transposed when they land on rigcheck's cells.
+  bool column_to_row = false;
 };
 
 // Lookup by nvbandwidth key; an unknown key gives {"", pair-shape guessed from the name}.

@@ -163,6 +163,7 @@ void emit_matrix(State& s, const NvbMapping& map, const Matrix& m, bool first) {
       cell.test = mapped ? map.cell : std::string(kNvbandwidth) + "." + s.test + (label.empty() ? "" : "." + label);
       cell.row = map.pair ? row_label : -1;
       cell.col = col;
+      if (mapped && map.column_to_row) std::swap(cell.row, cell.col);  // onto rigcheck's row -> column
       cell.unit = chosen->unit;
       cell.from = s.at(chosen->row_lines[r]);
       if (values[c]) {

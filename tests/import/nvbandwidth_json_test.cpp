@@ -38,10 +38,12 @@ TEST(ImportNvbandwidthJson, CellsDevicesAndTheBidirectionalTotal) {
   EXPECT_EQ(m.gpus[1].name, "NVIDIA A100-SXM4-80GB");
   EXPECT_EQ(m.gpus[1].address->str(), "0000:0a:00.0");
   EXPECT_DOUBLE_EQ(cell(m, "host_to_device_ce", -1, 1)->value, 25.02);
-  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_read_ce", 1, 0)->value, 276.19);
+  // nvbandwidth's read (1, 0) is GPU1 reading GPU0: rigcheck's read cell gpu0 -> gpu1.
+  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_read_ce", 0, 1)->value, 276.19);
   EXPECT_EQ(count_cells(m, "device_to_device_read_ce"), 2u);
   // 3N rows: the measured direction, the other one, the total.
-  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_bidir_ce", 0, 1)->value, 260.1);
+  // Read1 (0, 1) is GPU1 -> GPU0 while GPU0 -> GPU1 runs: rigcheck's bidir cell gpu1-gpu0.
+  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_bidir_ce", 1, 0)->value, 260.1);
   EXPECT_EQ(count_cells(m, "device_to_device_bidir_ce"), 2u);
   EXPECT_DOUBLE_EQ(cell(m, "nvbandwidth.device_to_device_bidirectional_memcpy_read_ce.read2", 1, 0)->value, 259.8);
   EXPECT_DOUBLE_EQ(cell(m, "nvbandwidth.device_to_device_bidirectional_memcpy_read_ce.total", 1, 0)->value, 520.0);

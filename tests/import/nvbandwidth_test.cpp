@@ -27,11 +27,11 @@ TEST(ImportNvbandwidth, V02EightH800AllTestsMapped) {
   EXPECT_DOUBLE_EQ(cell(m, "host_to_device_ce", -1, 7)->value, 55.34);
   EXPECT_DOUBLE_EQ(cell(m, "device_to_host_bidir_ce", -1, 1)->value, 50.50);
   EXPECT_EQ(count_cells(m, "device_to_device_read_ce"), 56u);  // the N/A diagonal is not a pair
-  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_read_ce", 6, 5)->value, 172.54);
+  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_read_ce", 5, 6)->value, 172.54);  // nvbandwidth's (6, 5): GPU6 reads GPU5
   EXPECT_DOUBLE_EQ(cell(m, "device_to_device_write_ce", 5, 2)->value, 175.99);
   // One direction measured while the other runs: rigcheck's bidirectional cell.
   EXPECT_EQ(count_cells(m, "device_to_device_bidir_ce"), 56u);
-  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_bidir_ce", 2, 0)->value, 170.81);
+  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_bidir_ce", 0, 2)->value, 170.81);  // nvbandwidth's (2, 0), transposed
   EXPECT_DOUBLE_EQ(cell(m, "all_to_one_write_ce", -1, 1)->value, 177.63);
   EXPECT_DOUBLE_EQ(cell(m, "host_to_device_sm", -1, 1)->value, 51.49);
   EXPECT_EQ(cell(m, "host_to_device_sm", -1, 1)->from.method, "sm");
@@ -74,8 +74,8 @@ TEST(ImportNvbandwidth, V08ElidedRunningLineTakesTheTestFromSum) {
   EXPECT_EQ(m.inputs[0].blocks[0].version, "v0.8");
   EXPECT_EQ(m.versions.cuda_runtime, 13000);
   EXPECT_EQ(count_cells(m, "device_to_device_read_ce"), 30u);
-  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_read_ce", 0, 5)->value, 21.80);
-  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_read_ce", 3, 5)->value, 26.35);
+  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_read_ce", 5, 0)->value, 21.80);  // nvbandwidth's (0, 5), transposed
+  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_read_ce", 5, 3)->value, 26.35);
   EXPECT_TRUE(m.events.empty());
 }
 
