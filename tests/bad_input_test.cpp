@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "fake_machine.h"
 #include "rigcheck/bench/collectives.h"
+#include "rigcheck/report/report.h"
 #include "rigcheck/topology/discover.h"
 #include "rigcheck/topology/errors.h"
 #include "rigcheck/topology/json.h"
@@ -20,6 +22,7 @@ namespace {
 
 std::string bad(const std::string& name) { return std::string(RIGCHECK_FIXTURES) + "/bad/" + name; }
 std::string hwloc_fixture(const std::string& name) { return std::string(RIGCHECK_FIXTURES) + "/hwloc/" + name; }
+std::string examples() { return std::string(RIGCHECK_RIGS) + "/../examples"; }
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -203,4 +206,22 @@ TEST(BadInput, NcclLogParserTakesLongLinesAndHugeNumbers) {
   EXPECT_TRUE(parse_nccl_info_log("NCCL INFO Channel 00/0 : 0[0] -> 1[1] via \n").routes.empty());
   EXPECT_TRUE(parse_nccl_info_log("NCCL INFO Channel 00/0 : 0[0 -> 1[1] via P2P\n").routes.empty());
   EXPECT_TRUE(parse_nccl_info_log("NCCL INFO Channel 00/02 :    0   1   2   3\n").routes.empty());
+}
+
+// A report with null where a number belongs made the renderer throw: "internal error", exit 1.
+// Reports are checked against the report schema when read, and the message says where.
+TEST(BadInput, ReportThatBreaksTheSchemaIsRefusedOnRead) {
+  input_error([] { rigcheck::report::load_report(bad("bb-report-median-null.json")); },
+              "does not follow the report schema");
+  for (const auto& e : std::filesystem::directory_iterator(examples())) {
+    if (e.path().extension() != ".json") continue;
+    SCOPED_TRACE(e.path().string());
+    EXPECT_NO_THROW(rigcheck::report::load_report(e.path().string()));
+  }
+  rigcheck::testing::TempDir dir;
+  const std::string path = (dir.path() / "r.json").string();
+  nlohmann::json r = read_json_file(examples() + "/asrock-x99-ws-e-2x3090-risers--healthy.json");
+  r["topology"]["gpus"] = {{{"index", "zero"}}};
+  std::ofstream(path) << r.dump();
+  input_error([&] { rigcheck::report::load_report(path); }, "at /topology/gpus/0");
 }

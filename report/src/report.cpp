@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "rigcheck/report/redact.h"
+#include "schema_check.h"
 #include "rigcheck/topology/errors.h"
 #include "rigcheck/topology/json.h"
 
@@ -115,6 +116,9 @@ void check_report(const json& j, const std::string& name) {
     throw topology::InputError(name + " has schema " + j.at("schema").dump() + ", not \"" + kReportSchema + "\"");
   for (const char* key : {"mode", "status", "findings", "measurements", "topology", "verdict", "tests"})
     if (!j.contains(key)) throw topology::InputError(name + " lacks the \"" + std::string(key) + "\" field of a report");
+  // The renderers index into every part of it: what they would trip over is refused here.
+  if (auto why = detail::schema_violation(j, "report"))
+    throw topology::InputError(name + " does not follow the report schema (schemas/report.schema.json) " + *why);
 }
 
 json load_report(const std::string& path) {
