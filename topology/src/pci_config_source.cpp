@@ -40,7 +40,9 @@ struct RawFunction {
 thread_local std::jmp_buf* g_error_jump = nullptr;
 thread_local char g_error_message[512];
 
-[[noreturn]] void on_pci_error(char* fmt, ...) {
+// PCI_NONRET (GNU noreturn), as libpci declares its error pointer: for clang the GNU attribute is
+// part of the function's type, [[noreturn]] is not, and the assignment below would not compile.
+PCI_NONRET void on_pci_error(char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   std::vsnprintf(g_error_message, sizeof g_error_message, fmt, ap);
