@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <future>
+#include <vector>
 #include <thread>
 
 #include "rigcheck/fake_cuda/fake_cuda.h"
@@ -82,6 +83,22 @@ TEST_F(FakeCuda, PeerAccessMakesTheSameKernelLegal) {
   EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   EXPECT_EQ(static_cast<uint32_t*>(on1)[5], k::pattern_word(7, 5));
   EXPECT_TRUE(fake::violations().empty());
+}
+
+TEST_F(FakeCuda, AKernelNeedsTheDeviceAddressOfRegisteredHostMemory) {
+  fake::install(machine(1, false));
+  std::vector<uint32_t> pages(1024);
+  ASSERT_EQ(cudaHostRegister(pages.data(), pages.size() * 4, cudaHostRegisterMapped), cudaSuccess);
+  void* device_view = nullptr;
+  ASSERT_EQ(cudaHostGetDevicePointer(&device_view, pages.data(), 0), cudaSuccess);
+  EXPECT_NE(device_view, static_cast<void*>(pages.data())) << "registered memory has a device address of its own here";
+  ASSERT_EQ(k::launch_fill_pattern(static_cast<uint32_t*>(device_view), pages.size(), 3, nullptr), cudaSuccess);
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  EXPECT_EQ(pages[7], k::pattern_word(3, 7)) << "the kernel wrote the host pages through the device address";
+  ASSERT_EQ(k::launch_fill_pattern(pages.data(), pages.size(), 3, nullptr), cudaSuccess);
+  EXPECT_EQ(cudaDeviceSynchronize(), cudaErrorIllegalAddress) << "the host address is not the device's";
+  ASSERT_FALSE(fake::violations().empty());
+  EXPECT_NE(fake::violations().back().find("cudaHostGetDevicePointer"), std::string::npos);
 }
 
 TEST_F(FakeCuda, PeerAccessIsRefusedWhereTheMachineHasNone) {

@@ -61,12 +61,14 @@ class HostBuffer {
         ptr_ = pages.ptr;
         registered_ = true;
         bound_node_ = pages.numa_node;
+        map_for_devices();
         return;
       }
       cudaGetLastError();  // a registration failure is not sticky: fall back below
       placement.release(pages.ptr, bytes);
     }
     check(cudaHostAlloc(&ptr_, bytes, cudaHostAllocPortable | cudaHostAllocMapped), "cudaHostAlloc");
+    map_for_devices();
   }
   ~HostBuffer() {
     if (wedged_ || !ptr_) return;
@@ -80,11 +82,17 @@ class HostBuffer {
   HostBuffer(const HostBuffer&) = delete;
   HostBuffer& operator=(const HostBuffer&) = delete;
   void* get() const { return ptr_; }
+  // The address kernels use. Equal to get() where the GPU can use host pointers of registered
+  // memory (cudaDevAttrCanUseHostPointerForRegisteredMem), different where it cannot.
+  void* device_view() const { return device_view_; }
   int bound_node() const { return bound_node_; }
 
  private:
+  void map_for_devices() { check(cudaHostGetDevicePointer(&device_view_, ptr_, 0), "cudaHostGetDevicePointer"); }
+
   HostMemory& placement_;
   void* ptr_ = nullptr;
+  void* device_view_ = nullptr;
   size_t bytes_;
   const bool& wedged_;
   bool registered_ = false;
@@ -112,15 +120,15 @@ class DeviceBuffer {
   const bool& wedged_;
 };
 
-// A buffer at an endpoint: host (NUMA-bound) or device memory. Its address is the same for the
-// CPU and every GPU (unified addressing, which every GPU CUDA 13 supports has).
+// A buffer at an endpoint: host (NUMA-bound) or device memory.
 struct Buffer {
   std::unique_ptr<HostBuffer> host;
   std::unique_ptr<DeviceBuffer> device;
   int owner = -1;  // CUDA ordinal of the device that owns it, -1 for host memory
   size_t bytes = 0;
   uint32_t filled_with = 0;  // seed of the pattern it holds as a source (0: none)
-  void* get() const { return host ? host->get() : device->get(); }
+  void* get() const { return host ? host->get() : device->get(); }  // for the CPU and copy engines
+  void* kernel_view() const { return host ? host->device_view() : device->get(); }  // for kernels
 };
 
 struct StreamEvents {
@@ -138,8 +146,10 @@ struct StreamEvents {
 // The host-mapped flags the spin kernels read and write, one pair per group in a ring, so a spin
 // kernel of an earlier group can never set the timeout flag of a later one.
 struct Flags {
-  int* release = nullptr;
+  int* release = nullptr;    // host views
   int* timed_out = nullptr;
+  int* release_dev = nullptr;  // what the spin kernels read and write
+  int* timed_out_dev = nullptr;
   int next = 0;
   Flags() {
     check(cudaHostAlloc(reinterpret_cast<void**>(&release), kFlagSlots * sizeof(int), cudaHostAllocPortable | cudaHostAllocMapped),
@@ -147,6 +157,8 @@ struct Flags {
     check(cudaHostAlloc(reinterpret_cast<void**>(&timed_out), kFlagSlots * sizeof(int),
                         cudaHostAllocPortable | cudaHostAllocMapped),
           "cudaHostAlloc(timeout flags)");
+    check(cudaHostGetDevicePointer(reinterpret_cast<void**>(&release_dev), release, 0), "cudaHostGetDevicePointer");
+    check(cudaHostGetDevicePointer(reinterpret_cast<void**>(&timed_out_dev), timed_out, 0), "cudaHostGetDevicePointer");
   }
   int take() {
     const int slot = next;
@@ -358,7 +370,7 @@ class CudaBackend : public Backend {
     if (b.filled_with == seed) return;  // copies never write their source: it still holds the pattern
     Utility& u = utility(device);
     check(cudaSetDevice(device), "cudaSetDevice");
-    check(kernels::launch_fill_pattern(static_cast<uint32_t*>(b.get()), b.bytes / 4, seed, u.stream), "fill kernel");
+    check(kernels::launch_fill_pattern(static_cast<uint32_t*>(b.kernel_view()), b.bytes / 4, seed, u.stream), "fill kernel");
     check(cudaStreamSynchronize(u.stream), "fill");
     b.filled_with = seed;
   }
@@ -382,7 +394,7 @@ class CudaBackend : public Backend {
     check(cudaSetDevice(device), "cudaSetDevice");
     unsigned long long result = kernels::kNoMismatch;
     check(cudaMemcpyAsync(u.first_bad, &result, sizeof result, cudaMemcpyHostToDevice, u.stream), "cudaMemcpyAsync");
-    check(kernels::launch_verify_pattern(static_cast<const uint32_t*>(b.get()), b.bytes / 4, seed, u.first_bad, u.stream),
+    check(kernels::launch_verify_pattern(static_cast<const uint32_t*>(b.kernel_view()), b.bytes / 4, seed, u.first_bad, u.stream),
           "verify kernel");
     check(cudaMemcpyAsync(&result, u.first_bad, sizeof result, cudaMemcpyDeviceToHost, u.stream), "cudaMemcpyAsync");
     check(cudaStreamSynchronize(u.stream), "verify");
@@ -469,11 +481,12 @@ class CudaBackend : public Backend {
     if (t.engine == Engine::sm) {
       const int sms = sm_count_.at(issuing_gpu(t));
       if (t.split_bidirectional)
-        check(kernels::launch_split_warp_copy(p.dst->get(), p.src->get(), p.back_dst->get(), p.back_src->get(), p.bytes,
+        check(kernels::launch_split_warp_copy(p.dst->kernel_view(), p.src->kernel_view(), p.back_dst->kernel_view(),
+                                              p.back_src->kernel_view(), p.bytes,
                                               repetitions, sms, s),
               "split-warp copy kernel");
       else
-        check(kernels::launch_sm_copy(p.dst->get(), p.src->get(), p.bytes, repetitions, sms, s), "SM copy kernel");
+        check(kernels::launch_sm_copy(p.dst->kernel_view(), p.src->kernel_view(), p.bytes, repetitions, sms, s), "SM copy kernel");
       return;
     }
     for (int r = 0; r < repetitions; ++r) {
@@ -518,7 +531,7 @@ class CudaBackend : public Backend {
     if (gated)
       for (const auto& se : streams) {
         check(cudaSetDevice(se->device), "cudaSetDevice");
-        check(kernels::launch_spin_kernel(&flags_->release[slot], &flags_->timed_out[slot], kSpinTimeoutNs, se->stream),
+        check(kernels::launch_spin_kernel(&flags_->release_dev[slot], &flags_->timed_out_dev[slot], kSpinTimeoutNs, se->stream),
               "spin kernel");
       }
     // Start-event fan-out: stream 0 records, every other stream waits on it and then records its
@@ -597,7 +610,8 @@ class CudaBackend : public Backend {
     }
     Buffer& ring_buffer = buffer("latency", 0, memory, Endpoint::device(gpu), kBytes);
     ring_buffer.filled_with = 0;
-    char* base = static_cast<char*>(ring_buffer.get());
+    // The ring holds the addresses the GPU follows (the device view of host memory).
+    char* base = static_cast<char*>(ring_buffer.kernel_view());
     std::vector<unsigned long long> ring(kBytes / sizeof(unsigned long long), 0);
     for (size_t i = 0; i < kNodes; ++i)
       ring[i * kStride / sizeof(unsigned long long)] = reinterpret_cast<unsigned long long>(base + ((i + 1) % kNodes) * kStride);

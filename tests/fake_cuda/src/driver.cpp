@@ -114,8 +114,19 @@ bool Driver::can_access(int from, int to) const {
   return a < machine.can_access.size() && b < machine.can_access[a].size() && machine.can_access[a][b];
 }
 
-const Allocation* Driver::find(const void* p, size_t bytes) const {
+const void* Driver::host_of(const void* p) const {
   const auto addr = reinterpret_cast<uintptr_t>(p);
+  if (addr < kDeviceAlias) return p;
+  const auto host = addr - kDeviceAlias;
+  auto it = allocations.upper_bound(host);
+  if (it == allocations.begin()) return p;
+  --it;
+  const Allocation& a = it->second;
+  return a.registered && host < a.base + a.bytes ? reinterpret_cast<const void*>(host) : p;
+}
+
+const Allocation* Driver::find(const void* p, size_t bytes) const {
+  const auto addr = reinterpret_cast<uintptr_t>(host_of(p));
   auto it = allocations.upper_bound(addr);
   if (it == allocations.begin()) return nullptr;
   --it;
@@ -135,6 +146,10 @@ bool Driver::accessible(int device, const Access& a, std::string& why) const {
   const Allocation* alloc = find(a.ptr, std::max<size_t>(a.bytes, 1));
   if (!alloc) {
     why = "touched memory that is neither a CUDA allocation nor pinned host memory";
+    return false;
+  }
+  if (alloc->registered && !machine.registered_host_pointer_is_device_pointer && host_of(a.ptr) == a.ptr) {
+    why = "used the host address of registered memory; kernels need cudaHostGetDevicePointer's on this machine";
     return false;
   }
   if (alloc->owner == kHost || alloc->owner == device) return true;

@@ -109,6 +109,10 @@ class Driver {
   const DeviceSpec& spec(int ordinal) const { return machine.devices.at(static_cast<size_t>(visible.at(ordinal))); }
   bool can_access(int from, int to) const;
 
+  // Device addresses of registered host memory are its host address plus this.
+  static constexpr uintptr_t kDeviceAlias = uintptr_t{1} << 46;
+  // The host address behind a device address of registered memory; `p` itself otherwise.
+  const void* host_of(const void* p) const;
   const Allocation* find(const void* p, size_t bytes = 1) const;
   int numa_of(uintptr_t p) const;
   // Whether an operation issued on `device` may touch this range; why not, otherwise.

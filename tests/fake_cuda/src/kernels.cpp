@@ -74,6 +74,15 @@ cudaError_t launch(const char* name, cudaStream_t stream, std::vector<Access> ac
   return cudaSuccess;
 }
 
+// The host memory behind an address a kernel was given: device addresses of registered memory
+// differ from host ones. The access check sees the address as given; the CPU work uses this.
+template <class T>
+T* host(T* p) {
+  Driver& d = Driver::get();
+  std::lock_guard lock(d.m);
+  return static_cast<T*>(const_cast<void*>(d.host_of(p)));
+}
+
 int owner(const Driver& d, const void* p) {
   const auto* a = d.find(p);
   return a ? a->owner : kHost;
@@ -99,7 +108,7 @@ cudaError_t launch_sm_copy(void* dst, const void* src, size_t bytes, int repetit
   return launch(
       "sm_copy", stream, {{src, bytes, false}, {dst, bytes, true}},
       [=](const Driver& d) { return copy_seconds(d, dst, src, bytes, repetitions); },
-      [=] { std::memmove(dst, src, bytes); }, dst);
+      [d = host(dst), s = host(src), bytes] { std::memmove(d, s, bytes); }, host(dst));
 }
 
 cudaError_t launch_split_warp_copy(void* b_dst, const void* a_src, void* a_dst, const void* b_src, size_t bytes,
@@ -109,11 +118,11 @@ cudaError_t launch_split_warp_copy(void* b_dst, const void* a_src, void* a_dst, 
       [=](const Driver& d) {
         return std::max(copy_seconds(d, b_dst, a_src, bytes, repetitions), copy_seconds(d, a_dst, b_src, bytes, repetitions));
       },
-      [=] {
-        std::memmove(b_dst, a_src, bytes);
-        std::memmove(a_dst, b_src, bytes);
+      [bd = host(b_dst), as = host(a_src), ad = host(a_dst), bs = host(b_src), bytes] {
+        std::memmove(bd, as, bytes);
+        std::memmove(ad, bs, bytes);
       },
-      b_dst);
+      host(b_dst));
 }
 
 cudaError_t launch_spin_kernel(const volatile int* release, int* timed_out, unsigned long long timeout_ns,
@@ -121,9 +130,9 @@ cudaError_t launch_spin_kernel(const volatile int* release, int* timed_out, unsi
   return launch(
       "spin", stream, {{const_cast<const int*>(release), sizeof(int), false}, {timed_out, sizeof(int), true}},
       [](const Driver&) { return 0.0; },
-      [=] {
+      [release = host(const_cast<const int*>(release)), timed_out = host(timed_out), timeout_ns] {
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout_ns);
-        while (__atomic_load_n(const_cast<const int*>(release), __ATOMIC_SEQ_CST) == 0) {
+        while (__atomic_load_n(release, __ATOMIC_SEQ_CST) == 0) {
           if (std::chrono::steady_clock::now() > deadline) {
             __atomic_store_n(timed_out, 1, __ATOMIC_SEQ_CST);
             return;
@@ -138,7 +147,7 @@ cudaError_t launch_pointer_chase(const void* start, uint64_t steps, unsigned lon
   size_t ring_bytes = 1;
   {
     std::lock_guard lock(d.m);
-    if (const auto* a = d.find(start)) ring_bytes = a->base + a->bytes - reinterpret_cast<uintptr_t>(start);
+    if (const auto* a = d.find(start)) ring_bytes = a->base + a->bytes - reinterpret_cast<uintptr_t>(d.host_of(start));
   }
   return launch(
       "pointer_chase", stream, {{start, ring_bytes, false}, {sink, sizeof *sink, true}},
@@ -147,8 +156,9 @@ cudaError_t launch_pointer_chase(const void* start, uint64_t steps, unsigned lon
         const double ns = o == kHost ? kHostLatencyNs : (o == dev ? kLocalLatencyNs : kPeerLatencyNs);
         return static_cast<double>(steps) * ns * 1e-9;
       },
-      [=] {
-        // The ring must stay inside the buffer the access check allowed.
+      [=, delta = reinterpret_cast<uintptr_t>(start) - reinterpret_cast<uintptr_t>(host(start)), sink = host(sink)] {
+        // The ring holds the addresses the kernel follows; it must stay inside the buffer the
+        // access check allowed.
         const auto lo = reinterpret_cast<uintptr_t>(start), hi = lo + ring_bytes;
         uintptr_t p = lo;
         for (uint64_t i = 0; i < steps; ++i) {
@@ -157,7 +167,7 @@ cudaError_t launch_pointer_chase(const void* start, uint64_t steps, unsigned lon
                          static_cast<unsigned long long>(i));
             std::abort();  // an illegal address inside a kernel: the process would be dead
           }
-          p = static_cast<uintptr_t>(*reinterpret_cast<const unsigned long long*>(p));
+          p = static_cast<uintptr_t>(*reinterpret_cast<const unsigned long long*>(p - delta));
         }
         *sink = p;
       });
@@ -171,10 +181,10 @@ cudaError_t launch_fill_pattern(uint32_t* dst, size_t words, uint32_t seed, cuda
   return launch(
       "fill_pattern", stream, {{dst, words * 4, true}},
       [=](const Driver& d) { return words * 4.0 / (d.spec(current_device()).local_gbps * 1e9); },
-      [=] {
+      [dst = host(dst), words, seed] {
         for (size_t i = 0; i < words; ++i) dst[i] = pattern_word(seed, i);
       },
-      dst);
+      host(dst));
 }
 
 cudaError_t launch_verify_pattern(const uint32_t* src, size_t words, uint32_t seed, unsigned long long* first_bad,
@@ -182,7 +192,7 @@ cudaError_t launch_verify_pattern(const uint32_t* src, size_t words, uint32_t se
   return launch(
       "verify_pattern", stream, {{src, words * 4, false}, {first_bad, sizeof *first_bad, true}},
       [=](const Driver& d) { return words * 4.0 / (d.spec(current_device()).local_gbps * 1e9); },
-      [=] {
+      [src = host(src), first_bad = host(first_bad), words, seed] {
         for (size_t i = 0; i < words; ++i)
           if (src[i] != pattern_word(seed, i)) {
             *first_bad = std::min<unsigned long long>(*first_bad, i);
@@ -195,7 +205,7 @@ cudaError_t launch_fill_float(float* dst, size_t count, float value, cudaStream_
   return launch(
       "fill_float", stream, {{dst, count * sizeof(float), true}},
       [=](const Driver& d) { return count * 4.0 / (d.spec(current_device()).local_gbps * 1e9); },
-      [=] { std::fill(dst, dst + count, value); });
+      [dst = host(dst), count, value] { std::fill(dst, dst + count, value); });
 }
 
 cudaError_t launch_verify_float(const float* src, size_t count, float expected, unsigned long long* first_bad,
@@ -203,7 +213,7 @@ cudaError_t launch_verify_float(const float* src, size_t count, float expected, 
   return launch(
       "verify_float", stream, {{src, count * sizeof(float), false}, {first_bad, sizeof *first_bad, true}},
       [=](const Driver& d) { return count * 4.0 / (d.spec(current_device()).local_gbps * 1e9); },
-      [=] {
+      [src = host(src), first_bad = host(first_bad), count, expected] {
         for (size_t i = 0; i < count; ++i)
           if (src[i] != expected) {
             *first_bad = std::min<unsigned long long>(*first_bad, i);

@@ -76,8 +76,10 @@ cudaError_t copy(Call& c, void* dst, const void* src, size_t bytes, Stream* s, c
   const bool cross = so != kHost && dso != kHost && so != dso;
   op.staged = cross && !d.peers.count({so, dso}) && !d.peers.count({dso, so});
   op.seconds = static_cast<double>(bytes) / (d.rate_gbps(s->device, so, dso, op.staged) * 1e9);
-  op.run = [dst, src, bytes] { std::memmove(dst, src, bytes); };
-  op.corrupt_target = dst;
+  void* hd = const_cast<void*>(d.host_of(dst));
+  const void* hs = d.host_of(src);
+  op.run = [hd, hs, bytes] { std::memmove(hd, hs, bytes); };
+  op.corrupt_target = hd;
   d.apply_faults(op, {so, dso});
   if (op.refuse) return set(cudaErrorLaunchFailure);
   const bool staged = op.staged;
@@ -98,7 +100,8 @@ cudaError_t memset_on(Call& c, void* p, int value, size_t bytes, Stream* s) {
   op.accesses = {{p, bytes, true}};
   op.check_access = true;  // a memset is a kernel of the issuing device
   op.seconds = static_cast<double>(bytes) / (d.spec(s->device).local_gbps * 1e9);
-  op.run = [p, value, bytes] { std::memset(p, value, bytes); };
+  void* hp = const_cast<void*>(d.host_of(p));
+  op.run = [hp, value, bytes] { std::memset(hp, value, bytes); };
   d.apply_faults(op, {owner_of(d, p, bytes)});
   d.enqueue(s, std::move(op), c.lock);
   return cudaSuccess;
@@ -355,7 +358,10 @@ cudaError_t cudaHostGetDevicePointer(void** dev, void* host, unsigned flags) {
   FAKE_ENTER();
   const Allocation* a = c.d.find(host);
   if (!dev || flags != 0 || !a || a->owner != kHost) return set(cudaErrorInvalidValue);
-  *dev = host;  // unified addressing: the device view is the host address
+  // cudaHostAlloc'ed memory has one address for both; registered memory may not.
+  *dev = a->registered && !c.d.machine.registered_host_pointer_is_device_pointer
+             ? reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(host) + Driver::kDeviceAlias)
+             : host;
   return cudaSuccess;
 }
 

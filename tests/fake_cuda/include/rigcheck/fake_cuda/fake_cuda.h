@@ -17,7 +17,8 @@
 // - a device without a kernel image for this build refuses launches (Pascal on CUDA 13);
 // - a host-staged peer copy (no peer access) blocks the enqueueing thread until its stream is
 //   idle, as the driver's staging does; a stream holds a bounded number of unfinished operations;
-// - a process forked after it initialised CUDA cannot use it (cudaErrorInitializationError).
+// - a process forked after it initialised CUDA cannot use it (cudaErrorInitializationError);
+// - registered host memory has a device address of its own (see MachineSpec).
 //
 // Time comes from a model (bytes over a rate per path), so figures are sane and deterministic;
 // tests assert behaviour through the operation log: which memory every operation touched.
@@ -57,6 +58,10 @@ struct MachineSpec {
   int driver_version = 13000;
   int runtime_version = 13000;
   size_t stream_depth = 4096;  // unfinished operations one stream holds before an enqueue blocks
+  // cudaDevAttrCanUseHostPointerForRegisteredMem. Off (the strict default): the device address of
+  // cudaHostRegister'ed memory differs from its host address, and a kernel given the host address
+  // faults, as on systems without that attribute; cudaHostGetDevicePointer gives the right one.
+  bool registered_host_pointer_is_device_pointer = false;
 };
 
 // One device per topology GPU in index order, peer access where the simulator's fabric grants
