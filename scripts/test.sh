@@ -3,6 +3,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/setup-deps.sh"
-BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" "$root/scripts/build.sh"
+# The same build type as scripts/run.sh: one build serves both commands (BUILD_TYPE overrides).
+BUILD_TYPE="${BUILD_TYPE:-Release}" "$root/scripts/build.sh"
 cd "${BUILD_DIR:-$root/build}"
 ctest --output-on-failure -j "$(nproc 2>/dev/null || echo 2)" "$@"
