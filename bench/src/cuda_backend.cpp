@@ -428,11 +428,7 @@ class CudaBackend : public Backend {
   }
 
   // The device that issues a transfer: the GPU end for host copies, else by initiator.
-  int issuing_device(const Transfer& t) const {
-    if (t.src.is_host()) return device_of(t.dst);
-    if (t.dst.is_host()) return device_of(t.src);
-    return t.initiator == Initiator::src ? device_of(t.src) : device_of(t.dst);
-  }
+  int issuing_device(const Transfer& t) const { return ordinal_.at(issuing_gpu(t)); }
   int issuing_gpu(const Transfer& t) const {
     if (t.src.is_host()) return t.dst.gpu;
     if (t.dst.is_host()) return t.src.gpu;

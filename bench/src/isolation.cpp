@@ -135,6 +135,17 @@ std::string seconds_text(double s) {
 
 }  // namespace
 
+const char* IsolatedOutcome::to_string(Kind k) {
+  switch (k) {
+    case Kind::ok: return "ok";
+    case Kind::hang: return "hang";
+    case Kind::crash: return "crash";
+    case Kind::error: return "error";
+    case Kind::interrupted: return "interrupted";
+  }
+  return "error";
+}
+
 GroupOutcome run_isolated_group(const std::vector<std::function<nlohmann::json()>>& work, const GroupOptions& options) {
   std::vector<Child> children;
   for (const auto& w : work) children.push_back(spawn(w));

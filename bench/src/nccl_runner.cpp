@@ -228,15 +228,6 @@ std::string read_logs(const std::string& dir, std::string& topology_xml) {
   return all;
 }
 
-const char* status_of(IsolatedOutcome::Kind k) {
-  switch (k) {
-    case IsolatedOutcome::Kind::hang: return "hang";
-    case IsolatedOutcome::Kind::crash: return "crash";
-    case IsolatedOutcome::Kind::interrupted: return "interrupted";
-    default: return "error";
-  }
-}
-
 // The run's status when a worker did not succeed: the worker that failed first, with its own
 // error (not the siblings it took down), else the first that hung.
 std::optional<std::pair<std::string, std::string>> group_failure(const GroupOutcome& g, ProcessModel process) {
@@ -244,9 +235,9 @@ std::optional<std::pair<std::string, std::string>> group_failure(const GroupOutc
     return process == ProcessModel::per_gpu ? "rank " + std::to_string(i) + ": " + g.outcomes[i].detail : g.outcomes[i].detail;
   };
   if (g.first_failure >= 0)
-    return std::pair{std::string(status_of(g.outcomes[g.first_failure].kind)), named(static_cast<size_t>(g.first_failure))};
+    return std::pair{std::string(IsolatedOutcome::to_string(g.outcomes[g.first_failure].kind)), named(static_cast<size_t>(g.first_failure))};
   for (size_t i = 0; i < g.outcomes.size(); ++i)
-    if (g.outcomes[i].kind != IsolatedOutcome::Kind::ok) return std::pair{std::string(status_of(g.outcomes[i].kind)), named(i)};
+    if (g.outcomes[i].kind != IsolatedOutcome::Kind::ok) return std::pair{std::string(IsolatedOutcome::to_string(g.outcomes[i].kind)), named(i)};
   return std::nullopt;
 }
 

@@ -101,10 +101,6 @@ json measure_test_in_child(const json& topology_json, bool simulated, const std:
   return {{"backend", run.backend}, {"cells", cells}, {"findings", to_json(measured_findings(t, run, judgements))}};
 }
 
-const char* worker_status(bench::IsolatedOutcome::Kind kind) {
-  return kind == bench::IsolatedOutcome::Kind::hang ? "hang" : (kind == bench::IsolatedOutcome::Kind::crash ? "crash" : "error");
-}
-
 // The finding for a step whose worker hung, crashed or failed: the run went on without it.
 Finding worker_failure(const std::string& step, const std::string& rerun, const bench::IsolatedOutcome& o) {
   const bool hang = o.kind == bench::IsolatedOutcome::Kind::hang;
@@ -237,7 +233,7 @@ RunOutcome execute_run(const RunConfig& config) {
         for (const auto& f : o.result.at("findings")) all.push_back(f);
         report["findings"] = merge_findings(all);
       } else {
-        entry["status"] = worker_status(o.kind);
+        entry["status"] = bench::IsolatedOutcome::to_string(o.kind);
         entry["detail"] = o.detail;
         json all = report.at("findings");
         all.push_back(to_json(worker_failure(test, "rigcheck bench " + test, o)));

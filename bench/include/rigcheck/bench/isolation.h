@@ -13,6 +13,7 @@ namespace rigcheck::bench {
 
 struct IsolatedOutcome {
   enum class Kind { ok, hang, crash, error, interrupted };
+  static const char* to_string(Kind k);  // "ok", "hang", "crash", "error", "interrupted"
   Kind kind = Kind::ok;
   nlohmann::json result;  // the child's JSON when ok
   std::string detail;     // what happened otherwise ("killed after 60 s", "signal 11", the child's error)
