@@ -11,13 +11,14 @@
 #include "rigcheck/bench/json.h"
 #include "rigcheck/bench/sim_backend.h"
 #include "rigcheck/report/bench_view.h"
+#include "rigcheck/diagnosis/collective_rules.h"
 #include "rigcheck/report/collectives_view.h"
 #include "rigcheck/bench/collective_runner.h"
 #include "rigcheck/bench/live_machine.h"
-#include "rigcheck/report/expected.h"
+#include "rigcheck/diagnosis/expected.h"
 #include "rigcheck/report/findings_view.h"
-#include "rigcheck/report/measured_rules.h"
-#include "rigcheck/report/static_rules.h"
+#include "rigcheck/diagnosis/measured_rules.h"
+#include "rigcheck/diagnosis/static_rules.h"
 #include "rigcheck/topology/discover.h"
 #include "rigcheck/topology/errors.h"
 #include "rigcheck/topology/json.h"
@@ -123,7 +124,7 @@ int run_collectives(const BenchArgs& args, const std::vector<bench::Collective>&
     }
     if (run.status == "unavailable") return kExitOk;
     for (auto op : ops) {
-      const std::string v = report::collective_verdict(run, control, op);
+      const std::string v = diagnosis::collective_verdict(run, control, op);
       failed = failed || v == "wrong results" || v == "hang" || v == "crash" || v == "error";
     }
   }
@@ -157,7 +158,7 @@ int run_bench(const BenchArgs& args, const std::vector<std::string>& benchmark_a
   std::unique_ptr<bench::Backend> backend;
   if (!args.simulate.empty()) {
     t = topology::load_machine_file(args.simulate, args.variant);
-    backend = std::make_unique<bench::SimBackend>(t, bench::default_fabric_constants(), args.seed);
+    backend = std::make_unique<bench::SimBackend>(t, fabric::default_fabric_constants(), args.seed);
   } else {
     t = topology::discover({});
     try {
@@ -197,8 +198,8 @@ int run_bench(const BenchArgs& args, const std::vector<std::string>& benchmark_a
     if (!file) throw topology::InputError("cannot write " + args.output);
   }
   std::ostream& out = args.output.empty() ? std::cout : file;
-  const auto judgements = report::judge_run(t, run);
-  auto findings = report::measured_findings(t, run, judgements);
+  const auto judgements = diagnosis::judge_run(t, run);
+  auto findings = diagnosis::measured_findings(t, run, judgements);
   if (args.json) {
     out << report::bench_json(run, judgements).dump(2) << "\n";
   } else {

@@ -5,7 +5,7 @@
 
 #include "exit_codes.h"
 #include "rigcheck/report/findings_view.h"
-#include "rigcheck/report/static_rules.h"
+#include "rigcheck/diagnosis/static_rules.h"
 #include "rigcheck/topology/render.h"
 
 namespace rigcheck::cli {
@@ -24,9 +24,9 @@ int run_doctor(const DoctorArgs& args) {
   topology::MachineFile m = load_source(args.source);
   const topology::Topology& t = m.topology;
   // A rig may say which rigcheck build it assumes (a CUDA 12 build for a Volta rig).
-  report::BuildInfo build = report::this_build();
+  diagnosis::BuildInfo build = diagnosis::this_build();
   if (m.build) build = {m.build->cuda_architectures, m.build->cuda_toolkit_major};
-  auto findings = report::static_findings(t, build);
+  auto findings = diagnosis::static_findings(t, build);
   if (args.json) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto& f : findings)
@@ -41,10 +41,10 @@ int run_doctor(const DoctorArgs& args) {
     std::cout << "\n";
     report::render_findings(findings, std::cout);
   }
-  switch (report::worst(findings)) {
-    case report::Severity::critical: return kExitCritical;
-    case report::Severity::warning: return findings.empty() ? kExitOk : kExitWarnings;
-    case report::Severity::info: return kExitOk;
+  switch (diagnosis::worst(findings)) {
+    case diagnosis::Severity::critical: return kExitCritical;
+    case diagnosis::Severity::warning: return findings.empty() ? kExitOk : kExitWarnings;
+    case diagnosis::Severity::info: return kExitOk;
   }
   return kExitOk;
 }

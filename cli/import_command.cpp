@@ -31,9 +31,9 @@ int run_import_command(const ImportArgs& args, int argc, char** argv) {
   else if (args.format == "markdown") report::render_report_markdown(out.report, std::cout);
   else report::render_report_text(out.report, std::cout);
   switch (out.worst) {
-    case report::Severity::critical: return kExitCritical;
-    case report::Severity::warning: return out.any_finding_above_info ? kExitWarnings : kExitOk;
-    case report::Severity::info: return kExitOk;
+    case diagnosis::Severity::critical: return kExitCritical;
+    case diagnosis::Severity::warning: return out.any_finding_above_info ? kExitWarnings : kExitOk;
+    case diagnosis::Severity::info: return kExitOk;
   }
   return kExitOk;
 }

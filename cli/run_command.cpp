@@ -11,7 +11,7 @@
 #include "exit_codes.h"
 #include "rigcheck/report/redact.h"
 #include "rigcheck/report/report.h"
-#include "rigcheck/report/run.h"
+#include "rigcheck/app/run.h"
 #include "rigcheck/topology/errors.h"
 #include "size_arg.h"
 
@@ -99,7 +99,7 @@ int run_run(const RunArgs& args, int argc, char** argv) {
   check_name(args.name);
   auto bytes = parse_size(args.size);
   if (!bytes || *bytes < 4096) throw topology::InputError("--size: \"" + args.size + "\" is not a size of at least 4KiB");
-  report::RunConfig c;
+  app::RunConfig c;
   c.simulate = args.simulate;
   c.variant = args.variant;
   c.gpus = args.gpus;
@@ -119,7 +119,7 @@ int run_run(const RunArgs& args, int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 
-  report::RunOutcome o = report::execute_run(c);
+  app::RunOutcome o = app::execute_run(c);
   std::cout << "\n";
   report::render_report_text(o.report, std::cout);
   std::cout << "\nReport: " << o.json_path << " and " << o.markdown_path << " (attach the .md to your build thread)\n";

@@ -12,11 +12,12 @@
 
 #include "rigcheck/bench/collective_runner.h"
 #include "rigcheck/bench/isolation.h"
-#include "rigcheck/report/collectives_view.h"
+#include "rigcheck/diagnosis/collective_rules.h"
 #include "rigcheck/topology/pcie_link.h"
 #include "topology_builder.h"
 
 using namespace rigcheck::bench;
+using namespace rigcheck::fabric;
 
 namespace {
 
@@ -145,14 +146,14 @@ TEST(CollectiveVerdicts, ControlArmAndWrongResults) {
   main.results = {big};
   big.busbw_gbps = 22.0;
   control.results = {big};
-  EXPECT_EQ(rigcheck::report::collective_verdict(main, &control, Collective::all_reduce),
+  EXPECT_EQ(rigcheck::diagnosis::collective_verdict(main, &control, Collective::all_reduce),
             "slower than the control (P2P path is worse than going through the host)");
   main.results[0].busbw_gbps = 30.0;
-  EXPECT_EQ(rigcheck::report::collective_verdict(main, &control, Collective::all_reduce), "healthy");
+  EXPECT_EQ(rigcheck::diagnosis::collective_verdict(main, &control, Collective::all_reduce), "healthy");
   main.results[0].check = "wrong";
-  EXPECT_EQ(rigcheck::report::collective_verdict(main, &control, Collective::all_reduce), "wrong results");
+  EXPECT_EQ(rigcheck::diagnosis::collective_verdict(main, &control, Collective::all_reduce), "wrong results");
   main.status = "hang";
-  EXPECT_EQ(rigcheck::report::collective_verdict(main, &control, Collective::all_reduce), "hang");
+  EXPECT_EQ(rigcheck::diagnosis::collective_verdict(main, &control, Collective::all_reduce), "hang");
 }
 
 TEST(Workers, TimeoutKillsTheHungWorkerAndKeepsTheOthers) {

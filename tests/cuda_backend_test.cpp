@@ -24,6 +24,7 @@
 
 namespace fake = rigcheck::fake_cuda;
 namespace bench = rigcheck::bench;
+namespace fabric = rigcheck::fabric;
 namespace topology = rigcheck::topology;
 
 namespace {
@@ -76,7 +77,7 @@ std::vector<const bench::TestSpec*> whole_catalogue() {
   return out;
 }
 
-int owner_of(const bench::Endpoint& e) { return e.is_host() ? fake::kHost : e.gpu; }
+int owner_of(const fabric::Endpoint& e) { return e.is_host() ? fake::kHost : e.gpu; }
 
 bool is_timed_copy(const fake::OpRecord& op) {
   return op.name == "memcpy" || op.name == "memcpy_peer" || op.name == "kernel:sm_copy" || op.name == "kernel:split_warp_copy";
@@ -181,7 +182,7 @@ TEST_F(CudaBackendOnFake, TwoGeforceCardsWithoutP2pStagePeerCopiesAndNeverTouchT
   EXPECT_TRUE(fake::violations().empty()) << fake::violations().front();
   EXPECT_EQ(fake::sticky_error(), 0);
   for (const auto& c : cells) {
-    if (c.plan.plan_is_pair() && c.plan.engine == bench::Engine::sm) {
+    if (c.plan.plan_is_pair() && c.plan.engine == fabric::Engine::sm) {
       EXPECT_EQ(c.status, bench::CellStatus::unsupported) << c.plan.name();
     } else if (c.plan.test == "all_to_one_write_ce" || c.plan.test == "one_to_all_write_ce") {
       EXPECT_EQ(c.status, bench::CellStatus::unsupported) << c.plan.name() << " (no peer can write directly)";
@@ -190,7 +191,7 @@ TEST_F(CudaBackendOnFake, TwoGeforceCardsWithoutP2pStagePeerCopiesAndNeverTouchT
     }
   }
   const auto& w = cell_named(cells, "device_to_device_write_ce/gpu0-gpu1");
-  EXPECT_EQ(w.plan.path, bench::PeerPath::host_staged);
+  EXPECT_EQ(w.plan.path, fabric::PeerPath::host_staged);
   EXPECT_NEAR(w.value(), spec_.staged_gbps, spec_.staged_gbps * 1e-3);
   EXPECT_NEAR(cell_named(cells, "device_to_host_ce/gpu1").value(), spec_.devices[1].d2h_gbps, 1e-2);
 }
@@ -207,7 +208,7 @@ TEST_F(CudaBackendOnFake, FourGpusBehindASwitchCopyDirectlyAndReleaseTheirPeerMa
   EXPECT_TRUE(fake::violations().empty()) << fake::violations().front();
   for (const auto& c : cells) {
     EXPECT_EQ(c.status, bench::CellStatus::ok) << c.plan.name() << ": " << c.detail;
-    EXPECT_EQ(c.plan.path, bench::PeerPath::direct) << c.plan.name();
+    EXPECT_EQ(c.plan.path, fabric::PeerPath::direct) << c.plan.name();
   }
   EXPECT_NEAR(cell_named(cells, "device_to_device_read_ce/gpu0-gpu3").value(), spec_.peer_gbps, 1e-2);
   EXPECT_NEAR(cell_named(cells, "device_to_device_bidir_ce/gpu1-gpu2").value(), spec_.peer_gbps, 1e-2);
@@ -414,9 +415,9 @@ TEST_F(CudaBackendOnFake, ReadCellsNeedPeerAccessFromTheReadingGpu) {
     for (const auto& cell : bench::plan_cells(*spec, t, *b, o.plan)) cells[cell.name()] = bench::measure_cell(*b, cell, o);
   EXPECT_TRUE(fake::violations().empty()) << fake::violations().front();
   // 1 -> 0 read by GPU0 (which maps GPU1) is direct; 0 -> 1 read by GPU1 is not.
-  EXPECT_EQ(cells.at("device_to_device_read_ce/gpu1-gpu0").plan.path, bench::PeerPath::direct);
-  EXPECT_EQ(cells.at("device_to_device_read_ce/gpu0-gpu1").plan.path, bench::PeerPath::host_staged);
-  EXPECT_EQ(cells.at("device_to_device_write_ce/gpu0-gpu1").plan.path, bench::PeerPath::direct);
+  EXPECT_EQ(cells.at("device_to_device_read_ce/gpu1-gpu0").plan.path, fabric::PeerPath::direct);
+  EXPECT_EQ(cells.at("device_to_device_read_ce/gpu0-gpu1").plan.path, fabric::PeerPath::host_staged);
+  EXPECT_EQ(cells.at("device_to_device_write_ce/gpu0-gpu1").plan.path, fabric::PeerPath::direct);
   EXPECT_EQ(cells.at("device_to_device_read_sm/gpu1-gpu0").status, bench::CellStatus::ok);
   EXPECT_EQ(cells.at("device_to_device_read_sm/gpu0-gpu1").status, bench::CellStatus::unsupported);
   for (const auto& [name, c] : cells)

@@ -1,17 +1,17 @@
 // Expected figures against hand-computed values, and the verdicts.
 // Expected = theoretical rate of the narrowest link x the efficiency for the link kind and copy
-// method (bench/data/fabric.json: PCIe CE 0.85, NVLink CE 0.88).
+// method (fabric/data/fabric.json: PCIe CE 0.85, NVLink CE 0.88).
 
 #include <gtest/gtest.h>
 
 #include "rigcheck/bench/catalogue.h"
 #include "rigcheck/bench/runner.h"
 #include "rigcheck/bench/sim_backend.h"
-#include "rigcheck/report/expected.h"
+#include "rigcheck/diagnosis/expected.h"
 #include "topology_builder.h"
 
 using namespace rigcheck;
-using report::Verdict;
+using diagnosis::Verdict;
 using rigcheck::testing::TopologyBuilder;
 
 namespace {
@@ -26,14 +26,14 @@ topology::Topology single(int gen, int width) {
 }
 
 bench::CellPlan cell(const char* test, const topology::Topology& t, int index = 0) {
-  bench::SimBackend sim(t, bench::default_fabric_constants());
+  bench::SimBackend sim(t, fabric::default_fabric_constants());
   bench::PlanOptions o;
   o.bytes = 64ull << 20;
   return bench::plan_cells(*bench::find_test(test), t, sim, o).at(index);
 }
 
 double expected(const char* test, const topology::Topology& t, int index = 0) {
-  report::ExpectationModel m(t);
+  diagnosis::ExpectationModel m(t);
   return m.expect(cell(test, t, index), 8).value;
 }
 
@@ -111,7 +111,7 @@ TEST(Expected, IdleOrDowntrainedLinksAreExpectedAtTheirMaximum) {
   auto t = b.build();
   t.pci[t.gpus[0].node].link->current = {1, 8};  // downtrained: the healthy machine runs Gen4 x16
   EXPECT_NEAR(expected("host_to_device_ce", t), with_copy_overhead(26.782), 0.005);
-  report::ExpectationModel m(t);
+  diagnosis::ExpectationModel m(t);
   auto plan = cell("host_to_device_ce", t);
   auto judged = m.judge(measured(plan, 1.7), 8);
   EXPECT_EQ(judged.verdict, Verdict::below_expectation);
@@ -126,7 +126,7 @@ TEST(Expected, HealthyVersionClearsRedirectAndTranslation) {
   b.gpu(b.switch_down(up, 0x001d), kA100, 4, 16);
   auto t = b.build();
   t.system.iommu = topology::IommuMode::translated;
-  auto h = report::healthy_version(t);
+  auto h = diagnosis::healthy_version(t);
   for (const auto& n : h.pci)
     if (n.acs) {
       EXPECT_FALSE(n.acs->redirects_p2p());
@@ -137,14 +137,14 @@ TEST(Expected, HealthyVersionClearsRedirectAndTranslation) {
 
 TEST(Expected, Verdicts) {
   auto t = single(4, 16);
-  report::ExpectationModel m(t);
+  diagnosis::ExpectationModel m(t);
   auto plan = cell("host_to_device_ce", t);
   EXPECT_EQ(m.judge(measured(plan, 26.0), 8).verdict, Verdict::ok);
   EXPECT_EQ(m.judge(measured(plan, 22.0), 8).verdict, Verdict::below_expectation);
   EXPECT_EQ(m.judge(measured(plan, 0, bench::CellStatus::corrupt), 8).verdict, Verdict::corrupt);
   EXPECT_EQ(m.judge(measured(plan, 0, bench::CellStatus::hang), 8).verdict, Verdict::hang);
   auto staged = plan;
-  staged.path = bench::PeerPath::host_staged;
+  staged.path = fabric::PeerPath::host_staged;
   EXPECT_EQ(m.judge(measured(staged, 20.0), 8).verdict, Verdict::host_staged);
 }
 
@@ -154,7 +154,7 @@ TEST(Expected, SlowPairAcrossSocketsIsCalledCrossSocket) {
   b.gpu(b.root_port(b.host_bridge(1)), kA100, 5, 16);
   auto t = b.build();
   ASSERT_EQ(t.pair(0, 1)->pcie, topology::PathClass::sys);
-  report::ExpectationModel m(t);
+  diagnosis::ExpectationModel m(t);
   auto plan = cell("device_to_device_write_ce", t);
   // The model already expects the inter-socket link (40 GB/s x 0.85); far below that is cross_socket.
   EXPECT_NEAR(m.expect(plan, 8).value, with_copy_overhead(34.0), 0.01);
@@ -169,13 +169,13 @@ TEST(Expected, WholeSimulatedRunOfAHealthyRigIsOk) {
   for (int i = 0; i < 2; ++i) b.gpu(b.switch_down(up), kA100, 4, 16);
   b.gpu(b.root_port(hb), kA100, 4, 16);
   auto t = b.build();
-  bench::SimBackend sim(t, bench::default_fabric_constants(), 5);
+  bench::SimBackend sim(t, fabric::default_fabric_constants(), 5);
   std::vector<const bench::TestSpec*> all;
   for (const auto& s : bench::catalogue()) all.push_back(&s);
   bench::RunOptions o;
   o.plan.bytes = 16ull << 20;
   auto run = bench::run_tests(sim, t, all, o);
-  auto judged = report::judge_run(t, run);
+  auto judged = diagnosis::judge_run(t, run);
   ASSERT_EQ(judged.size(), run.cells.size());
   for (size_t i = 0; i < judged.size(); ++i) {
     EXPECT_EQ(judged[i].verdict, Verdict::ok) << run.cells[i].plan.name() << " ratio " << judged[i].ratio;
@@ -188,11 +188,11 @@ TEST(Expected, ARiserAtGen1IsBelowExpectationInSimulationToo) {
   b.gpu(b.root_port(b.host_bridge()), kA100, 4, 16);
   auto t = b.build();
   t.pci[t.gpus[0].node].link->current = {1, 16};  // the riser trains at Gen1 under load
-  bench::SimBackend sim(t, bench::default_fabric_constants(), 5);
+  bench::SimBackend sim(t, fabric::default_fabric_constants(), 5);
   bench::RunOptions o;
   o.plan.bytes = 16ull << 20;
   auto run = bench::run_tests(sim, t, {bench::find_test("host_to_device_ce")}, o);
-  auto judged = report::judge_run(t, run);
+  auto judged = diagnosis::judge_run(t, run);
   EXPECT_EQ(judged[0].verdict, Verdict::below_expectation);
   EXPECT_NEAR(judged[0].ratio, 4.0 / 31.508, 0.01);  // Gen1 x16 over Gen4 x16
 }

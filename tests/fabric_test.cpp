@@ -1,14 +1,15 @@
 // The simulated fabric against hand-computed answers (issue: measurement engine).
-// Efficiencies come from bench/data/fabric.json; expected values are written out from them.
+// Efficiencies come from fabric/data/fabric.json; expected values are written out from them.
 
 #include <gtest/gtest.h>
 
-#include "rigcheck/bench/fabric.h"
+#include "rigcheck/fabric/fabric.h"
 #include "rigcheck/bench/sim_backend.h"
 #include "rigcheck/topology/pcie_link.h"
 #include "topology_builder.h"
 
 using namespace rigcheck::bench;
+using namespace rigcheck::fabric;
 using rigcheck::testing::TopologyBuilder;
 using rigcheck::topology::pcie_gbps;
 using rigcheck::topology::PciKind;

@@ -8,6 +8,7 @@
 #include "topology_builder.h"
 
 using namespace rigcheck::bench;
+using namespace rigcheck::fabric;
 
 namespace {
 

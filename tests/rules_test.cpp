@@ -5,8 +5,8 @@
 #include <algorithm>
 
 #include "fake_machine.h"
-#include "rigcheck/report/measured_rules.h"
-#include "rigcheck/report/static_rules.h"
+#include "rigcheck/diagnosis/measured_rules.h"
+#include "rigcheck/diagnosis/static_rules.h"
 #include "rigcheck/bench/catalogue.h"
 #include "rigcheck/bench/sim_backend.h"
 #include "rigcheck/topology/discover.h"
@@ -14,15 +14,15 @@
 #include "topology_builder.h"
 
 using namespace rigcheck;
-using report::Finding;
-using report::Severity;
+using diagnosis::Finding;
+using diagnosis::Severity;
 using rigcheck::testing::TopologyBuilder;
 
 namespace {
 
 constexpr uint16_t kA100 = 0x20b2, kRtx3090 = 0x2204, kV100Sxm2 = 0x1db1, kRtx5090 = 0x2b85;
 
-report::BuildInfo cuda13() { return {{75, 80, 86, 89, 90, 100, 120}, 13}; }
+diagnosis::BuildInfo cuda13() { return {{75, 80, 86, 89, 90, 100, 120}, 13}; }
 
 std::vector<std::string> ids(const std::vector<Finding>& fs) {
   std::vector<std::string> out;
@@ -62,7 +62,7 @@ struct Pair {
   }
 };
 
-std::vector<Finding> doctor(const topology::Topology& t) { return report::static_findings(t, cuda13()); }
+std::vector<Finding> doctor(const topology::Topology& t) { return diagnosis::static_findings(t, cuda13()); }
 
 }  // namespace
 
@@ -178,12 +178,12 @@ TEST(Rules, KnownBadDriverAndNccl) {
 
 TEST(Rules, BuildCannotRunOnVoltaWithCuda13) {
   auto t = Pair(kV100Sxm2).build();
-  auto fs = report::static_findings(t, cuda13());
+  auto fs = diagnosis::static_findings(t, cuda13());
   ASSERT_TRUE(has(fs, "cuda-build-cannot-run-gpu"));
   EXPECT_NE(get(fs, "cuda-build-cannot-run-gpu").fix.find("CUDA 12"), std::string::npos);
-  report::BuildInfo cuda12{{60, 61, 70, 75, 80}, 12};
-  EXPECT_FALSE(has(report::static_findings(t, cuda12), "cuda-build-cannot-run-gpu"));
-  EXPECT_FALSE(has(report::static_findings(t, report::BuildInfo{}), "cuda-build-cannot-run-gpu"));  // no CUDA: no kernels to run
+  diagnosis::BuildInfo cuda12{{60, 61, 70, 75, 80}, 12};
+  EXPECT_FALSE(has(diagnosis::static_findings(t, cuda12), "cuda-build-cannot-run-gpu"));
+  EXPECT_FALSE(has(diagnosis::static_findings(t, diagnosis::BuildInfo{}), "cuda-build-cannot-run-gpu"));  // no CUDA: no kernels to run
 }
 
 TEST(Rules, ABuildWithoutTheGpusArchitectureSaysToAddItNotToChangeToolkits) {
@@ -191,8 +191,8 @@ TEST(Rules, ABuildWithoutTheGpusArchitectureSaysToAddItNotToChangeToolkits) {
   // build left it out.
   auto t = Pair(kRtx3090).build();
   t.gpus[0].compute_capability = t.gpus[1].compute_capability = "7.5";
-  report::BuildInfo hopper_only{{90}, 13};
-  auto fs = report::static_findings(t, hopper_only);
+  diagnosis::BuildInfo hopper_only{{90}, 13};
+  auto fs = diagnosis::static_findings(t, hopper_only);
   ASSERT_TRUE(has(fs, "cuda-build-cannot-run-gpu"));
   const auto& f = get(fs, "cuda-build-cannot-run-gpu");
   EXPECT_NE(f.fix.find("-DCMAKE_CUDA_ARCHITECTURES=75;90"), std::string::npos) << f.fix;
@@ -205,7 +205,7 @@ TEST(Rules, NoGpu) {
   auto fs = doctor(t);
   ASSERT_EQ(fs.size(), 1u);
   EXPECT_EQ(fs[0].id, "no-gpu");
-  EXPECT_EQ(report::worst(fs), Severity::info);
+  EXPECT_EQ(diagnosis::worst(fs), Severity::info);
 }
 
 // ---- measured -------------------------------------------------------------------------------
@@ -214,7 +214,7 @@ namespace {
 
 bench::CellResult cell_of(const topology::Topology& t, const char* test, int index, double value,
                           bench::CellStatus status = bench::CellStatus::ok) {
-  bench::SimBackend sim(t, bench::default_fabric_constants());
+  bench::SimBackend sim(t, fabric::default_fabric_constants());
   bench::CellResult r;
   r.plan = bench::plan_cells(*bench::find_test(test), t, sim, {}).at(index);
   r.unit = "GB/s";
@@ -232,7 +232,7 @@ std::vector<Finding> measured(const topology::Topology& t, std::vector<bench::Ce
   bench::BenchRun run;
   run.cells = std::move(cells);
   run.repetitions = 8;
-  return report::measured_findings(t, run, report::judge_run(t, run));
+  return diagnosis::measured_findings(t, run, diagnosis::judge_run(t, run));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "topology_builder.h"
 
 using namespace rigcheck::bench;
+using namespace rigcheck::fabric;
 using rigcheck::testing::TopologyBuilder;
 
 namespace {

@@ -11,9 +11,9 @@
 
 #include "rigcheck/bench/runner.h"
 #include "rigcheck/bench/sim_backend.h"
-#include "rigcheck/report/expected.h"
-#include "rigcheck/report/measured_rules.h"
-#include "rigcheck/report/static_rules.h"
+#include "rigcheck/diagnosis/expected.h"
+#include "rigcheck/diagnosis/measured_rules.h"
+#include "rigcheck/diagnosis/static_rules.h"
 #include "rigcheck/topology/errors.h"
 #include "rigcheck/topology/rig.h"
 
@@ -34,12 +34,12 @@ topology::Rig load(const std::string& path) {
   return topology::parse_rig(nlohmann::json::parse(in));
 }
 
-std::vector<report::Finding> everything(const topology::Rig& rig, const std::string& variant) {
+std::vector<diagnosis::Finding> everything(const topology::Rig& rig, const std::string& variant) {
   topology::Topology t = topology::expand_rig(rig, variant);
-  report::BuildInfo build{{75, 80, 86, 89, 90, 100, 120}, 13};
+  diagnosis::BuildInfo build{{75, 80, 86, 89, 90, 100, 120}, 13};
   if (auto b = topology::rig_build(rig, variant)) build = {b->cuda_architectures, b->cuda_toolkit_major};
-  auto findings = report::static_findings(t, build);
-  bench::SimBackend sim(t, bench::default_fabric_constants(), 7);
+  auto findings = diagnosis::static_findings(t, build);
+  bench::SimBackend sim(t, fabric::default_fabric_constants(), 7);
   bench::RunOptions o;
   o.plan.bytes = 16ull << 20;
   o.sampler.max_samples = 10;
@@ -47,12 +47,12 @@ std::vector<report::Finding> everything(const topology::Rig& rig, const std::str
   for (const char* name : {"host_to_device_ce", "device_to_host_ce", "device_to_device_write_ce", "device_to_device_bidir_ce"})
     tests.push_back(bench::find_test(name));
   auto run = bench::run_tests(sim, t, tests, o);
-  auto measured = report::measured_findings(t, run, report::judge_run(t, run));
+  auto measured = diagnosis::measured_findings(t, run, diagnosis::judge_run(t, run));
   findings.insert(findings.end(), measured.begin(), measured.end());
   return findings;
 }
 
-std::set<std::string> ids(const std::vector<report::Finding>& fs) {
+std::set<std::string> ids(const std::vector<diagnosis::Finding>& fs) {
   std::set<std::string> out;
   for (const auto& f : fs) out.insert(f.id);
   return out;
@@ -81,7 +81,7 @@ TEST(SeedRigs, HealthyVariantRaisesNothingBeyondTheInherent) {
     const std::set<std::string> allowed(rig.inherent.begin(), rig.inherent.end());
     const auto findings = everything(rig, healthy.name);
     for (const auto& f : findings) {
-      if (f.severity == report::Severity::info || allowed.count(f.id)) continue;
+      if (f.severity == diagnosis::Severity::info || allowed.count(f.id)) continue;
       ADD_FAILURE() << rig.name << "/healthy raises " << f.id << ": " << f.title;
     }
     // And none of the pathologies the other variants are about.

@@ -10,6 +10,7 @@
 #include "topology_builder.h"
 
 using namespace rigcheck::bench;
+using namespace rigcheck::fabric;
 
 TEST(SimBackstop, ALinkOfInfiniteCapacityFinishes) {
   rigcheck::testing::TopologyBuilder b;

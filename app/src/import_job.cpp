@@ -10,11 +10,13 @@
 #include "rigcheck/ingest/importer.h"
 #include "rigcheck/ingest/machine_model.h"
 #include "rigcheck/report/import_report.h"
-#include "rigcheck/report/import_rules.h"
+#include "rigcheck/diagnosis/import_rules.h"
 #include "rigcheck/topology/errors.h"
 #include "sha256.h"
 
 namespace rigcheck::app {
+
+using diagnosis::worst;
 
 namespace {
 
@@ -58,12 +60,12 @@ ImportOutcome run_import(const ImportConfig& config, std::istream& stdin_stream)
     ingest::import_text(in, m);
   }
   const ingest::MachineModel mm = ingest::machine_model(m);
-  const report::ImportedRun run = report::judge_imported(m, mm);
-  const std::vector<report::Finding> findings = report::import_findings(m, mm, run);
+  const diagnosis::ImportedRun run = diagnosis::judge_imported(m, mm);
+  const std::vector<diagnosis::Finding> findings = diagnosis::import_findings(m, mm, run);
   ImportOutcome out;
   out.report = report::imported_report(m, mm, run, findings, {now_utc(), config.command_line});
-  out.worst = report::worst(findings);
-  for (const auto& f : findings) out.any_finding_above_info |= f.severity != report::Severity::info;
+  out.worst = diagnosis::worst(findings);
+  for (const auto& f : findings) out.any_finding_above_info |= f.severity != diagnosis::Severity::info;
   return out;
 }
 

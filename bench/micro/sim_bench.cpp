@@ -26,7 +26,7 @@ void BM_SimFullCatalogue10Gpus(benchmark::State& state) {
   for (const auto& s : rigcheck::bench::catalogue()) all.push_back(&s);
   size_t cells = 0;
   for (auto _ : state) {
-    rigcheck::bench::SimBackend sim(t, rigcheck::bench::default_fabric_constants(), 1);
+    rigcheck::bench::SimBackend sim(t, rigcheck::fabric::default_fabric_constants(), 1);
     auto run = rigcheck::bench::run_tests(sim, t, all, rigcheck::bench::RunOptions{});
     cells = run.cells.size();
     benchmark::DoNotOptimize(run.cells.data());

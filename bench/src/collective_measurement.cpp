@@ -5,7 +5,7 @@ namespace rigcheck::bench {
 namespace {
 
 CollectiveRun run_once(const topology::Topology& t, bool simulated, const CollectiveOptions& o) {
-  return simulated ? simulate_collectives(t, default_fabric_constants(), o) : run_nccl_collectives(t, o);
+  return simulated ? simulate_collectives(t, fabric::default_fabric_constants(), o) : run_nccl_collectives(t, o);
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 
 namespace rigcheck::bench {
 
-SimBackend::SimBackend(const topology::Topology& topology, const FabricConstants& constants, uint64_t seed)
+SimBackend::SimBackend(const topology::Topology& topology, const fabric::FabricConstants& constants, uint64_t seed)
     : topology_(topology), constants_(constants), fabric_(topology, constants), seed_(seed), rng_(seed) {}
 
 std::string SimBackend::description() const { return "simulated fabric (seed " + std::to_string(seed_) + ")"; }
@@ -28,7 +28,7 @@ CopyOutcome SimBackend::run_copies(const std::vector<Transfer>& transfers, int r
   // max-min fairly, and when one finishes the others speed up (event-driven).
   struct Flow {
     size_t transfer;
-    Route route;
+    fabric::Route route;
     double remaining_bytes;
     double finish_s = 0;
   };
@@ -52,7 +52,7 @@ CopyOutcome SimBackend::run_copies(const std::vector<Transfer>& transfers, int r
   std::vector<size_t> active(flows.size());
   for (size_t i = 0; i < flows.size(); ++i) active[i] = i;
   while (!active.empty()) {
-    std::vector<const Route*> routes;
+    std::vector<const fabric::Route*> routes;
     for (size_t i : active) routes.push_back(&flows[i].route);
     std::vector<double> rates = fabric_.fair_rates(routes);  // GB/s
     double dt = std::numeric_limits<double>::infinity();
@@ -91,7 +91,7 @@ CopyOutcome SimBackend::run_copies(const std::vector<Transfer>& transfers, int r
       if (!node.link || !node.link->current.known()) continue;
       LinkObservation o;
       o.gpu = e.gpu;
-      o.min_link = o.max_link = loaded_link(topology_, *node.link);
+      o.min_link = o.max_link = fabric::loaded_link(topology_, *node.link);
       o.samples = 1;
       merge_observations(out.observations, {o});
     }
@@ -100,7 +100,7 @@ CopyOutcome SimBackend::run_copies(const std::vector<Transfer>& transfers, int r
 
 LatencyOutcome SimBackend::run_latency(int gpu, const Endpoint& memory, double) {
   LatencyOutcome out;
-  Route r = fabric_.route(Endpoint::device(gpu), memory, Engine::sm);
+  fabric::Route r = fabric_.route(Endpoint::device(gpu), memory, Engine::sm);
   if (r.path == PeerPath::unsupported || r.path == PeerPath::host_staged) {
     out.error = "no peer access: a GPU cannot load from that memory";
     return out;

@@ -1,7 +1,7 @@
 #include <algorithm>
-#include <limits>
 
 #include "rigcheck/bench/collective_runner.h"
+#include "rigcheck/fabric/ring.h"
 
 namespace rigcheck::bench {
 
@@ -28,7 +28,7 @@ int ring_steps(Collective c, int n) {
 
 }  // namespace
 
-CollectiveRun simulate_collectives(const topology::Topology& t, const FabricConstants& c, const CollectiveOptions& o) {
+CollectiveRun simulate_collectives(const topology::Topology& t, const fabric::FabricConstants& c, const CollectiveOptions& o) {
   CollectiveRun run;
   run.simulated = true;
   run.backend = "simulated ring model";
@@ -39,27 +39,13 @@ CollectiveRun simulate_collectives(const topology::Topology& t, const FabricCons
     for (const auto& g : t.gpus) gpus.push_back(g.index);
   run.ranks = static_cast<int>(gpus.size());
   const int n = run.ranks;
-  Fabric fabric(t, c);
-
-  // The ring in rank order: every rank sends to the next at the same time.
-  std::vector<Route> routes;
-  double ring_rate = std::numeric_limits<double>::infinity();
-  if (n > 1) {
-    for (int i = 0; i < n; ++i) {
-      const int a = gpus[i], b = gpus[(i + 1) % n];
-      const bool p2p = !o.p2p_disabled && fabric.peer_path(a, b, Engine::sm) == PeerPath::direct;
-      // NCCL's kernels move the data (SM copies); without P2P it stages through shared host memory.
-      Route r = p2p ? fabric.route(Endpoint::device(a), Endpoint::device(b), Engine::sm)
-                    : fabric.host_staged_route(a, b, Engine::sm);
-      routes.push_back(r);
-      ChannelRoute cr{0, i, (i + 1) % n, p2p ? "P2P" : "SHM", p2p ? "P2P/direct (simulated)" : "SHM (simulated)"};
-      ++run.transports.count_by_transport[cr.transport];
-      run.transports.routes.push_back(cr);
-    }
-    std::vector<const Route*> flows;
-    for (const auto& r : routes) flows.push_back(&r);
-    for (double rate : fabric.fair_rates(flows)) ring_rate = std::min(ring_rate, rate);
+  const fabric::Ring ring = fabric::ring_model(fabric::Fabric(t, c), gpus, o.p2p_disabled);
+  for (const auto& hop : ring.hops) {
+    ChannelRoute cr{0, hop.from_rank, hop.to_rank, hop.p2p ? "P2P" : "SHM", hop.p2p ? "P2P/direct (simulated)" : "SHM (simulated)"};
+    ++run.transports.count_by_transport[cr.transport];
+    run.transports.routes.push_back(cr);
   }
+  const double ring_rate = ring.rate_gbps;
   for (Collective op : o.ops) {
     for (uint64_t bytes : o.sizes) {
       CollectiveResult r;

@@ -9,9 +9,13 @@
 
 namespace rigcheck::report {
 
+using diagnosis::Judgement;
+using diagnosis::Verdict;
+using diagnosis::kOkRatio;
+
 using bench::CellResult;
 using bench::CellStatus;
-using bench::PeerPath;
+using fabric::PeerPath;
 namespace {
 
 using detail::format_value;

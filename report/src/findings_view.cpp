@@ -4,6 +4,8 @@
 
 namespace rigcheck::report {
 
+using diagnosis::Finding;
+
 namespace {
 
 void indented(const std::string& text, const char* prefix, std::ostream& out) {

@@ -7,6 +7,9 @@
 
 namespace rigcheck::report {
 
+using diagnosis::Finding;
+using diagnosis::ImportedRun;
+
 using nlohmann::json;
 
 namespace {

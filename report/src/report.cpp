@@ -20,6 +20,9 @@
 
 namespace rigcheck::report {
 
+using diagnosis::Finding;
+using diagnosis::worst;
+
 using nlohmann::json;
 
 json to_json(const Finding& f) {

@@ -13,6 +13,9 @@
 
 namespace rigcheck::report {
 
+using diagnosis::Verdict;
+using diagnosis::worst;
+
 using nlohmann::json;
 
 namespace {

@@ -66,7 +66,7 @@ TEST(ImportFindings, EveryFixtureRaisesWhatItMustAndNothingItMustNot) {
   }
 }
 
-const report::Finding* find(const std::vector<report::Finding>& fs, const std::string& id) {
+const diagnosis::Finding* find(const std::vector<diagnosis::Finding>& fs, const std::string& id) {
   for (const auto& f : fs)
     if (f.id == id) return &f;
   return nullptr;
@@ -114,12 +114,12 @@ TEST(ImportFindings, HostFigureFitsANarrowerLinkThanTheCard) {
 
 TEST(ImportFindings, LinkClassesOfAFigure) {
   std::vector<std::string> got;
-  for (const auto& l : report::link_classes_for(6.2)) got.push_back(describe(l));
+  for (const auto& l : diagnosis::link_classes_for(6.2)) got.push_back(describe(l));
   EXPECT_EQ(got, (std::vector<std::string>{"Gen2 x16", "Gen3 x8", "Gen4 x4"}));
   got.clear();
-  for (const auto& l : report::link_classes_for(25.5)) got.push_back(describe(l));
+  for (const auto& l : diagnosis::link_classes_for(25.5)) got.push_back(describe(l));
   EXPECT_EQ(got, (std::vector<std::string>{"Gen4 x16", "Gen5 x8"}));
-  EXPECT_TRUE(report::link_classes_for(0).empty());
+  EXPECT_TRUE(diagnosis::link_classes_for(0).empty());
 }
 
 TEST(ImportFindings, GrantedButHostStaged) {
@@ -154,7 +154,7 @@ TEST(ImportFindings, NcclWrongResultsAndCollapse) {
   const auto* wrong = find(fs, "nccl-wrong-results");
   ASSERT_NE(wrong, nullptr);
   EXPECT_NE(wrong->evidence[0].find("12 wrong element(s)"), std::string::npos) << wrong->evidence[0];
-  EXPECT_EQ(wrong->severity, report::Severity::critical);
+  EXPECT_EQ(wrong->severity, diagnosis::Severity::critical);
   const auto* collapse = find(fs, "nccl-busbw-collapse");
   ASSERT_NE(collapse, nullptr);
   EXPECT_NE(collapse->evidence[0].find("busbw 20.00 GB/s at 4294967296 bytes after a peak of 230.13 GB/s at 2147483648 bytes"),

@@ -9,7 +9,7 @@ namespace {
 
 using K = ingest::KernelEvent::Kind;
 
-const report::Finding* find(const std::vector<report::Finding>& fs, const std::string& id) {
+const diagnosis::Finding* find(const std::vector<diagnosis::Finding>& fs, const std::string& id) {
   for (const auto& f : fs)
     if (f.id == id) return &f;
   return nullptr;
@@ -37,7 +37,7 @@ TEST(ImportKernelLog, CorrectableAerBehindJournalPrefixes) {
   EXPECT_EQ(m.kernel[1].device, "0000:07:00.0");
   const auto* f = find(findings_of(m), "pcie-aer-errors");
   ASSERT_NE(f, nullptr);
-  EXPECT_EQ(f->severity, report::Severity::warning);
+  EXPECT_EQ(f->severity, diagnosis::Severity::warning);
 }
 
 TEST(ImportKernelLog, UncorrectableWithoutSeverityWordAndXid) {
@@ -48,8 +48,8 @@ TEST(ImportKernelLog, UncorrectableWithoutSeverityWordAndXid) {
   EXPECT_EQ(m.kernel[1].xid, 31);
   EXPECT_EQ(m.kernel[1].device, "0000:63:00");
   const auto fs = findings_of(m);
-  EXPECT_EQ(find(fs, "pcie-aer-errors")->severity, report::Severity::critical);
-  EXPECT_EQ(find(fs, "gpu-xid")->severity, report::Severity::warning);  // 31 is an MMU fault, not 79
+  EXPECT_EQ(find(fs, "pcie-aer-errors")->severity, diagnosis::Severity::critical);
+  EXPECT_EQ(find(fs, "gpu-xid")->severity, diagnosis::Severity::warning);  // 31 is an MMU fault, not 79
 }
 
 TEST(ImportKernelLog, XidOfAnImportedGpuNamesIt) {

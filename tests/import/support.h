@@ -8,7 +8,7 @@
 
 #include "rigcheck/ingest/importer.h"
 #include "rigcheck/ingest/machine_model.h"
-#include "rigcheck/report/import_rules.h"
+#include "rigcheck/diagnosis/import_rules.h"
 #include "rigcheck/topology/errors.h"
 
 namespace rigcheck::import_test {
@@ -29,10 +29,10 @@ inline ingest::PartialMachine import_string(const std::string& text, const std::
 
 inline ingest::PartialMachine import_fixture(const std::string& name) { return import_string(fixture_text(name), name); }
 
-inline std::vector<report::Finding> findings_of(const ingest::PartialMachine& m) {
+inline std::vector<diagnosis::Finding> findings_of(const ingest::PartialMachine& m) {
   const auto mm = ingest::machine_model(m);
-  const auto run = report::judge_imported(m, mm);
-  return report::import_findings(m, mm, run);
+  const auto run = diagnosis::judge_imported(m, mm);
+  return diagnosis::import_findings(m, mm, run);
 }
 
 inline std::set<std::string> finding_ids(const ingest::PartialMachine& m) {

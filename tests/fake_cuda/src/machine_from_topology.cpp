@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "rigcheck/bench/fabric.h"
+#include "rigcheck/fabric/fabric.h"
 #include "rigcheck/fake_cuda/fake_cuda.h"
 #include "rigcheck/topology/model.h"
 
@@ -12,7 +12,7 @@ namespace rigcheck::fake_cuda {
 
 MachineSpec machine_from_topology(const topology::Topology& t) {
   MachineSpec m;
-  const bench::Fabric fabric(t, bench::default_fabric_constants());
+  const fabric::Fabric fabric(t, fabric::default_fabric_constants());
   for (const auto& g : t.gpus) {
     DeviceSpec d;
     d.name = g.name.empty() ? "NVIDIA GPU" : g.name;
@@ -34,7 +34,7 @@ MachineSpec machine_from_topology(const topology::Topology& t) {
   for (size_t a = 0; a < n; ++a)
     for (size_t b = 0; b < n; ++b)
       if (a != b)
-        m.can_access[a][b] = fabric.peer_path(static_cast<int>(a), static_cast<int>(b), bench::Engine::sm) == bench::PeerPath::direct;
+        m.can_access[a][b] = fabric.peer_path(static_cast<int>(a), static_cast<int>(b), fabric::Engine::sm) == fabric::PeerPath::direct;
   for (const auto& p : t.pairs) m.nvswitch = m.nvswitch || p.via_nvswitch;
   return m;
 }

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "rigcheck/report/finding.h"
+#include "rigcheck/diagnosis/finding.h"
 
 namespace rigcheck::app {
 
@@ -20,7 +20,7 @@ struct ImportConfig {
 
 struct ImportOutcome {
   nlohmann::json report;                   // rigcheck.report/1, "mode": "imported"
-  report::Severity worst = report::Severity::info;
+  diagnosis::Severity worst = diagnosis::Severity::info;
   bool any_finding_above_info = false;
 };
 

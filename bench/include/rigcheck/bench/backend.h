@@ -13,18 +13,19 @@
 #include <vector>
 
 #include "rigcheck/bench/link_monitor.h"
-#include "rigcheck/bench/transfer.h"
+#include "rigcheck/fabric/transfer.h"
 
 namespace rigcheck::bench {
 
-// How the bytes of a GPU-to-GPU transfer actually travel, seen from the GPU that issues it:
-// peer_path(accessor, owner) says whether `accessor` can reach `owner`'s memory directly.
-enum class PeerPath {
-  direct,       // peer-to-peer (PCIe or NVLink)
-  host_staged,  // no peer access: the driver bounces through host memory
-  unsupported,  // cannot be measured this way (e.g. an SM copy without peer access)
-};
-const char* to_string(PeerPath p);
+// The backend interface speaks the fabric's transfer vocabulary (rigcheck/fabric/transfer.h):
+// what to move is the same question for a GPU and for the model.
+using fabric::describe;
+using fabric::Endpoint;
+using fabric::Engine;
+using fabric::Initiator;
+using fabric::PeerPath;
+using fabric::to_string;
+using fabric::Transfer;
 
 struct TransferTiming {
   double seconds = 0;                         // from the common start to this transfer's end

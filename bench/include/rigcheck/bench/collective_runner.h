@@ -44,7 +44,7 @@ struct CollectiveRun {
 // The ring model on the simulated fabric: each step every rank sends to the next at once, so
 // the slowest ring link (shared max-min with the other steps' flows) sets the bus bandwidth;
 // pairs without peer access go through host memory (SHM). Time = steps x latency + bytes term.
-CollectiveRun simulate_collectives(const topology::Topology& t, const FabricConstants& c, const CollectiveOptions& o);
+CollectiveRun simulate_collectives(const topology::Topology& t, const fabric::FabricConstants& c, const CollectiveOptions& o);
 
 // How long a run of `o` may take before it counts as hung: a fixed part for NCCL's set-up, and
 // every timed, warm-up and checking iteration of every operation and size at a slow 1 GB/s bus

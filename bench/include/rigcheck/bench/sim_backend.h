@@ -6,13 +6,13 @@
 #include <random>
 
 #include "rigcheck/bench/backend.h"
-#include "rigcheck/bench/fabric.h"
+#include "rigcheck/fabric/fabric.h"
 
 namespace rigcheck::bench {
 
 class SimBackend : public Backend {
  public:
-  SimBackend(const topology::Topology& topology, const FabricConstants& constants, uint64_t seed = 1);
+  SimBackend(const topology::Topology& topology, const fabric::FabricConstants& constants, uint64_t seed = 1);
 
   bool simulated() const override { return true; }
   std::string description() const override;
@@ -21,14 +21,14 @@ class SimBackend : public Backend {
   CopyOutcome run_copies(const std::vector<Transfer>& transfers, int repetitions, double timeout_s) override;
   LatencyOutcome run_latency(int gpu, const Endpoint& memory, double timeout_s) override;
 
-  const Fabric& fabric() const { return fabric_; }
+  const fabric::Fabric& fabric() const { return fabric_; }
 
  private:
   double noise();
 
   const topology::Topology& topology_;
-  FabricConstants constants_;
-  Fabric fabric_;
+  fabric::FabricConstants constants_;
+  fabric::Fabric fabric_;
   uint64_t seed_;
   std::mt19937_64 rng_;
 };

@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "rigcheck/bench/results.h"
-#include "rigcheck/report/expected.h"
+#include "rigcheck/diagnosis/expected.h"
 
 namespace rigcheck::report {
 
-void render_bench(const bench::BenchRun& run, const std::vector<Judgement>& judgements, int gpu_count, std::ostream& out);
+void render_bench(const bench::BenchRun& run, const std::vector<diagnosis::Judgement>& judgements, int gpu_count, std::ostream& out);
 
-nlohmann::json bench_json(const bench::BenchRun& run, const std::vector<Judgement>& judgements);
+nlohmann::json bench_json(const bench::BenchRun& run, const std::vector<diagnosis::Judgement>& judgements);
 
 }  // namespace rigcheck::report

@@ -4,10 +4,10 @@
 #include <ostream>
 #include <vector>
 
-#include "rigcheck/report/finding.h"
+#include "rigcheck/diagnosis/finding.h"
 
 namespace rigcheck::report {
 
-void render_findings(const std::vector<Finding>& findings, std::ostream& out);
+void render_findings(const std::vector<diagnosis::Finding>& findings, std::ostream& out);
 
 }  // namespace rigcheck::report

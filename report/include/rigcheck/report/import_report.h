@@ -12,8 +12,8 @@
 
 #include "rigcheck/ingest/machine_model.h"
 #include "rigcheck/ingest/model.h"
-#include "rigcheck/report/finding.h"
-#include "rigcheck/report/import_rules.h"
+#include "rigcheck/diagnosis/finding.h"
+#include "rigcheck/diagnosis/import_rules.h"
 
 namespace rigcheck::report {
 
@@ -22,8 +22,8 @@ struct ImportHeader {
   std::vector<std::string> command_line;
 };
 
-nlohmann::json imported_report(const ingest::PartialMachine& m, const ingest::MachineModel& mm, const ImportedRun& r,
-                               const std::vector<Finding>& findings, const ImportHeader& h);
+nlohmann::json imported_report(const ingest::PartialMachine& m, const ingest::MachineModel& mm, const diagnosis::ImportedRun& r,
+                               const std::vector<diagnosis::Finding>& findings, const ImportHeader& h);
 
 // The IMPORTED banner, the inputs and what they cannot show; the report renderers print it first.
 void render_import_preamble(const nlohmann::json& report, std::ostream& out, bool markdown);

@@ -11,15 +11,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "rigcheck/report/finding.h"
+#include "rigcheck/diagnosis/finding.h"
 #include "rigcheck/topology/model.h"
 
 namespace rigcheck::report {
 
 inline constexpr const char* kReportSchema = "rigcheck.report/1";
 
-nlohmann::json to_json(const Finding& f);
-std::vector<nlohmann::json> to_json(const std::vector<Finding>& fs);
+nlohmann::json to_json(const diagnosis::Finding& f);
+std::vector<nlohmann::json> to_json(const std::vector<diagnosis::Finding>& fs);
 
 // Merges findings with the same id (evidence appended, GPUs united), worst first.
 nlohmann::json merge_findings(const nlohmann::json& findings);
@@ -38,7 +38,7 @@ struct ReportHeader {
 };
 
 // A report with no measurements yet; `add_tests` and `finish` fill it in.
-nlohmann::json new_report(const ReportHeader& header, const topology::Topology& t, const std::vector<Finding>& static_findings);
+nlohmann::json new_report(const ReportHeader& header, const topology::Topology& t, const std::vector<diagnosis::Finding>& static_findings);
 
 // Recomputes the verdict block from the findings (worst severity, counts, one-line summary).
 void update_verdict(nlohmann::json& report);

@@ -1,4 +1,4 @@
-#include "rigcheck/bench/fabric.h"
+#include "rigcheck/fabric/fabric.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,7 @@
 #include "rigcheck/topology/gpu_models.h"
 #include "rigcheck/topology/paths.h"
 
-namespace rigcheck::bench {
+namespace rigcheck::fabric {
 
 using topology::PciKind;
 
@@ -312,4 +312,4 @@ std::vector<double> Fabric::fair_rates(const std::vector<const Route*>& flows) c
   return rate;
 }
 
-}  // namespace rigcheck::bench
+}  // namespace rigcheck::fabric

@@ -1,10 +1,10 @@
-#include "rigcheck/report/expected.h"
+#include "rigcheck/diagnosis/expected.h"
 
 #include <cstdio>
 
 #include "rigcheck/bench/runner.h"
 
-namespace rigcheck::report {
+namespace rigcheck::diagnosis {
 
 const char* to_string(Verdict v) {
   switch (v) {
@@ -35,8 +35,8 @@ topology::Topology healthy_version(const topology::Topology& t) {
 
 namespace {
 
-bench::FabricConstants noiseless() {
-  bench::FabricConstants c = bench::default_fabric_constants();
+fabric::FabricConstants noiseless() {
+  fabric::FabricConstants c = fabric::default_fabric_constants();
   c.noise_sigma = 0;
   return c;
 }
@@ -58,22 +58,22 @@ Expectation ExpectationModel::expect(const bench::CellPlan& cell, int repetition
   one.repetitions = repetitions;
   one.sampler.min_samples = 1;  // the model is deterministic here
   bench::CellPlan plan = cell;
-  if (plan.path == bench::PeerPath::unsupported) return e;
+  if (plan.path == fabric::PeerPath::unsupported) return e;
   bench::CellResult r = bench::measure_cell(sim_, plan, one);
   if (r.status != bench::CellStatus::ok || r.sampling.samples.empty()) return e;
   e.value = r.value();
   if (plan.transfers.empty()) {
-    e.reasoning = "model latency of the route (per-hop costs in bench/data/fabric.json)";
+    e.reasoning = "model latency of the route (per-hop costs in fabric/data/fabric.json)";
     return e;
   }
-  const bench::Transfer& t = plan.transfers.front();
-  const bench::Fabric& fabric = sim_.fabric();
-  bench::Route route = fabric.route(t.src, t.dst, t.engine);
+  const fabric::Transfer& t = plan.transfers.front();
+  const fabric::Fabric& fabric = sim_.fabric();
+  fabric::Route route = fabric.route(t.src, t.dst, t.engine);
   int edge = fabric.narrowest_edge(route);
   std::string kind = route.nvlink ? "NVLink" : "PCIe";
   e.reasoning = (edge >= 0 ? fabric.edge_name(edge) + " " + fmt(fabric.capacity(edge)) + " GB/s" : "no limiting link") +
-                " x " + fmt(route.efficiency) + " (" + kind + ", " + (t.engine == bench::Engine::ce ? "copy engine" : "SM copy") +
-                (route.path == bench::PeerPath::host_staged ? ", host-staged" : "") + ")";
+                " x " + fmt(route.efficiency) + " (" + kind + ", " + (t.engine == fabric::Engine::ce ? "copy engine" : "SM copy") +
+                (route.path == fabric::PeerPath::host_staged ? ", host-staged" : "") + ")";
   e.reasoning += ", less the fixed per-copy cost";
   if (plan.concurrency > 1) e.reasoning += ", shared max-min fairly with " + std::to_string(plan.concurrency - 1) + " other copies";
   if (plan.direction == "bi" && plan.aggregation == bench::Aggregation::total) e.reasoning += ", both directions counted";
@@ -94,7 +94,7 @@ Judgement ExpectationModel::judge(const bench::CellResult& cell, int repetitions
   const double measured = cell.value();
   if (j.expected.value > 0 && measured > 0)
     j.ratio = cell.unit == "ns" ? j.expected.value / measured : measured / j.expected.value;
-  if (cell.plan.path == bench::PeerPath::host_staged) {
+  if (cell.plan.path == fabric::PeerPath::host_staged) {
     j.verdict = Verdict::host_staged;
   } else if (j.ratio > 0 && j.ratio < kOkRatio) {
     const topology::GpuPair* pair = cell.plan.row >= 0 ? actual_.pair(cell.plan.row, cell.plan.col) : nullptr;
@@ -111,4 +111,4 @@ std::vector<Judgement> judge_run(const topology::Topology& t, const bench::Bench
   return out;
 }
 
-}  // namespace rigcheck::report
+}  // namespace rigcheck::diagnosis

@@ -1,4 +1,4 @@
-#include "rigcheck/bench/fabric_constants.h"
+#include "rigcheck/fabric/fabric_constants.h"
 
 #include <nlohmann/json.hpp>
 
@@ -6,7 +6,7 @@ namespace rigcheck::embedded {
 extern const char* const fabric_json;
 }
 
-namespace rigcheck::bench {
+namespace rigcheck::fabric {
 
 const FabricConstants& default_fabric_constants() {
   static const FabricConstants c = [] {
@@ -36,4 +36,4 @@ const FabricConstants& default_fabric_constants() {
   return c;
 }
 
-}  // namespace rigcheck::bench
+}  // namespace rigcheck::fabric

@@ -1,7 +1,7 @@
 #pragma once
-// Constants of the simulated fabric, from bench/data/fabric.json (embedded, each with its source).
+// Constants of the simulated fabric, from fabric/data/fabric.json (embedded, each with its source).
 
-namespace rigcheck::bench {
+namespace rigcheck::fabric {
 
 struct FabricConstants {
   double pcie_efficiency_ce = 0;
@@ -27,4 +27,4 @@ struct FabricConstants {
 // The embedded table, parsed once.
 const FabricConstants& default_fabric_constants();
 
-}  // namespace rigcheck::bench
+}  // namespace rigcheck::fabric

@@ -1,7 +1,6 @@
-#include "rigcheck/bench/backend.h"
-#include "rigcheck/bench/transfer.h"
+#include "rigcheck/fabric/transfer.h"
 
-namespace rigcheck::bench {
+namespace rigcheck::fabric {
 
 std::string describe(const Endpoint& e) {
   if (e.is_host()) return e.numa_node >= 0 ? "host(node " + std::to_string(e.numa_node) + ")" : "host";
@@ -21,4 +20,4 @@ const char* to_string(PeerPath p) {
   return "?";
 }
 
-}  // namespace rigcheck::bench
+}  // namespace rigcheck::fabric

@@ -7,13 +7,13 @@
 #include <vector>
 
 #include "rigcheck/bench/results.h"
-#include "rigcheck/report/expected.h"
-#include "rigcheck/report/finding.h"
+#include "rigcheck/diagnosis/expected.h"
+#include "rigcheck/diagnosis/finding.h"
 #include "rigcheck/topology/model.h"
 
-namespace rigcheck::report {
+namespace rigcheck::diagnosis {
 
 std::vector<Finding> measured_findings(const topology::Topology& t, const bench::BenchRun& run,
                                        const std::vector<Judgement>& judgements);
 
-}  // namespace rigcheck::report
+}  // namespace rigcheck::diagnosis

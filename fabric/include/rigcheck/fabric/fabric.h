@@ -5,11 +5,11 @@
 #include <string>
 #include <vector>
 
-#include "rigcheck/bench/backend.h"
-#include "rigcheck/bench/fabric_constants.h"
+#include "rigcheck/fabric/transfer.h"
+#include "rigcheck/fabric/fabric_constants.h"
 #include "rigcheck/topology/model.h"
 
-namespace rigcheck::bench {
+namespace rigcheck::fabric {
 
 // A route through the fabric: directed edges (edge id * 2 + direction), and what the flow on it
 // achieves of the links' raw capacity.
@@ -79,4 +79,4 @@ class Fabric {
   int sockets_ = 1;
 };
 
-}  // namespace rigcheck::bench
+}  // namespace rigcheck::fabric

@@ -1,4 +1,4 @@
-#include "rigcheck/report/static_rules.h"
+#include "rigcheck/diagnosis/static_rules.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -15,7 +15,7 @@ namespace rigcheck::embedded {
 extern const char* const known_issues_json;
 }
 
-namespace rigcheck::report {
+namespace rigcheck::diagnosis {
 
 const char* to_string(Severity s) {
   switch (s) {
@@ -466,4 +466,4 @@ std::vector<Finding> static_findings(const Topology& t, const BuildInfo& build) 
   return out;
 }
 
-}  // namespace rigcheck::report
+}  // namespace rigcheck::diagnosis

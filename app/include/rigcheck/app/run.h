@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace rigcheck::report {
+namespace rigcheck::app {
 
 struct RunConfig {
   std::string simulate;            // topology JSON or rig file; empty: this machine's GPUs
@@ -39,4 +39,4 @@ std::vector<std::string> planned_tests(bool full, int gpu_count);
 
 RunOutcome execute_run(const RunConfig& config);
 
-}  // namespace rigcheck::report
+}  // namespace rigcheck::app

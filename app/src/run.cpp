@@ -1,4 +1,4 @@
-#include "rigcheck/report/run.h"
+#include "rigcheck/app/run.h"
 
 #include <unistd.h>
 
@@ -17,21 +17,29 @@
 #include "rigcheck/bench/runner.h"
 #include "rigcheck/bench/sim_backend.h"
 #include "rigcheck/report/bench_view.h"
-#include "rigcheck/report/collectives_view.h"
+#include "rigcheck/app/collective_step.h"
 #include "rigcheck/bench/collective_runner.h"
-#include "rigcheck/report/expected.h"
+#include "rigcheck/diagnosis/expected.h"
 #include "rigcheck/bench/cell_workers.h"
 #include "rigcheck/bench/isolation.h"
 #include "rigcheck/bench/live_machine.h"
-#include "rigcheck/report/measured_rules.h"
+#include "rigcheck/diagnosis/measured_rules.h"
 #include "rigcheck/report/report.h"
-#include "rigcheck/report/static_rules.h"
+#include "rigcheck/diagnosis/static_rules.h"
 #include "rigcheck/topology/discover.h"
 #include "rigcheck/topology/errors.h"
 #include "rigcheck/topology/json.h"
 #include "rigcheck/topology/rig.h"
 
-namespace rigcheck::report {
+namespace rigcheck::app {
+
+using diagnosis::BuildInfo;
+using diagnosis::Finding;
+using diagnosis::Severity;
+using diagnosis::judge_run;
+using diagnosis::measured_findings;
+using diagnosis::static_findings;
+using diagnosis::this_build;
 
 using nlohmann::json;
 
@@ -91,14 +99,14 @@ json measure_test_in_child(const json& topology_json, bool simulated, const std:
   apply_test_hook(test);
   topology::Topology t = topology::topology_from_json(topology_json);
   std::unique_ptr<bench::Backend> backend;
-  if (simulated) backend = std::make_unique<bench::SimBackend>(t, bench::default_fabric_constants(), 1);
+  if (simulated) backend = std::make_unique<bench::SimBackend>(t, fabric::default_fabric_constants(), 1);
   else backend = bench::make_cuda_backend(t);
   bench::RunOptions o = run_options(config);
   o.only_cells = only_cells;
   bench::BenchRun run = bench::run_tests(*backend, t, {bench::find_test(test)}, o);
   auto judgements = judge_run(t, run);
-  json cells = bench_json(run, judgements).at("cells");
-  return {{"backend", run.backend}, {"cells", cells}, {"findings", to_json(measured_findings(t, run, judgements))}};
+  json cells = report::bench_json(run, judgements).at("cells");
+  return {{"backend", run.backend}, {"cells", cells}, {"findings", report::to_json(measured_findings(t, run, judgements))}};
 }
 
 // The finding for a step whose worker hung, crashed or failed: the run went on without it.
@@ -170,17 +178,17 @@ RunOutcome execute_run(const RunConfig& config) {
   if (machine.build) build = {machine.build->cuda_architectures, machine.build->cuda_toolkit_major};
   auto static_findings_list = static_findings(t, build);
 
-  ReportHeader h;
+  report::ReportHeader h;
   h.mode = simulated ? "simulated" : "real";
   h.created_utc = utc_now("%Y-%m-%dT%H:%M:%SZ");
   h.command_line = config.command_line;
-  h.environment = whitelisted_environment(config.environment);
+  h.environment = report::whitelisted_environment(config.environment);
   if (config.keep_hostname) {
     char host[256] = {};
     if (::gethostname(host, sizeof host - 1) == 0) h.hostname = host;
   }
   h.rig = machine.rig;
-  json report = new_report(h, t, static_findings_list);
+  json report = report::new_report(h, t, static_findings_list);
   const int gpu_count = static_cast<int>(config.gpus.empty() ? t.gpus.size() : config.gpus.size());
   const auto tests = planned_tests(config.full, gpu_count);
   report["parameters"] = {{"bytes_per_copy", config.bytes},  {"copies_per_sample", bench::RunOptions{}.repetitions},
@@ -192,7 +200,7 @@ RunOutcome execute_run(const RunConfig& config) {
   RunOutcome out;
   out.json_path = (std::filesystem::path(config.out_dir) / (stem + ".json")).string();
   out.markdown_path = (std::filesystem::path(config.out_dir) / (stem + ".md")).string();
-  auto save = [&] { write_atomically(out.json_path, report.dump(2) + "\n"); };
+  auto save = [&] { report::write_atomically(out.json_path, report.dump(2) + "\n"); };
 
   say(config, std::string("topology: ") + std::to_string(t.gpus.size()) + " GPU(s); doctor: " +
                   report.at("verdict").at("summary").get<std::string>());
@@ -231,16 +239,16 @@ RunOutcome execute_run(const RunConfig& config) {
         for (const auto& c : o.result.at("cells")) report["measurements"].push_back(c);
         json all = report.at("findings");
         for (const auto& f : o.result.at("findings")) all.push_back(f);
-        report["findings"] = merge_findings(all);
+        report["findings"] = report::merge_findings(all);
       } else {
         entry["status"] = bench::IsolatedOutcome::to_string(o.kind);
         entry["detail"] = o.detail;
         json all = report.at("findings");
-        all.push_back(to_json(worker_failure(test, "rigcheck bench " + test, o)));
-        report["findings"] = merge_findings(all);
+        all.push_back(report::to_json(worker_failure(test, "rigcheck bench " + test, o)));
+        report["findings"] = report::merge_findings(all);
       }
       report["tests"].push_back(entry);
-      update_verdict(report);
+      report::update_verdict(report);
       save();  // after every test: an interrupted run still leaves a valid partial report
       ++done;
       elapsed += seconds;
@@ -264,7 +272,7 @@ RunOutcome execute_run(const RunConfig& config) {
         [&] {
           std::vector<Finding> found;
           json collectives = run_collective_step(t, simulated, sizes, config.gpus, config.test_timeout_s, found);
-          return json{{"collectives", collectives}, {"findings", to_json(found)}};
+          return json{{"collectives", collectives}, {"findings", report::to_json(found)}};
         },
         budget, config.interrupted);
     json all = report.at("findings");
@@ -272,20 +280,20 @@ RunOutcome execute_run(const RunConfig& config) {
       report["collectives"] = o.result.at("collectives");
       for (const auto& f : o.result.at("findings")) all.push_back(f);
     } else if (!(config.interrupted && *config.interrupted)) {
-      all.push_back(to_json(worker_failure("all-reduce", "rigcheck bench allreduce", o)));
+      all.push_back(report::to_json(worker_failure("all-reduce", "rigcheck bench allreduce", o)));
     }
-    report["findings"] = merge_findings(all);
-    update_verdict(report);
+    report["findings"] = report::merge_findings(all);
+    report::update_verdict(report);
     save();
   }
   if (!(config.interrupted && *config.interrupted)) report["status"] = "complete";
-  update_verdict(report);
+  report::update_verdict(report);
   save();
   std::ostringstream md;
-  render_report_markdown(report, md);
-  write_atomically(out.markdown_path, md.str());
+  report::render_report_markdown(report, md);
+  report::write_atomically(out.markdown_path, md.str());
   out.report = report;
   return out;
 }
 
-}  // namespace rigcheck::report
+}  // namespace rigcheck::app

@@ -1,10 +1,11 @@
 #pragma once
-// What one measurement moves: endpoints, who drives the copy, and how many bytes.
+// The transfer vocabulary shared by the fabric model and the measurement layer: endpoints, the
+// engine and the GPU that drive a copy, how many bytes, and how a peer copy travels.
 
 #include <cstdint>
 #include <string>
 
-namespace rigcheck::bench {
+namespace rigcheck::fabric {
 
 // Host memory (on a NUMA node) or a GPU's memory.
 struct Endpoint {
@@ -38,8 +39,17 @@ struct Transfer {
   bool split_bidirectional = false;
 };
 
+// How the bytes of a GPU-to-GPU transfer actually travel, seen from the GPU that issues it:
+// peer_path(accessor, owner) says whether `accessor` can reach `owner`'s memory directly.
+enum class PeerPath {
+  direct,       // peer-to-peer (PCIe or NVLink)
+  host_staged,  // no peer access: the driver bounces through host memory
+  unsupported,  // cannot be measured this way (e.g. an SM copy without peer access)
+};
+
 std::string describe(const Endpoint& e);  // "host(node 0)", "GPU3"
 const char* to_string(Engine e);          // "ce", "sm"
 const char* to_string(Initiator i);       // "src", "dst"
+const char* to_string(PeerPath p);        // "direct", "host-staged", "unsupported"
 
-}  // namespace rigcheck::bench
+}  // namespace rigcheck::fabric

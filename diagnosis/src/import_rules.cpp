@@ -8,11 +8,11 @@
 #include <set>
 
 #include "import_util.h"
-#include "rigcheck/report/import_rules.h"
-#include "rigcheck/report/measured_rules.h"
+#include "rigcheck/diagnosis/import_rules.h"
+#include "rigcheck/diagnosis/measured_rules.h"
 #include "rigcheck/topology/pcie_link.h"
 
-namespace rigcheck::report {
+namespace rigcheck::diagnosis {
 
 std::vector<Finding> import_relative_findings(const ingest::PartialMachine& m, const ingest::MachineModel& mm, const ImportedRun& r);
 
@@ -292,4 +292,4 @@ std::vector<Finding> import_findings(const ingest::PartialMachine& m, const inge
   return all;
 }
 
-}  // namespace rigcheck::report
+}  // namespace rigcheck::diagnosis

@@ -11,10 +11,10 @@
 #include "rigcheck/bench/results.h"
 #include "rigcheck/ingest/machine_model.h"
 #include "rigcheck/ingest/model.h"
-#include "rigcheck/report/expected.h"
-#include "rigcheck/report/finding.h"
+#include "rigcheck/diagnosis/expected.h"
+#include "rigcheck/diagnosis/finding.h"
 
-namespace rigcheck::report {
+namespace rigcheck::diagnosis {
 
 struct ImportedRun {
   bench::BenchRun run;              // one cell per imported figure, GPUs by topology position
@@ -31,4 +31,4 @@ std::vector<Finding> import_findings(const ingest::PartialMachine& m, const inge
 // 6.2 -> {Gen3 x8, Gen4 x4}; empty when none does.
 std::vector<topology::LinkState> link_classes_for(double gbps);
 
-}  // namespace rigcheck::report
+}  // namespace rigcheck::diagnosis

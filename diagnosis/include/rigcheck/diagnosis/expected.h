@@ -3,7 +3,7 @@
 // rigcheck's fabric model gives for the *healthy* version of the same machine: every link at its
 // maximum generation and width, no ACS redirect, no IOMMU translation. The model's constants
 // (link rates, efficiencies per link kind and copy method) are the sourced tables in
-// bench/data/fabric.json; the reasoning names the link and the factor.
+// fabric/data/fabric.json; the reasoning names the link and the factor.
 
 #include <string>
 #include <vector>
@@ -12,7 +12,7 @@
 #include "rigcheck/bench/sim_backend.h"
 #include "rigcheck/topology/model.h"
 
-namespace rigcheck::report {
+namespace rigcheck::diagnosis {
 
 enum class Verdict { ok, below_expectation, host_staged, cross_socket, corrupt, hang, error, unsupported, not_run };
 const char* to_string(Verdict v);
@@ -44,7 +44,7 @@ class ExpectationModel {
 
  private:
   topology::Topology healthy_;
-  bench::FabricConstants constants_;
+  fabric::FabricConstants constants_;
   mutable bench::SimBackend sim_;
   const topology::Topology& actual_;
 };
@@ -52,4 +52,4 @@ class ExpectationModel {
 // One judgement per cell of `run`, in the same order.
 std::vector<Judgement> judge_run(const topology::Topology& t, const bench::BenchRun& run);
 
-}  // namespace rigcheck::report
+}  // namespace rigcheck::diagnosis

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "rigcheck/report/finding.h"
+#include "rigcheck/diagnosis/finding.h"
 #include "rigcheck/topology/model.h"
 
-namespace rigcheck::report {
+namespace rigcheck::diagnosis {
 
 // What this rigcheck binary was built for.
 struct BuildInfo {
@@ -22,4 +22,4 @@ BuildInfo this_build();
 
 std::vector<Finding> static_findings(const topology::Topology& t, const BuildInfo& build);
 
-}  // namespace rigcheck::report
+}  // namespace rigcheck::diagnosis

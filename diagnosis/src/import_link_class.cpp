@@ -3,10 +3,10 @@
 // Gen5 x16 ~53-57 GB/s in public nvbandwidth and bandwidthTest outputs, e.g. NVIDIA/nvbandwidth#15,
 // #42); 70-95 % is taken as "fits".
 
-#include "rigcheck/report/import_rules.h"
+#include "rigcheck/diagnosis/import_rules.h"
 #include "rigcheck/topology/pcie_link.h"
 
-namespace rigcheck::report {
+namespace rigcheck::diagnosis {
 
 std::vector<topology::LinkState> link_classes_for(double gbps) {
   std::vector<topology::LinkState> out;
@@ -20,4 +20,4 @@ std::vector<topology::LinkState> link_classes_for(double gbps) {
   return out;
 }
 
-}  // namespace rigcheck::report
+}  // namespace rigcheck::diagnosis

@@ -1,15 +1,15 @@
-#include "rigcheck/report/measured_rules.h"
+#include "rigcheck/diagnosis/measured_rules.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <map>
 #include <set>
 
-#include "rigcheck/bench/fabric_constants.h"
+#include "rigcheck/fabric/fabric_constants.h"
 #include "rigcheck/topology/nvml.h"
 #include "rigcheck/topology/paths.h"
 
-namespace rigcheck::report {
+namespace rigcheck::diagnosis {
 namespace {
 
 using bench::CellResult;
@@ -75,7 +75,7 @@ std::string cause_on_path(const topology::Topology& t, const CellResult& c) {
 std::vector<Finding> measured_findings(const topology::Topology& t, const bench::BenchRun& run,
                                        const std::vector<Judgement>& judgements) {
   Collector c;
-  const auto& k = bench::default_fabric_constants();
+  const auto& k = fabric::default_fabric_constants();
   std::set<int> downtrained_seen;  // one line per GPU, not per cell
   for (size_t i = 0; i < run.cells.size(); ++i) {
     const CellResult& cell = run.cells[i];
@@ -113,7 +113,7 @@ std::vector<Finding> measured_findings(const topology::Topology& t, const bench:
             gpus_of(cell));
     }
     // Direct P2P slower than bouncing through host memory would be: the ACS/IOMMU signature.
-    if (cell.status == CellStatus::ok && cell.plan.row >= 0 && cell.plan.path == bench::PeerPath::direct &&
+    if (cell.status == CellStatus::ok && cell.plan.row >= 0 && cell.plan.path == fabric::PeerPath::direct &&
         cell.unit == "GB/s" && cell.plan.direction == "uni") {
       const auto& ga = t.gpus[cell.plan.row];
       const auto& gb = t.gpus[cell.plan.col];
@@ -190,4 +190,4 @@ std::vector<Finding> measured_findings(const topology::Topology& t, const bench:
   return out;
 }
 
-}  // namespace rigcheck::report
+}  // namespace rigcheck::diagnosis

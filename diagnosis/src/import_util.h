@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "rigcheck/ingest/model.h"
-#include "rigcheck/report/finding.h"
+#include "rigcheck/diagnosis/finding.h"
 
-namespace rigcheck::report::detail {
+namespace rigcheck::diagnosis::detail {
 
 inline std::string gbps(double v) {
   char buf[32];
@@ -44,4 +44,4 @@ inline double median(std::vector<double> v) {
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
-}  // namespace rigcheck::report::detail
+}  // namespace rigcheck::diagnosis::detail

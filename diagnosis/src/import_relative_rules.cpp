@@ -11,10 +11,10 @@
 #include "import_util.h"
 #include "rigcheck/ingest/blocks.h"
 #include "rigcheck/ingest/gpu_names.h"
-#include "rigcheck/report/import_rules.h"
+#include "rigcheck/diagnosis/import_rules.h"
 #include "rigcheck/topology/pcie_link.h"
 
-namespace rigcheck::report {
+namespace rigcheck::diagnosis {
 
 namespace {
 
@@ -274,4 +274,4 @@ std::vector<Finding> import_relative_findings(const ingest::PartialMachine& m, c
   return out.list;
 }
 
-}  // namespace rigcheck::report
+}  // namespace rigcheck::diagnosis

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace rigcheck::report {
+namespace rigcheck::diagnosis {
 
 enum class Severity { info, warning, critical };
 const char* to_string(Severity s);
@@ -24,4 +24,4 @@ struct Finding {
 // The worst severity among `findings` (info when empty).
 Severity worst(const std::vector<Finding>& findings);
 
-}  // namespace rigcheck::report
+}  // namespace rigcheck::diagnosis

@@ -5,12 +5,12 @@
 
 #include <map>
 
-#include "rigcheck/bench/fabric_constants.h"
+#include "rigcheck/fabric/fabric_constants.h"
 #include "rigcheck/bench/sim_backend.h"
 #include "rigcheck/ingest/blocks.h"
-#include "rigcheck/report/import_rules.h"
+#include "rigcheck/diagnosis/import_rules.h"
 
-namespace rigcheck::report {
+namespace rigcheck::diagnosis {
 
 namespace {
 
@@ -41,9 +41,9 @@ bench::CellPlan foreign_plan(const ingest::ImportedCell& c, int row, int col) {
   p.test = c.test;
   p.row = row;
   p.col = col;
-  p.engine = c.from.method == "sm" ? bench::Engine::sm : bench::Engine::ce;
-  p.src = row >= 0 ? bench::Endpoint::device(row) : bench::Endpoint::host();
-  p.dst = bench::Endpoint::device(col);
+  p.engine = c.from.method == "sm" ? fabric::Engine::sm : fabric::Engine::ce;
+  p.src = row >= 0 ? fabric::Endpoint::device(row) : fabric::Endpoint::host();
+  p.dst = fabric::Endpoint::device(col);
   p.direction = c.test.find("bidir") != std::string::npos ? "bi" : "uni";
   return p;
 }
@@ -56,7 +56,7 @@ ImportedRun judge_imported(const ingest::PartialMachine& m, const ingest::Machin
   out.run.backend = "IMPORTED: figures read from other tools' outputs, not measured by rigcheck";
   out.run.repetitions = 1;
   const ExpectationModel model(mm.assumed);
-  bench::SimBackend planner(mm.assumed, bench::default_fabric_constants(), 1);
+  bench::SimBackend planner(mm.assumed, fabric::default_fabric_constants(), 1);
   std::map<std::pair<std::string, uint64_t>, std::vector<bench::CellPlan>> plans;
   for (size_t i = 0; i < m.cells.size(); ++i) {
     const ingest::ImportedCell& c = m.cells[i];
@@ -115,4 +115,4 @@ ImportedRun judge_imported(const ingest::PartialMachine& m, const ingest::Machin
   return out;
 }
 
-}  // namespace rigcheck::report
+}  // namespace rigcheck::diagnosis
