@@ -25,7 +25,4 @@ struct ImportHeader {
 nlohmann::json imported_report(const ingest::PartialMachine& m, const ingest::MachineModel& mm, const diagnosis::ImportedRun& r,
                                const std::vector<diagnosis::Finding>& findings, const ImportHeader& h);
 
-// The IMPORTED banner, the inputs and what they cannot show; the report renderers print it first.
-void render_import_preamble(const nlohmann::json& report, std::ostream& out, bool markdown);
-
 }  // namespace rigcheck::report

@@ -1,0 +1,126 @@
+#pragma once
+// A renderer-neutral view of a report: what a reader is shown, already grouped, formatted and
+// labelled, in the order it is shown. build_view() holds the logic (which cells belong to a
+// test, which cell is the worst, how a figure is written, what is SIMULATED or IMPORTED); each
+// printer (text, Markdown, and next HTML) only lays the view out for its medium, in the spirit of
+// nvbench's printers over its summaries. A new output format adds a printer, not a second
+// reading of the report JSON.
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace rigcheck::report {
+
+// A table with a header row; cells are display text (not yet escaped for any medium).
+struct Table {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+};
+
+// A square table with labelled rows and columns (GPU x GPU), read as "row to column".
+struct Matrix {
+  std::string title;
+  std::vector<std::string> labels;          // row and column labels, in order
+  std::vector<std::vector<std::string>> cells;  // [row][column]
+};
+
+struct FindingView {
+  std::string severity;  // "critical", "warning", "info"
+  std::string id;
+  std::string title;
+  std::vector<std::string> evidence;
+  std::string explanation;
+  std::string fix;
+  std::string reference;
+};
+
+struct GpuView {
+  std::string label;    // "GPU0"
+  std::string address;
+  std::string name;
+  std::string link;     // "Gen4 x16 (now Gen1 x16)", "?"
+  double host_path_gbps = 0;  // 0: not known
+  int numa_node = -1;
+};
+
+// One catalogue test: a summary (for a terminal) and every cell (for a document).
+struct TestView {
+  std::string name;
+  std::string unit;
+  int ok_cells = 0;
+  int below_expectation = 0;
+  int failed = 0;                 // cells that did not give a figure (unsupported is not a failure)
+  bool has_worst = false;
+  std::string worst_value;        // the lowest bandwidth or the highest latency, with its marks
+  std::string worst_cell;         // its name
+  std::string worst_percent;      // "62% !", "" when there is no expectation
+  Table cells;                    // cell, median, % of expected, verdict, samples
+};
+
+struct CollectiveView {
+  std::string process_model;
+  std::string op;              // "allreduce"
+  int ranks = 0;
+  std::string status;          // "ok" or why not
+  std::string detail;
+  std::string transports;      // "P2P x4, SHM x2"
+  std::string verdict;
+  bool no_results = false;     // the run gave no row at all (it failed before the first size)
+  bool has_largest = false;    // a summary of the largest out-of-place size
+  double largest_busbw_gbps = 0;
+  uint64_t largest_bytes = 0;
+  Table rows;                  // size, busbw GB/s, % of expected, check (out-of-place sizes)
+};
+
+// A test of the run that did not complete (its worker hung, crashed or failed).
+struct FailedTest {
+  std::string name;
+  std::string status;
+  std::string detail;
+};
+
+struct ImportView {
+  std::vector<std::string> inputs;       // "name (sha256 …, N bytes): tool [v] lines a-b; …"
+  std::vector<std::string> cannot_show;  // what the inputs cannot show
+  std::vector<std::string> assumptions;  // assumed for the expectations
+};
+
+struct ReportView {
+  std::string mode;            // "real", "simulated", "imported"
+  std::string label;           // "", "IMPORTED " before every figure's heading
+  std::string title;           // the machine
+  bool partial = false;
+  bool has_import = false;
+  ImportView import;
+  std::string verdict;         // worst severity
+  std::string summary;
+  int critical = 0, warning = 0, info = 0;
+  Table versions;
+  std::vector<FindingView> findings;
+  std::vector<GpuView> gpus;
+  bool has_path_matrix = false;
+  Matrix path_matrix;          // nvidia-smi topo -m classes
+  std::string measurement_note;
+  std::string backend;         // "" when the report has none
+  std::vector<TestView> tests;
+  std::vector<CollectiveView> collectives;
+  std::vector<FailedTest> failed_tests;
+  std::string tool_version;
+  std::string created_utc;
+};
+
+// The view of a rigcheck.report/1 document (one that check_report accepted).
+ReportView build_view(const nlohmann::json& report);
+
+// The printers.
+void print_text(const ReportView& view, std::ostream& out);
+void print_markdown(const ReportView& view, std::ostream& out);
+
+// The report's name wherever its figures are compared: " (SIMULATED)", " (IMPORTED)" or "".
+std::string mode_label(const std::string& mode);
+
+}  // namespace rigcheck::report

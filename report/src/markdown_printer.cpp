@@ -1,0 +1,123 @@
+// The Markdown form of a report view, for a GitHub issue, Reddit or a Discourse forum post: every
+// figure, long tables inside collapsible <details> blocks, and every text that came from the
+// machine or the user escaped (markdown_text), so that no name can break the post.
+
+#include <cstdio>
+
+#include "format.h"
+#include "rigcheck/report/view.h"
+
+namespace rigcheck::report {
+
+namespace {
+
+using detail::markdown_text;
+
+void print_table(const Table& t, std::ostream& out) {
+  out << "|";
+  for (const auto& h : t.header) out << " " << h << " |";
+  out << "\n|";
+  for (size_t i = 0; i < t.header.size(); ++i) out << "---|";
+  out << "\n";
+  for (const auto& row : t.rows) {
+    out << "|";
+    for (const auto& c : row) out << " " << markdown_text(c) << " |";
+    out << "\n";
+  }
+}
+
+void print_matrix(const Matrix& m, std::ostream& out) {
+  out << "<details><summary>" << markdown_text(m.title) << "</summary>\n\n|   |";
+  for (const auto& l : m.labels) out << " " << l << " |";
+  out << "\n|---|";
+  for (size_t j = 0; j < m.labels.size(); ++j) out << "---|";
+  out << "\n";
+  for (size_t i = 0; i < m.labels.size(); ++i) {
+    out << "| " << m.labels[i] << " |";
+    for (const auto& c : m.cells[i]) out << " " << markdown_text(c) << " |";
+    out << "\n";
+  }
+  out << "\n</details>\n";
+}
+
+void print_import(const ImportView& v, std::ostream& out) {
+  out << "> **IMPORTED**: rigcheck did not measure this machine; every figure below was read from another tool's output.\n"
+      << "\n**Inputs**\n\n";
+  for (const auto& s : v.inputs) out << "- " << s << "\n";
+  auto list = [&](const std::vector<std::string>& items, const char* title) {
+    if (items.empty()) return;
+    out << "\n**" << title << "**\n\n";
+    for (const auto& s : items) out << "- " << s << "\n";
+  };
+  list(v.cannot_show, "What the inputs cannot show");
+  list(v.assumptions, "Assumed for the expectations");
+  out << "\n";
+}
+
+void print_finding(const FindingView& f, std::ostream& out) {
+  out << "### [" << f.severity << "] " << f.id << ": " << markdown_text(f.title) << "\n\n";
+  for (const auto& e : f.evidence) out << "- " << markdown_text(e) << "\n";
+  out << "\n**Why:** " << markdown_text(f.explanation) << "\n\n**Fix:**\n\n```\n" << f.fix << "\n```\n\n";
+  if (!f.reference.empty()) out << "Reference: " << f.reference << "\n\n";
+}
+
+void print_gpus(const std::vector<GpuView>& gpus, std::ostream& out) {
+  out << "## GPUs\n\n| GPU | PCI address | model | link max (now) | host path GB/s | NUMA |\n|---|---|---|---|---|---|\n";
+  for (const auto& g : gpus) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", g.host_path_gbps);
+    out << "| " << g.label << " | " << g.address << " | " << markdown_text(g.name) << " | " << g.link << " | " << buf << " | "
+        << g.numa_node << " |\n";
+  }
+}
+
+void print_collectives(const ReportView& v, std::ostream& out) {
+  out << (v.mode == "imported" ? "## Collectives (IMPORTED from nccl-tests)\n\n" : "## Collectives (NCCL all-reduce)\n\n")
+      << "| process model | ranks | size | busbw GB/s | % of expected | check | transports | verdict |\n"
+         "|---|---|---|---|---|---|---|---|\n";
+  for (const auto& c : v.collectives) {
+    if (c.no_results) {
+      out << "| " << c.process_model << " | " << c.ranks << " | - | - | - | - | - | " << c.status << ": " << markdown_text(c.detail)
+          << " |\n";
+      continue;
+    }
+    for (const auto& row : c.rows.rows)
+      out << "| " << c.process_model << " | " << c.ranks << " | " << row[0] << " | " << row[1] << " | " << row[2] << " | " << row[3]
+          << " | " << c.transports << " | " << c.verdict << " |\n";
+  }
+  out << "\n";
+}
+
+}  // namespace
+
+void print_markdown(const ReportView& v, std::ostream& out) {
+  out << "# rigcheck report: " << markdown_text(v.title) << "\n\n";
+  if (v.mode == "simulated") out << "> **SIMULATED**: the measurements come from rigcheck's fabric model of this machine, not from its GPUs.\n\n";
+  if (v.has_import) print_import(v.import, out);
+  if (v.partial) out << "> **Partial report**: the run did not finish.\n\n";
+  out << "**Verdict: " << v.verdict << "** - " << v.summary << " (" << v.critical << " critical, " << v.warning << " warning, " << v.info
+      << " info)\n\n";
+  print_table(v.versions, out);
+  out << "\n## Findings\n\n";
+  if (v.findings.empty()) out << "None.\n\n";
+  for (const auto& f : v.findings) print_finding(f, out);
+  print_gpus(v.gpus, out);
+  if (v.has_path_matrix) {
+    out << "\n";
+    print_matrix(v.path_matrix, out);
+  }
+  out << "\n## Measurements\n\n";
+  if (!v.measurement_note.empty()) out << markdown_text(v.measurement_note) << "\n\n";
+  if (!v.backend.empty()) out << "Backend: " << v.backend << ". GB/s = 10^9 bytes/s; `*` host-staged; `!` below 85 % of expected.\n\n";
+  for (const auto& t : v.tests) {
+    out << "<details><summary>" << v.label << t.name << " (" << t.unit << ")</summary>\n\n";
+    print_table(t.cells, out);
+    out << "\n</details>\n\n";
+  }
+  if (!v.collectives.empty()) print_collectives(v, out);
+  for (const auto& t : v.failed_tests)
+    out << "- test `" << t.name << "`: " << t.status << " (" << markdown_text(t.detail) << ")\n";
+  out << "\n---\nGenerated by rigcheck " << v.tool_version << " at " << v.created_utc << ".\n";
+}
+
+}  // namespace rigcheck::report

@@ -1,0 +1,81 @@
+// The terminal form of a report view: the verdict, the findings with their evidence and fix, the
+// GPUs, and one summary line per test; every cell is in the Markdown form.
+
+#include <cstdio>
+#include <sstream>
+
+#include "rigcheck/report/view.h"
+
+namespace rigcheck::report {
+
+namespace {
+
+void print_import(const ImportView& v, std::ostream& out) {
+  out << "IMPORTED: rigcheck did not measure this machine; every figure below was read from another tool's output.\n"
+      << "Inputs:\n";
+  for (const auto& s : v.inputs) out << "  " << s << "\n";
+  auto list = [&](const std::vector<std::string>& items, const char* title) {
+    if (items.empty()) return;
+    out << title << ":\n";
+    for (const auto& s : items) out << "  " << s << "\n";
+  };
+  list(v.cannot_show, "What the inputs cannot show");
+  list(v.assumptions, "Assumed for the expectations");
+  out << "\n";
+}
+
+void print_finding(const FindingView& f, std::ostream& out) {
+  out << "[" << f.severity << "] " << f.id << ": " << f.title << "\n";
+  for (const auto& e : f.evidence) out << "    evidence: " << e << "\n";
+  std::istringstream fix(f.fix);
+  for (std::string line; std::getline(fix, line);) out << "    fix: " << line << "\n";
+}
+
+void print_gpu(const GpuView& g, std::ostream& out) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f", g.host_path_gbps);
+  out << "  " << g.label << " " << g.address << " " << g.name << "  link " << g.link << "  host path "
+      << (g.host_path_gbps > 0 ? buf + std::string(" GB/s") : "?") << "  NUMA " << g.numa_node << "\n";
+}
+
+void print_test(const ReportView& v, const TestView& t, std::ostream& out) {
+  out << "  " << v.label << t.name << ": " << t.ok_cells << " cell(s)";
+  if (t.has_worst)
+    out << ", worst " << t.worst_value << " " << t.unit << " (" << t.worst_cell
+        << (t.worst_percent.empty() ? ", no expectation)" : ", " + t.worst_percent + " of expected)");
+  if (t.below_expectation) out << ", " << t.below_expectation << " below expectation";
+  if (t.failed) out << ", " << t.failed << " failed";
+  out << "\n";
+}
+
+void print_collective(const ReportView& v, const CollectiveView& c, std::ostream& out) {
+  out << "  " << v.label << c.op << " (" << c.process_model << "): ";
+  if (c.status != "ok") {
+    out << c.status << " - " << c.detail << "\n";
+    return;
+  }
+  if (!c.has_largest) return;
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "busbw %.2f GB/s at %llu bytes", c.largest_busbw_gbps, static_cast<unsigned long long>(c.largest_bytes));
+  out << buf << ", " << c.verdict << "\n";
+}
+
+}  // namespace
+
+void print_text(const ReportView& v, std::ostream& out) {
+  if (v.mode == "simulated") out << "SIMULATED: the measurements below come from rigcheck's fabric model, not from the GPUs.\n";
+  if (v.has_import) print_import(v.import, out);
+  out << "rigcheck report: " << v.title << (v.partial ? "  [PARTIAL]" : "") << "\n";
+  out << "Verdict: " << v.verdict << " - " << v.summary << "\n\n";
+  for (const auto& f : v.findings) print_finding(f, out);
+  if (!v.findings.empty()) out << "\n";
+  out << "GPUs:\n";
+  for (const auto& g : v.gpus) print_gpu(g, out);
+  if (!v.measurement_note.empty()) out << "\n" << v.measurement_note << "\n";
+  if (!v.tests.empty()) out << "\nMeasurements (median per cell; the .md report has every cell):\n";
+  for (const auto& t : v.tests) print_test(v, t, out);
+  for (const auto& c : v.collectives) print_collective(v, c, out);
+  for (const auto& t : v.failed_tests) out << "! test " << t.name << ": " << t.status << " - " << t.detail << "\n";
+}
+
+}  // namespace rigcheck::report

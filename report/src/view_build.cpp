@@ -1,0 +1,228 @@
+// build_view: everything the printers show, read from the report document once.
+
+#include <cstdio>
+#include <map>
+
+#include "format.h"
+#include "rigcheck/report/view.h"
+#include "rigcheck/topology/versions.h"
+
+namespace rigcheck::report {
+
+using nlohmann::json;
+
+namespace {
+
+using detail::format_value;
+
+std::string version(int v) { return v ? topology::cuda_version_text(v) : "-"; }
+std::string nccl_version(int v) { return v ? topology::nccl_version_text(v) : "-"; }
+std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
+
+// The median of a cell, or what happened instead; host-staged figures carry '*' because they are
+// not peer-to-peer figures.
+std::string cell_value(const json& c) {
+  const std::string status = c.at("status");
+  if (status != "ok") return status == "unsupported" ? "n/a" : status;
+  std::string s = format_value(c.at("median").get<double>(), c.at("unit"));
+  if (c.at("path") == "host-staged") s += "*";
+  return s;
+}
+
+std::string cell_percent(const json& c) {
+  if (c.at("ratio_to_expected").is_null()) return "";
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.0f%%", c.at("ratio_to_expected").get<double>() * 100);
+  const std::string v = c.at("verdict");
+  return buf + std::string(v == "below_expectation" || v == "cross_socket" ? " !" : "");
+}
+
+std::string gpu_link(const json& topo, const json& g) {
+  const json& node = topo.at("pci").at(g.at("node").get<int>());
+  if (node.at("link").is_null()) return "?";
+  const json& l = node.at("link");
+  auto ls = [](const json& x) {
+    return x.at("gen").get<int>() ? "Gen" + std::to_string(x.at("gen").get<int>()) + " x" + std::to_string(x.at("width").get<int>()) : "?";
+  };
+  return ls(l.at("max")) + " (now " + ls(l.at("current")) + ")";
+}
+
+std::string path_class(const json& topo, int a, int b) {
+  if (a == b) return "X";
+  for (const auto& p : topo.at("pairs"))
+    if ((p.at("a") == a && p.at("b") == b) || (p.at("a") == b && p.at("b") == a))
+      return p.at("nvlink_links").get<int>() > 0 ? "NV" + std::to_string(p.at("nvlink_links").get<int>()) : p.at("pcie").get<std::string>();
+  return "?";
+}
+
+std::string title_of(const json& r) {
+  std::string machine = r.at("topology").value("machine", "");
+  if (machine.empty()) machine = std::to_string(r.at("topology").at("gpus").size()) + "-GPU machine";
+  if (!r.at("rig").is_null()) machine += " (rig " + r.at("rig").get<std::string>() + ")";
+  return machine;
+}
+
+Table versions_of(const json& r) {
+  const json& v = r.at("versions");
+  return {{"NVIDIA driver", "CUDA driver", "CUDA runtime", "NCCL", "kernel", "rigcheck"},
+          {{or_dash(v.at("nvidia_driver").get<std::string>()), version(v.at("cuda_driver").get<int>()),
+            version(v.at("cuda_runtime").get<int>()), nccl_version(v.at("nccl").get<int>()),
+            or_dash(v.at("kernel").get<std::string>()), r.at("tool").at("version").get<std::string>()}}};
+}
+
+FindingView finding_of(const json& f) {
+  FindingView v{f.at("severity"), f.at("id"), f.at("title"), {}, f.at("explanation"), f.at("fix"), f.at("reference")};
+  for (const auto& e : f.at("evidence")) v.evidence.push_back(e.get<std::string>());
+  return v;
+}
+
+ImportView import_of(const json& r) {
+  ImportView v;
+  for (const auto& f : r.value("inputs", json::array())) {
+    std::string line = f.at("name").get<std::string>() + " (sha256 " + f.at("sha256").get<std::string>().substr(0, 16) + "…, " +
+                       std::to_string(f.at("bytes").get<uint64_t>()) + " bytes):";
+    for (const auto& b : f.at("blocks")) {
+      const std::string ver = b.at("version");
+      line += " " + b.at("tool").get<std::string>() + (ver.empty() ? "" : " [" + ver + "]") + " lines " +
+              std::to_string(b.at("first_line").get<int>()) + "-" + std::to_string(b.at("last_line").get<int>()) + ";";
+    }
+    v.inputs.push_back(line);
+  }
+  const auto& imp = r.value("imported", json::object());
+  auto list = [&](const char* key, std::vector<std::string>& out) {
+    if (imp.contains(key))
+      for (const auto& s : imp.at(key)) out.push_back(s.get<std::string>());
+  };
+  list("cannot_show", v.cannot_show);
+  list("assumptions", v.assumptions);
+  return v;
+}
+
+// Tests in report order, each with its cells.
+std::vector<std::pair<std::string, std::vector<const json*>>> by_test(const json& report) {
+  std::vector<std::pair<std::string, std::vector<const json*>>> out;
+  std::map<std::string, size_t> at;
+  for (const auto& c : report.at("measurements")) {
+    const std::string test = c.at("test");
+    if (!at.count(test)) {
+      at[test] = out.size();
+      out.push_back({test, {}});
+    }
+    out[at[test]].second.push_back(&c);
+  }
+  return out;
+}
+
+TestView test_of(const std::string& name, const std::vector<const json*>& cells) {
+  TestView t;
+  t.name = name;
+  t.unit = cells.front()->at("unit");
+  t.cells.header = {"cell", "median", "% of expected", "verdict", "samples"};
+  const json* worst = nullptr;
+  for (const json* c : cells) {
+    t.cells.rows.push_back({c->at("name"), cell_value(*c), cell_percent(*c), c->at("verdict"), std::to_string(c->at("samples").size())});
+    if (c->at("status") != "ok") {
+      t.failed += c->at("status") != "unsupported";
+      continue;
+    }
+    ++t.ok_cells;
+    const std::string v = c->at("verdict");
+    t.below_expectation += v == "below_expectation" || v == "cross_socket";
+    // For latency the worst cell is the highest, for bandwidth the lowest.
+    const double m = c->at("median").get<double>();
+    if (!worst || (t.unit == "ns" ? m > worst->at("median").get<double>() : m < worst->at("median").get<double>())) worst = c;
+  }
+  if (worst) {
+    t.has_worst = true;
+    t.worst_value = cell_value(*worst);
+    t.worst_cell = worst->at("name");
+    t.worst_percent = cell_percent(*worst);
+  }
+  return t;
+}
+
+CollectiveView collective_of(const json& c) {
+  CollectiveView v;
+  v.process_model = c.at("process_model");
+  v.ranks = c.at("ranks");
+  v.status = c.at("status");
+  v.detail = c.at("detail");
+  v.op = c.at("results").empty() ? std::string("allreduce") : c.at("results").at(0).value("op", std::string("allreduce"));
+  for (const auto& [k, n] : c.at("transports").at("counts").items())
+    v.transports += (v.transports.empty() ? "" : ", ") + k + " x" + std::to_string(n.get<int>());
+  v.verdict = c.at("verdicts").contains(v.op) ? c.at("verdicts").at(v.op).get<std::string>() : v.status;
+  v.no_results = c.at("results").empty();
+  v.rows.header = {"size", "busbw GB/s", "% of expected", "check"};
+  const json* largest = nullptr;  // the largest out-of-place size
+  for (const auto& x : c.at("results")) {
+    if (x.at("in_place").get<bool>()) continue;
+    if (!largest || x.at("bytes").get<uint64_t>() > largest->at("bytes").get<uint64_t>()) largest = &x;
+    char busbw[32], pct[32] = "";
+    std::snprintf(busbw, sizeof busbw, "%.2f", x.at("busbw_gbps").get<double>());
+    if (x.contains("ratio_to_expected") && !x.at("ratio_to_expected").is_null())
+      std::snprintf(pct, sizeof pct, "%.0f%%", x.at("ratio_to_expected").get<double>() * 100);
+    v.rows.rows.push_back({std::to_string(x.at("bytes").get<uint64_t>()), busbw, pct, x.at("check")});
+  }
+  if (largest) {
+    v.has_largest = true;
+    v.largest_busbw_gbps = largest->at("busbw_gbps");
+    v.largest_bytes = largest->at("bytes");
+  }
+  return v;
+}
+
+}  // namespace
+
+std::string mode_label(const std::string& mode) {
+  if (mode == "simulated") return " (SIMULATED)";
+  if (mode == "imported") return " (IMPORTED)";
+  return "";
+}
+
+ReportView build_view(const json& r) {
+  ReportView v;
+  v.mode = r.at("mode");
+  v.label = v.mode == "imported" ? "IMPORTED " : "";
+  v.title = title_of(r);
+  v.partial = r.at("status") == "partial";
+  if (v.mode == "imported") {
+    v.has_import = true;
+    v.import = import_of(r);
+  }
+  const json& verdict = r.at("verdict");
+  v.verdict = verdict.at("worst");
+  v.summary = verdict.at("summary");
+  v.critical = verdict.at("critical");
+  v.warning = verdict.at("warning");
+  v.info = verdict.at("info");
+  v.versions = versions_of(r);
+  for (const auto& f : r.at("findings")) v.findings.push_back(finding_of(f));
+
+  const json& topo = r.at("topology");
+  for (const auto& g : topo.at("gpus"))
+    v.gpus.push_back({"GPU" + std::to_string(g.at("index").get<int>()), g.at("address"), g.at("name"), gpu_link(topo, g),
+                      g.at("host_path").at("gbps").get<double>(), g.at("numa_node").get<int>()});
+  const int n = static_cast<int>(topo.at("gpus").size());
+  if (n > 1) {
+    v.has_path_matrix = true;
+    v.path_matrix.title = "GPU path matrix (nvidia-smi topo -m classes)";
+    for (int i = 0; i < n; ++i) {
+      v.path_matrix.labels.push_back("GPU" + std::to_string(i));
+      v.path_matrix.cells.emplace_back();
+      for (int j = 0; j < n; ++j) v.path_matrix.cells.back().push_back(path_class(topo, i, j));
+    }
+  }
+
+  v.measurement_note = r.at("measurement_note");
+  if (r.contains("backend")) v.backend = r.at("backend");
+  for (const auto& [test, cells] : by_test(r)) v.tests.push_back(test_of(test, cells));
+  if (r.contains("collectives"))
+    for (const auto& c : r.at("collectives")) v.collectives.push_back(collective_of(c));
+  for (const auto& t : r.at("tests"))
+    if (t.at("status") != "ok") v.failed_tests.push_back({t.at("name"), t.at("status"), t.at("detail")});
+  v.tool_version = r.at("tool").at("version");
+  v.created_utc = r.at("created_utc");
+  return v;
+}
+
+}  // namespace rigcheck::report
