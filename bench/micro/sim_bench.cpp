@@ -1,5 +1,5 @@
 // The whole measurement catalogue on a simulated 10-GPU rig (10 RTX 3090 behind two PCIe
-// switches on one CPU, like seed rig 6). Target (DESIGN.md §11): well under 2 seconds.
+// switches on one CPU, like seed rig 6). Target (docs/architecture.md, "Performance targets"): under 2 seconds.
 //   build/bench/micro/rigcheck_micro --benchmark_filter=Sim
 
 #include <benchmark/benchmark.h>

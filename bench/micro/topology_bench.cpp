@@ -1,5 +1,5 @@
 // CPU-side cost of topology discovery: loading and classifying the DGX-2 fixture (16 GPUs,
-// 60 bridges, 120 pairs). Target (DESIGN.md §11): well under a second.
+// 60 bridges, 120 pairs). Target (docs/architecture.md, "Performance targets"): well under a second.
 //   build/bench/micro/rigcheck_micro --benchmark_filter=Dgx2
 
 #include <benchmark/benchmark.h>

@@ -1,5 +1,5 @@
 #pragma once
-// Adaptive sampling (DESIGN.md §5): repeat a measurement until its spread is below a target or a
+// Adaptive sampling (README, "How rigcheck measures"): repeat a measurement until its spread is below a target or a
 // sample or time cap is reached, keeping every sample and saying why it stopped. Converged means:
 // at least min_samples, at most one sample in ten an outlier (> 3 robust sigmas from the median),
 // and the CV of the others at or below the target.

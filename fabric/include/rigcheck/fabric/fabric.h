@@ -1,5 +1,5 @@
 #pragma once
-// The simulated fabric (DESIGN.md §6): the topology as a graph of links with a capacity per
+// The fabric model (docs/architecture.md): the topology as a graph of links with a capacity per
 // direction, routes for every kind of transfer, and max-min fair sharing of concurrent flows.
 
 #include <string>

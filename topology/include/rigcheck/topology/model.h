@@ -1,5 +1,5 @@
 #pragma once
-// The topology model (DESIGN.md §4): plain data, no behaviour. It is what `rigcheck topo --json`
+// The topology model (docs/architecture.md, "Data flow"): plain data, no behaviour. It is what `rigcheck topo --json`
 // writes and what `--simulate` will read, so every field is serialised (see json.h).
 
 #include <cstdint>

@@ -1,8 +1,8 @@
 #pragma once
 // NVML loaded with dlopen (no header or library at build time): just the queries rigcheck uses.
 // The library is $RIGCHECK_NVML_LIBRARY when set (tests point it at a fake), else the driver's
-// libnvidia-ml.so.1. Declarations and enum values follow nvml.h (NVML_API_VERSION 13); see
-// shared/research/platform-hwloc-pci-sysfs-nvml.md §5.
+// libnvidia-ml.so.1. Declarations and enum values follow nvml.h (NVML_API_VERSION 13) as NVIDIA
+// documents them: https://docs.nvidia.com/deploy/nvml-api/
 
 #include <cstdint>
 #include <memory>
