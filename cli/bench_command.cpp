@@ -6,23 +6,10 @@
 
 #include "arg_checks.h"
 #include "exit_codes.h"
-#include "rigcheck/bench/cuda_backend.h"
-#include "rigcheck/bench/gbench_harness.h"
-#include "rigcheck/bench/json.h"
-#include "rigcheck/bench/sim_backend.h"
-#include "rigcheck/report/bench_view.h"
-#include "rigcheck/diagnosis/collective_rules.h"
-#include "rigcheck/report/collectives_view.h"
-#include "rigcheck/bench/collective_runner.h"
-#include "rigcheck/bench/live_machine.h"
-#include "rigcheck/diagnosis/expected.h"
-#include "rigcheck/report/findings_view.h"
-#include "rigcheck/diagnosis/measured_rules.h"
-#include "rigcheck/diagnosis/static_rules.h"
-#include "rigcheck/topology/discover.h"
+#include "rigcheck/app/bench_job.h"
+#include "rigcheck/bench/catalogue.h"
+#include "rigcheck/bench/collectives.h"
 #include "rigcheck/topology/errors.h"
-#include "rigcheck/topology/json.h"
-#include "rigcheck/topology/rig.h"
 #include "size_arg.h"
 
 namespace rigcheck::cli {
@@ -75,64 +62,6 @@ std::vector<const bench::TestSpec*> select_tests(const std::vector<std::string>&
 
 }  // namespace
 
-namespace {
-
-int run_collectives(const BenchArgs& args, const std::vector<bench::Collective>& ops) {
-  auto range = bench::parse_size_range(args.sizes);
-  if (!range) throw topology::InputError("--sizes: \"" + args.sizes + "\" is not a range such as 8B:1GiB");
-  topology::Topology t = args.simulate.empty() ? topology::Topology{} : topology::load_machine_file(args.simulate, args.variant);
-  if (args.simulate.empty()) {
-    // Discovery initialises CUDA, so it runs in a worker: NCCL's workers must fork from a process without it.
-    auto live = bench::discover_in_worker();
-    t = std::move(live.topology);
-    if (!live.unavailable.empty() && !t.gpus.empty()) {
-      std::cout << "No measurement: " << live.unavailable << "\n";
-      return kExitOk;
-    }
-  }
-  for (int g : args.gpus)
-    if (g < 0 || g >= static_cast<int>(t.gpus.size()))
-      throw topology::InputError("--gpus: there is no GPU" + std::to_string(g));
-  if (t.gpus.empty()) {
-    std::cout << "No measurement: no NVIDIA GPU in the " << (args.simulate.empty() ? "PCI tree of this machine" : "topology")
-              << ". To see the collective model, run: rigcheck bench allreduce --simulate RIG.json\n";
-    return kExitOk;
-  }
-  bench::CollectiveOptions o;
-  o.ops = ops;
-  o.sizes = bench::size_sweep(range->first, range->second);
-  o.gpus = args.gpus;
-  o.timeout_s = std::max(args.timeout_s, bench::collective_budget_s(o));  // per process model, scaled to the sweep
-  std::vector<bench::ProcessModel> models;
-  if (args.procs != "per-gpu") models.push_back(bench::ProcessModel::single);
-  if (args.procs != "single") models.push_back(bench::ProcessModel::per_gpu);
-  bool failed = false;
-  for (auto model : models) {
-    o.process = model;
-    const bench::CollectiveMeasurement m = bench::measure_collectives(t, !args.simulate.empty(), o, !args.no_control);
-    const bench::CollectiveRun& run = m.main;
-    const bench::CollectiveRun* control = m.control_or_null();
-    if (args.json) {
-      std::cout << report::collectives_json(run, control).dump(2) << "\n";
-    } else {
-      report::render_collectives(run, control, std::cout);
-      if (control && control->status == "ok") {
-        std::cout << "Control arm (NCCL_P2P_DISABLE=1):\n";
-        report::render_collectives(*control, nullptr, std::cout);
-      }
-      std::cout << "\n";
-    }
-    if (run.status == "unavailable") return kExitOk;
-    for (auto op : ops) {
-      const std::string v = diagnosis::collective_verdict(run, control, op);
-      failed = failed || v == "wrong results" || v == "hang" || v == "crash" || v == "error";
-    }
-  }
-  return failed ? kExitFailure : kExitOk;
-}
-
-}  // namespace
-
 int run_bench(const BenchArgs& args, const std::vector<std::string>& benchmark_args) {
   if (args.list) {
     for (const auto& t : bench::catalogue()) std::cout << t.name << "\n    " << t.description << "\n";
@@ -140,57 +69,42 @@ int run_bench(const BenchArgs& args, const std::vector<std::string>& benchmark_a
       std::cout << bench::to_string(c) << "\n    NCCL collective, size sweep (--sizes), --procs single|per-gpu|both\n";
     return kExitOk;
   }
+  const app::MachineChoice machine{args.simulate, args.variant};
   std::vector<bench::Collective> ops;
   for (const auto& name : args.tests)
     if (auto c = bench::collective_from_name(name)) ops.push_back(*c);
   if (!ops.empty()) {
     if (ops.size() != args.tests.size())
       throw topology::InputError("give collectives (allreduce, …) and copy tests in separate rigcheck bench calls");
-    return run_collectives(args, ops);
+    auto range = bench::parse_size_range(args.sizes);
+    if (!range) throw topology::InputError("--sizes: \"" + args.sizes + "\" is not a range such as 8B:1GiB");
+    app::CollectiveJob job;
+    job.machine = machine;
+    job.ops = ops;
+    job.sizes = bench::size_sweep(range->first, range->second);
+    job.gpus = args.gpus;
+    if (args.procs != "per-gpu") job.process_models.push_back(bench::ProcessModel::single);
+    if (args.procs != "single") job.process_models.push_back(bench::ProcessModel::per_gpu);
+    job.control = !args.no_control;
+    job.timeout_s = args.timeout_s;
+    job.json = args.json;
+    return app::run_collective_job(job, std::cout, std::cout).failed ? kExitFailure : kExitOk;
   }
   for (const auto& a : benchmark_args)
     if (a.rfind("--benchmark_", 0) != 0) throw topology::InputError("unknown option " + a);
-  auto tests = select_tests(args.tests);
+  app::BenchJob job;
+  job.machine = machine;
+  job.tests = select_tests(args.tests);
   auto bytes = parse_size(args.size);
   if (!bytes || *bytes < 4096) throw topology::InputError("--size: \"" + args.size + "\" is not a size of at least 4KiB");
-
-  topology::Topology t;
-  std::unique_ptr<bench::Backend> backend;
-  if (!args.simulate.empty()) {
-    t = topology::load_machine_file(args.simulate, args.variant);
-    backend = std::make_unique<bench::SimBackend>(t, fabric::default_fabric_constants(), args.seed);
-  } else {
-    t = topology::discover({});
-    try {
-      backend = bench::make_cuda_backend(t);
-    } catch (const bench::CudaUnavailable& e) {
-      std::cout << "No measurement: " << e.what() << "\n"
-                << "To see what rigcheck measures, run it on a simulated rig: rigcheck bench all --simulate RIG.json "
-                   "(a topology from `rigcheck topo --json`)\n";
-      return kExitOk;
-    }
-  }
-  for (int g : args.gpus)
-    if (g < 0 || g >= static_cast<int>(t.gpus.size()))
-      throw topology::InputError("--gpus: there is no GPU" + std::to_string(g) + " (" + std::to_string(t.gpus.size()) +
-                                 " GPUs)");
-  if (t.gpus.empty()) {
-    std::cout << "No measurement: the topology has no GPU.\n";
-    return kExitOk;
-  }
-
-  bench::RunOptions options;
-  options.plan.bytes = *bytes;
-  options.plan.gpus = args.gpus;
-  options.repetitions = args.repetitions;
-  options.sampler.time_cap_s = args.time_cap_s;
-  options.timeout_s = args.timeout_s;
-  bench::BenchRun run;
-  try {
-    run = bench::run_with_google_benchmark(*backend, t, tests, options, benchmark_args);
-  } catch (const std::invalid_argument& e) {
-    throw topology::InputError(e.what());
-  }
+  job.bytes = *bytes;
+  job.gpus = args.gpus;
+  job.seed = args.seed;
+  job.repetitions = args.repetitions;
+  job.time_cap_s = args.time_cap_s;
+  job.timeout_s = args.timeout_s;
+  job.json = args.json;
+  job.benchmark_args = benchmark_args;
 
   std::ofstream file;
   if (!args.output.empty()) {
@@ -198,27 +112,16 @@ int run_bench(const BenchArgs& args, const std::vector<std::string>& benchmark_a
     if (!file) throw topology::InputError("cannot write " + args.output);
   }
   std::ostream& out = args.output.empty() ? std::cout : file;
-  const auto judgements = diagnosis::judge_run(t, run);
-  auto findings = diagnosis::measured_findings(t, run, judgements);
-  if (args.json) {
-    out << report::bench_json(run, judgements).dump(2) << "\n";
-  } else {
-    report::render_bench(run, judgements, static_cast<int>(t.gpus.size()), out);
-    if (!findings.empty()) report::render_findings(findings, out);
-  }
+  const app::BenchOutcome outcome = app::run_bench_job(job, out, std::cout);
   out.flush();
   if (!out) throw std::runtime_error("writing the output failed");
-  bool failed = false;
-  for (const auto& c : run.cells)
-    failed = failed || c.status == bench::CellStatus::corrupt || c.status == bench::CellStatus::hang ||
-             c.status == bench::CellStatus::error;
-  if (backend->wedged()) {
+  if (outcome.wedged) {
     // A copy hung and still occupies a GPU: tearing CUDA down at exit would wait for it forever.
     std::cout.flush();
     std::cerr.flush();
     std::_Exit(kExitFailure);
   }
-  return failed ? kExitFailure : kExitOk;
+  return outcome.failed ? kExitFailure : kExitOk;
 }
 
 }  // namespace rigcheck::cli
