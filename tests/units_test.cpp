@@ -25,7 +25,8 @@ TEST(PciAddress, ParsesTheFormsToolsPrint) {
 }
 
 TEST(PcieLink, TheoreticalRatesMatchTheReferenceTable) {
-  // research/reference-figures.md §1
+  // PCIe line rates and encodings: https://en.wikipedia.org/wiki/PCI_Express#Comparison_table
+  // (Gen6 x16 ~121 GB/s: https://github.com/stas00/ml-engineering/blob/master/network/README.md#pcie)
   EXPECT_NEAR(pcie_gbps(1, 16), 4.0, 1e-9);
   EXPECT_NEAR(pcie_gbps(2, 16), 8.0, 1e-9);
   EXPECT_NEAR(pcie_gbps(3, 16), 15.7538, 1e-4);
