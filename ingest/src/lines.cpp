@@ -106,7 +106,7 @@ size_t mpi_prefix(std::string_view s) {
   if (k == j + 1 || k >= s.size() || s[k] != ']') return 0;
   std::string_view rest = s.substr(k + 1);
   for (std::string_view tag : {"<stdout>:", "<stderr>:"})
-    if (starts_with(rest, tag)) return skip_spaces(s, k + 1 + tag.size());
+    if (starts_with(rest, tag)) return k + 1 + tag.size();  // the line's own indentation follows (lspci -t draws with it)
   return 0;
 }
 
@@ -120,7 +120,7 @@ size_t worker_prefix(std::string_view s) {
   size_t pid = inside.find("pid=");
   if (pid == std::string_view::npos || (pid > 0 && inside[pid - 1] != ' ')) return 0;
   if (skip_digits(inside, pid + 4) == pid + 4) return 0;
-  return skip_spaces(s, close + 1);
+  return close + 1 < s.size() && s[close + 1] == ' ' ? close + 2 : close + 1;  // Ray's one space; the indentation is the line's
 }
 
 // Markdown/e-mail quote markers "> ", ">> " at the start (never the '>' inside "->").
