@@ -19,6 +19,8 @@ const char* kFixtures[] = {
     "nvbandwidth-v0.7-8xa100-pattern-failure.txt", "bandwidthtest-2080ti-quick.md",            "kernel-log-gtx1660-aer-corrected-journal.txt",
     "nccl-info-8x4090-shm.txt",                   "lspci-quadro-rtx8000-pi-x1-downgraded.txt", "vllm-p2p-test-failed-cache.txt",
     "nccl-topo-xml-ibm-8xh100-vsi.xml",           "nccl-tests-json-patch318-8gpu-alltoall-cut.txt",
+    "bandwidthtest-mbs-era-p100-numa-local-remote-cut.md", "nccl-tests-2019-ms-era-2x2080ti-hash-rows.txt",
+    "smi-topo-soc-legend-4gpu-ompi-archive.html",
 };
 
 // lspci -t trees are drawn in columns: collapsing or re-tabbing spaces loses them (those lines
