@@ -62,7 +62,7 @@ int TreeBuilder::bridge(const ImportedPciNode& n, int parent_id, bool xml_top) {
     port.id = static_cast<int>(t_.pci.size());
     port.parent = parent_id;
     port.kind = PciKind::root_port;
-    port.address = topology::PciAddress{0xffff, 0, static_cast<uint8_t>(t_.pci.size() & 0x1f), static_cast<uint8_t>((t_.pci.size() >> 5) & 7)};
+    port.address = topology::PciAddress{0xffff, static_cast<uint8_t>(0xfe - ((t_.pci.size() >> 8) & 0x3f)), static_cast<uint8_t>(t_.pci.size() & 0x1f), static_cast<uint8_t>((t_.pci.size() >> 5) & 7)};
     port.name = "CPU root port (not in NCCL's XML)";
     t_.pci.push_back(port);
     parent_id = port.id;
@@ -115,7 +115,7 @@ int TreeBuilder::parent_for(const std::string& address, int numa_node) {
     port.id = static_cast<int>(t_.pci.size());
     port.parent = parent;
     port.kind = PciKind::root_port;
-    port.address = topology::PciAddress{0xffff, 0, static_cast<uint8_t>(t_.pci.size() & 0x1f), static_cast<uint8_t>((t_.pci.size() >> 5) & 7)};
+    port.address = topology::PciAddress{0xffff, static_cast<uint8_t>(0xfe - ((t_.pci.size() >> 8) & 0x3f)), static_cast<uint8_t>(t_.pci.size() & 0x1f), static_cast<uint8_t>((t_.pci.size() >> 5) & 7)};
     port.name = "CPU root port (not in NCCL's XML)";
     t_.pci.push_back(port);
     return port.id;

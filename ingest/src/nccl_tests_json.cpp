@@ -61,6 +61,9 @@ std::string op_from_program(std::string p) {
 
 namespace {
 
+// A count of wrong elements as nccl-tests writes it (a double), kept in range for the cast.
+long wrong_count(double v) { return v >= 1 ? static_cast<long>(std::min(v, 1e15)) : 0; }
+
 // One half (out of place or in place) of a result row; false when the half is absent or null.
 bool read_half(const nlohmann::json* half, bool in_place, CollectiveRow& r) {
   if (!half || !half->is_object()) return false;
@@ -75,7 +78,7 @@ bool read_half(const nlohmann::json* half, bool in_place, CollectiveRow& r) {
   if (!ok_time || !ok_alg || !ok_bus) return false;
   const nlohmann::json* w = member(*half, {"nwrong"});
   const double wrong = w ? number_of(*w, ok_wrong) : 0;
-  r.wrong = ok_wrong ? static_cast<long>(std::min(wrong, 1e15)) : -1;  // null: not checked (-c 0)
+  r.wrong = ok_wrong ? wrong_count(wrong) : -1;  // null: not checked (-c 0)
   r.in_place = in_place;
   return true;
 }
@@ -106,7 +109,7 @@ std::string read_official(const nlohmann::json& j, ImportedCollective& c, Partia
       bool ok = false;
       const nlohmann::json* dev = member(d, {"device"});
       const double index = dev ? number_of(*dev, ok) : -1;
-      if (!ok || index < 0 || index > 4096 || host != first_host) continue;  // GPUs of the first host only, as in the text
+      if (!ok || !(index >= 0 && index <= 4096) || host != first_host) continue;  // NaN fails too  // GPUs of the first host only, as in the text
       ImportedGpu& g = gpu_at(m, static_cast<int>(index));
       const std::string bus = string_of(d, "device_hex");
       std::string bdf;
@@ -127,7 +130,7 @@ std::string read_official(const nlohmann::json& j, ImportedCollective& c, Partia
       const nlohmann::json* count = member(r, {"count"});
       if (!size || !count) continue;
       const double bytes = number_of(*size, ok_size), elements = number_of(*count, ok_count);
-      if (!ok_size || !ok_count || bytes < 0 || elements < 0) continue;
+      if (!ok_size || !ok_count || !(bytes >= 0 && bytes < 1e18) || !(elements >= 0 && elements < 1e18)) continue;  // casts stay defined
       for (int part = 0; part < 2; ++part) {
         CollectiveRow row;
         row.bytes = static_cast<uint64_t>(bytes);
@@ -170,9 +173,9 @@ std::string read_patch_dialect(const nlohmann::json& j, ImportedCollective& c, P
         double bytes = 0;
         bool ok_count = false;
         const nlohmann::json* count = member(r, {"count"});
-        if (!parse_number(key, bytes) || bytes < 0 || !count) continue;
+        if (!parse_number(key, bytes) || !(bytes >= 0 && bytes < 1e18) || !count) continue;
         const double elements = number_of(*count, ok_count);
-        if (!ok_count || elements < 0) continue;
+        if (!ok_count || !(elements >= 0 && elements < 1e18)) continue;
         for (int part = 0; part < 2; ++part) {
           const std::string p = part ? "ip_" : "oop_";
           const nlohmann::json* t = member(r, {(p + "time").c_str()});
@@ -187,7 +190,7 @@ std::string read_patch_dialect(const nlohmann::json& j, ImportedCollective& c, P
           row.busbw = number_of(*b, ok_b);
           if (!ok_t || !ok_a || !ok_b) continue;
           const double wrong = e ? number_of(*e, ok_e) : 0;
-          row.wrong = ok_e ? static_cast<long>(std::min(wrong, 1e15)) : -1;  // "N/A": not checked
+          row.wrong = ok_e ? wrong_count(wrong) : -1;  // "N/A": not checked
           row.bytes = static_cast<uint64_t>(bytes);
           row.count = static_cast<uint64_t>(elements);
           row.type = string_of(r, "type");

@@ -72,7 +72,8 @@ class XmlReader {
     Open o;
     if (name == "cpu") {
       o.kind = Open::cpu;
-      o.numa = static_cast<int>(number(attr(el, "numaid"), 0));
+      const long numa = number(attr(el, "numaid"), 0);
+      o.numa = numa >= 0 && numa < 4096 ? static_cast<int>(numa) : -1;
     } else if (name == "pci") {
       o.kind = Open::pci;
       o.busid = pci(el);
@@ -164,11 +165,14 @@ class XmlReader {
   }
 
   size_t gpu(std::string_view el) {
+    // More GPUs than any dump has (a pasted dump repeated thousands of times): the rest are
+    // not kept, and finish() stays quadratic in a bounded number.
+    if (m_.xml_gpus.size() >= kMaxGpus) return m_.xml_gpus.size();
     NcclXmlGpu g;
     const Open* parent = innermost(Open::pci);
     g.device = parent ? parent->busid : "";
-    g.dev = static_cast<int>(number(attr(el, "dev")));
-    g.sm = static_cast<int>(number(attr(el, "sm")));
+    g.dev = static_cast<int>(std::clamp(number(attr(el, "dev")), -1L, 4097L));
+    g.sm = static_cast<int>(std::clamp(number(attr(el, "sm")), 0L, 10000L));
     if (const std::string gdr = attr(el, "gdr"); !gdr.empty()) g.gdr = gdr == "1";
     g.from = here();
     if (g.dev >= 0 && g.dev <= 4096) {
@@ -190,7 +194,7 @@ class XmlReader {
     NcclXmlGpu::NvLink l;
     l.target = attr(el, "target");
     if (auto a = topology::PciAddress::parse(l.target)) l.target = a->str();
-    l.count = static_cast<int>(std::max(0L, number(attr(el, "count"))));
+    l.count = static_cast<int>(std::clamp(number(attr(el, "count")), 0L, 1024L));  // sums of these stay in range
     const long cls = number(attr(el, "tclass"), 16);
     l.target_class = cls > 0 ? static_cast<uint32_t>(cls) : 0;
     if (m_.xml_gpus[g->gpu_index].nvlinks.size() < 64) m_.xml_gpus[g->gpu_index].nvlinks.push_back(l);
@@ -201,7 +205,7 @@ class XmlReader {
     n.name = attr(el, "name");
     const Open* parent = innermost(Open::pci);
     n.device = parent ? parent->busid : "";
-    n.speed_mbps = static_cast<int>(std::max(0L, number(attr(el, "speed"))));
+    n.speed_mbps = static_cast<int>(std::clamp(number(attr(el, "speed"), 10), 0L, 100000000L));
     if (const std::string gdr = attr(el, "gdr"); !gdr.empty()) n.gdr = gdr == "1";
     n.from = here();
     if (n.name.empty() || m_.nic_devices.size() >= 256) return;
@@ -211,6 +215,7 @@ class XmlReader {
     m_.nic_devices.push_back(std::move(n));
   }
 
+  static constexpr size_t kMaxGpus = 1024;
   std::string file_;
   PartialMachine& m_;
   int line_ = 0;
