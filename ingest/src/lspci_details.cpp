@@ -65,7 +65,11 @@ std::pair<int, int> scan_lspci_details(const std::vector<Line>& lines, const std
         LspciFunction f;
         f.device = bdf;
         const size_t colon = t.find(':', t.find(' '));
-        f.name = colon == std::string_view::npos ? "" : std::string(trim(t.substr(colon + 1)));
+        std::string_view name = colon == std::string_view::npos ? std::string_view() : trim(t.substr(colon + 1));
+        // "… [RTX 6000 Ada Generation] (rev a1) (prog-if 00 [VGA controller])": the name ends before them.
+        for (std::string_view tail : {" (prog-if ", " (rev "})
+          if (size_t at = name.find(tail); at != std::string_view::npos) name = name.substr(0, at);
+        f.name = std::string(name);
         f.nvidia_gpu = is_nvidia_gpu(t);
         f.from.file = file;
         f.from.line = l.number;

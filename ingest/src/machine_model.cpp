@@ -212,6 +212,19 @@ PartialMachine completed(const PartialMachine& in, std::vector<std::string>& ass
       if (n.from.tool == kLspci && !n.bridge && gpu_name) listed.push_back(n.device);
     }
   std::sort(listed.begin(), listed.end());
+  // No tool named any GPU (an lspci paste alone): lspci's NVIDIA GPUs are the GPUs, in bus order,
+  // with the names lspci gives them.
+  if (m.gpus.empty() && !listed.empty() && listed.size() <= 64) {
+    for (size_t i = 0; i < listed.size(); ++i) {
+      ImportedGpu& g = gpu_at(m, static_cast<int>(i));
+      g.address = topology::PciAddress::parse(listed[i]);
+      for (const auto& f : m.lspci_functions)
+        if (f.device == listed[i] && !f.name.empty()) g.name = f.name;
+      for (const auto& n : m.pci_tree)
+        if (g.name.empty() && n.device == listed[i]) g.name = n.name;
+    }
+    assumptions.push_back("GPUs taken from lspci's NVIDIA display functions, numbered in PCI bus order (as nvidia-smi numbers them)");
+  }
   const bool none_placed = std::none_of(m.gpus.begin(), m.gpus.end(), [](const ImportedGpu& g) { return g.address.has_value(); });
   if (none_placed && !m.gpus.empty() && listed.size() == m.gpus.size()) {
     for (size_t i = 0; i < m.gpus.size(); ++i) m.gpus[i].address = topology::PciAddress::parse(listed[i]);

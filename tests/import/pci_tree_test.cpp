@@ -169,6 +169,34 @@ TEST(ImportPciTree, CollapsedSpacesAreSkippedNotGuessed) {
   EXPECT_LT(m.pci_tree.size(), import_string(text).pci_tree.size());
 }
 
+TEST(ImportPciTree, AcsOfABridgeAboveAGpuLandsOnTheStatedMachine) {
+  // The tree and GPU blocks of the Threadripper fixture, plus the root port's ACS lines in
+  // pciutils' wording (that machine's own ports print none, its ACS being off).
+  const auto blocks = fenced(fixture_text("lspci-tv-puget-wrx90-2x-rtx6000ada.md"));
+  std::string text = "```\n" + blocks[0] + "```\n```\n" + blocks[1] + "```\n```\n" + blocks[2] + "```\n";
+  text += "0000:c0:01.1 PCI bridge: Advanced Micro Devices, Inc. [AMD] Device 14ab (rev 01) (prog-if 00 [Normal decode])\n"
+          "\tCapabilities: [2a0 v1] Access Control Services\n"
+          "\t\tACSCap:\tSrcValid+ TransBlk+ ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- DirectTrans+\n"
+          "\t\tACSCtl:\tSrcValid+ TransBlk- ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- DirectTrans-\n";
+  const auto m = import_string(text);
+  EXPECT_TRUE(m.gpus.empty());  // no tool named a GPU: the machine model takes lspci's, in bus order
+  const auto mm = ingest::machine_model(m);
+  ASSERT_EQ(mm.stated.gpus.size(), 2u);
+  EXPECT_EQ(mm.stated.gpus[1].name, "NVIDIA Corporation AD102GL [RTX 6000 Ada Generation]");
+  EXPECT_EQ(mm.model_known, (std::vector<bool>{true, true}));  // the pci.ids name finds the model
+  const auto& gpu0 = mm.stated.pci[mm.stated.gpus[0].node];
+  EXPECT_EQ(gpu0.address->str(), "0000:c1:00.0");
+  const auto& port = mm.stated.pci[gpu0.parent];
+  EXPECT_EQ(port.address->str(), "0000:c0:01.1");
+  EXPECT_EQ(port.kind, topology::PciKind::root_port);
+  ASSERT_TRUE(port.acs.has_value());
+  EXPECT_TRUE(port.acs->control & topology::AcsState::kRequestRedirect);
+  const auto& other = mm.stated.pci[mm.stated.pci[mm.stated.gpus[1].node].parent];
+  EXPECT_EQ(other.address->str(), "0000:c0:03.1");
+  EXPECT_FALSE(other.acs.has_value());  // no ACS lines for that port: unknown, not "off"
+  EXPECT_FALSE(mm.assumptions.empty());  // the bus-order placement is said
+}
+
 TEST(ImportNcclXml, EightH100VsiDump) {
   const auto m = import_fixture("nccl-topo-xml-ibm-8xh100-vsi.xml");
   ASSERT_EQ(m.xml_gpus.size(), 8u);
