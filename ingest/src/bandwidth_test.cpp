@@ -51,6 +51,31 @@ std::string parse_bandwidth_test(const BlockInput& in, PartialMachine& m) {
     if (bytes >= f.bytes) f = {bytes, gbps, line};
     any = true;
   };
+  // The figures of one run as cells (a block can hold several runs when banners were damaged).
+  auto flush = [&] {
+    if (best.empty()) return;
+    if (device < 0) device = 0;
+    gpu_at(m, device);
+    for (const auto& [key, f] : best) {
+      const std::string dir = key.substr(0, 3);
+      const bool pin = key.back() == '1';
+      bool mapped = false;
+      ImportedCell c;
+      c.test = cell_test(dir, pin, mapped);
+      // --device=all sums sequential runs of every GPU: not one GPU's figure.
+      if (cumulative) c.test = std::string(kBandwidthTest) + ".cumulative_" + dir + (pin ? "_pinned" : "_pageable"), mapped = false;
+      c.mapped = mapped;
+      c.foreign = std::string("bandwidthTest ") + dir + (pin ? " pinned" : " pageable");
+      c.col = device;
+      c.value = f.gbps;
+      c.unit = "GB/s";
+      c.from = at(f.line);
+      c.from.version = version;
+      c.from.bytes = f.bytes;
+      m.cells.push_back(std::move(c));
+    }
+    best.clear();
+  };
   for (size_t i = in.begin; i < in.end; ++i) {
     const std::string_view t = trim(in.lines[i].text);
     const int line = in.lines[i].number;
@@ -72,8 +97,15 @@ std::string parse_bandwidth_test(const BlockInput& in, PartialMachine& m) {
     } else if (starts_with(t, "PAGEABLE Memory")) {
       pinned = false;
     } else if (starts_with(t, "Transfer Size")) {
-      gb = !contains(t, "MB/s");
+      // The unit decides the era; a header cut before its unit keeps the one seen before.
+      if (contains(t, "MB/s") || contains(t, "GB/s")) gb = !contains(t, "MB/s");
       version = gb ? "CUDA 10.1+ (GB/s)" : "before CUDA 10.1 (MB/s)";
+    } else if ((contains(t, "Bandwidth Test] - Starting") || t == "Running on...") && !best.empty()) {
+      // A second run inside one block: its banner lost its '[' in the paste, so no new block
+      // started. The first run's figures are its own, not overwritten by the second's.
+      flush();
+      direction.clear();
+      pinned = true;
     } else if (starts_with(t, "bandwidthTest-") && contains(t, "Bandwidth =")) {
       // CSV: bandwidthTest-H2D-Pinned, Bandwidth = 12.3 GB/s, Time = 0.00260 s, Size = 32000000 bytes
       const std::string kind(t.substr(14, t.find(',') - 14));
@@ -106,26 +138,7 @@ std::string parse_bandwidth_test(const BlockInput& in, PartialMachine& m) {
     }
   }
   if (!any) throw ParseError(in.lines[in.begin].number, "bandwidthTest output without any bandwidth row");
-  if (device < 0) device = 0;
-  gpu_at(m, device);
-  for (const auto& [key, f] : best) {
-    const std::string dir = key.substr(0, 3);
-    const bool pin = key.back() == '1';
-    bool mapped = false;
-    ImportedCell c;
-    c.test = cell_test(dir, pin, mapped);
-    // --device=all sums sequential runs of every GPU: not one GPU's figure.
-    if (cumulative) c.test = std::string(kBandwidthTest) + ".cumulative_" + dir + (pin ? "_pinned" : "_pageable"), mapped = false;
-    c.mapped = mapped;
-    c.foreign = std::string("bandwidthTest ") + dir + (pin ? " pinned" : " pageable");
-    c.col = device;
-    c.value = f.gbps;
-    c.unit = "GB/s";
-    c.from = at(f.line);
-    c.from.version = version;
-    c.from.bytes = f.bytes;
-    m.cells.push_back(std::move(c));
-  }
+  flush();
   say_cannot_show(m, "bandwidthTest does not say which NUMA node its pinned buffers were on (a remote node can cost a large factor)");
   return version;
 }

@@ -58,9 +58,22 @@ Start starts_block(const std::vector<Line>& lines, size_t i, const std::string& 
   }
   if (is_nccl_table_header(t) && current != kNcclTests) return tool = kNcclTests, Start::always;
   if (is_smi_header(lines, i)) return tool = kSmiTopo, Start::always;
+  if (starts_with(raw, "{") && raw.size() > 1) {  // a one-line document: nccl-tests -J, the #318 patch's --json
+    if (contains(raw, "\"nccl-tests structured output\"") || (contains(raw, "\"start_time\"") && contains(raw, "\"results\"")) ||
+        (starts_with(raw, "{\"version\":") && contains(raw, "\"nccl_version\"")))
+      return tool = kNcclTestsJson, Start::always;
+    if (contains(raw, "\"schema\"") && contains(raw, "\"rigcheck.report/")) return tool = kRigcheckReport, Start::always;
+  }
   if (raw == "{") {
-    for (size_t j = i + 1; j < lines.size() && j < i + 4; ++j)
+    for (size_t j = i + 1; j < lines.size() && j < i + 4; ++j) {
       if (contains(lines[j].text, "\"nvbandwidth\"")) return tool = kNvbandwidthJson, Start::always;
+      if (contains(lines[j].text, "\"start_time\"") || contains(lines[j].text, "\"nccl_version\"")) return tool = kNcclTestsJson, Start::always;
+    }
+    // rigcheck reports are written with sorted keys: "backend" first, "schema" a few hundred lines on.
+    if (i + 1 < lines.size() && starts_with(trim(lines[i + 1].text), "\"backend\":"))
+      for (size_t j = i + 2; j < lines.size() && j < i + 2000; ++j)
+        if (contains(lines[j].text, "\"rigcheck.report/") || (j < i + 8 && trim(lines[j].text) == "\"rigcheck\","))
+          return tool = kRigcheckReport, Start::always;
   }
   return Start::none;
 }
@@ -97,7 +110,10 @@ std::vector<Span> find_blocks(const std::vector<Line>& lines) {
       if (!out.empty()) out.back().end = i;
       out.push_back({tool, i, i + 1});
       has_body = false;
-      if (tool == kNvbandwidthJson) json_depth = 1;
+      if (tool == kNvbandwidthJson || tool == kNcclTestsJson || tool == kRigcheckReport) {
+        json_depth = 0;  // braces of the first line: a one-line document is a block of one line
+        for (char c : lines[i].text) json_depth += c == '{' ? 1 : c == '}' ? -1 : 0;
+      }
       continue;
     }
     if (current == kNcclTests) {

@@ -5,6 +5,12 @@
 #include <set>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+namespace rigcheck::embedded {
+extern const char* const gpu_models_json;  // topology/data/gpu_models.json, embedded by rigcheck_topology
+}
+
 namespace rigcheck::ingest {
 
 namespace {
@@ -37,11 +43,33 @@ const std::vector<const topology::GpuModel*>& all_models() {
   return models;
 }
 
+// The names NVIDIA's tools print where they differ from pci.ids' ("NVIDIA H100 80GB HBM3" for
+// the H100 SXM5 80GB): the table's "printed_names", as word sets, with their device ids.
+const std::vector<std::pair<std::set<std::string>, uint16_t>>& printed_names() {
+  static const std::vector<std::pair<std::set<std::string>, uint16_t>> names = [] {
+    std::vector<std::pair<std::set<std::string>, uint16_t>> v;
+    const auto doc = nlohmann::json::parse(embedded::gpu_models_json, nullptr, false);
+    if (doc.is_discarded() || !doc.contains("models")) return v;
+    for (const auto& row : doc["models"]) {
+      if (!row.contains("printed_names") || !row["printed_names"].is_array()) continue;
+      const auto id = static_cast<uint16_t>(std::stoul(row.value("device_id", std::string("0")), nullptr, 16));
+      for (const auto& n : row["printed_names"])
+        if (n.is_string()) v.push_back({words(n.get<std::string>()), id});
+    }
+    return v;
+  }();
+  return names;
+}
+
 }  // namespace
 
 const topology::GpuModel* model_for_name(const std::string& printed) {
   const auto have = words(printed);
   if (have.empty()) return nullptr;
+  // A name the tools print, word for word, first: it is exact where the word match guesses.
+  for (const auto& [name, id] : printed_names())
+    if (name == have)
+      if (const auto* m = topology::find_gpu_model(id)) return m;
   const topology::GpuModel* best = nullptr;
   size_t best_words = 0;
   for (const auto* m : all_models()) {

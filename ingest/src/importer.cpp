@@ -1,5 +1,9 @@
 #include "rigcheck/ingest/importer.h"
 
+#include <algorithm>
+
+#include "json_doc.h"
+#include "json_readers.h"
 #include "rigcheck/ingest/blocks.h"
 #include "rigcheck/ingest/lines.h"
 #include "rigcheck/ingest/parsers.h"
@@ -18,12 +22,59 @@ Parser parser_for(const std::string& tool) {
   if (tool == kNcclTests) return parse_nccl_tests;
   if (tool == kSmiTopo) return parse_smi_topo;
   if (tool == kBandwidthTest) return parse_bandwidth_test;
+  if (tool == kNcclTestsJson || tool == kRigcheckReport) return parse_json_block;
   return nullptr;
+}
+
+// The tool a report names for a block kind.
+std::string shown_tool(const std::string& kind) {
+  if (kind == kNvbandwidthJson) return kNvbandwidth;
+  if (kind == kNcclTestsJson) return kNcclTests;
+  return kind;
+}
+
+// Inputs bigger than this are not tried as one JSON document (the parsed tree takes several
+// times the text's size); their lines are read as any paste's are.
+constexpr size_t kMaxJsonDocument = 32u << 20;
+
+// An input that is one JSON document of a known tool (a -J file, a rigcheck report) is read
+// whole: its lines can be longer than a paste's line limit (nccl-tests writes its document,
+// the whole environment included, on one line). False when the input is not such a document.
+bool import_document(const NamedText& input, PartialMachine& into) {
+  const std::string_view t = trim(input.text);
+  if (t.empty() || t.front() != '{' || input.text.size() > kMaxJsonDocument) return false;
+  bool cut = false;
+  const nlohmann::json j = parse_json_salvaging(t, cut);
+  const std::string tool = j.is_discarded() ? "" : json_document_tool(j);
+  if (tool != kNcclTestsJson && tool != kRigcheckReport) return false;  // nvbandwidth JSON: its lines are short
+  InputFile file;
+  file.name = input.name;
+  file.sha256 = input.sha256;
+  file.bytes = input.text.size();
+  Provenance at;
+  at.file = input.name;
+  at.line = 1 + static_cast<int>(std::count(input.text.begin(), input.text.begin() + (t.data() - input.text.data()), '\n'));
+  Block b{shown_tool(tool), "", at.line, at.line + static_cast<int>(std::count(t.begin(), t.end(), '\n'))};
+  try {
+    b.version = tool == kNcclTestsJson ? read_nccl_tests_json(j, at, cut, into) : read_rigcheck_report(j, at, cut, into);
+  } catch (const ParseError& e) {
+    Event ev;
+    ev.kind = Event::Kind::unparsed;
+    ev.text = e.what();
+    ev.from = at;
+    ev.from.tool = b.tool;
+    into.events.push_back(ev);
+    b.version = "unparsed";
+  }
+  file.blocks.push_back(b);
+  into.inputs.push_back(std::move(file));
+  return true;
 }
 
 }  // namespace
 
 void import_text(const NamedText& input, PartialMachine& into) {
+  if (import_document(input, into)) return;
   const std::vector<Line> lines = normalise(input.text);
   const std::vector<Span> spans = find_blocks(lines);
   const size_t kernel_before = into.kernel.size();
@@ -31,9 +82,13 @@ void import_text(const NamedText& input, PartialMachine& into) {
   const auto nccl_span = scan_nccl_info(lines, input.name, into);
   const auto lspci_span = scan_lspci_links(lines, input.name, into);
   const auto vllm_span = scan_vllm(lines, input.name, into);
-  if (spans.empty() && into.kernel.size() == kernel_before && !nccl_span.first && !lspci_span.first && !vllm_span.first)
+  const auto details_span = scan_lspci_details(lines, input.name, into);
+  const auto tree_span = scan_lspci_tree(lines, input.name, into);
+  const auto xml_span = scan_nccl_topology_xml(lines, input.name, into);
+  if (spans.empty() && into.kernel.size() == kernel_before && !nccl_span.first && !lspci_span.first && !vllm_span.first &&
+      !details_span.first && !tree_span.first && !xml_span.first)
     throw topology::InputError(input.name + ": no output of a known tool (nvbandwidth, p2pBandwidthLatencyTest, nccl-tests, "
-                               "nvidia-smi topo -m/-p2p, bandwidthTest, kernel PCIe/Xid lines, NCCL INFO lines, lspci LnkSta lines, vLLM P2P lines) was found in it");
+                               "nvidia-smi topo -m/-p2p, bandwidthTest, kernel PCIe/Xid lines, NCCL INFO lines, lspci LnkSta/ACS/NUMA lines, lspci -t trees, NCCL topology XML, vLLM P2P lines, nccl-tests -J JSON, rigcheck reports) was found in it");
   InputFile file;
   file.name = input.name;
   file.sha256 = input.sha256;
@@ -50,7 +105,7 @@ void import_text(const NamedText& input, PartialMachine& into) {
       break;
     }
     Block b;
-    b.tool = s.tool == kNvbandwidthJson ? kNvbandwidth : s.tool;
+    b.tool = shown_tool(s.tool);
     b.first_line = lines[s.begin].number;
     b.last_line = lines[s.end - 1].number;
     // The command that produced a block is usually the line or two above it, often still
@@ -74,6 +129,9 @@ void import_text(const NamedText& input, PartialMachine& into) {
   if (nccl_span.first) file.blocks.push_back({kNcclInfo, into.nccl.format, nccl_span.first, nccl_span.second});
   if (lspci_span.first) file.blocks.push_back({kLspci, "LnkCap/LnkSta lines", lspci_span.first, lspci_span.second});
   if (vllm_span.first) file.blocks.push_back({kVllm, "", vllm_span.first, vllm_span.second});
+  if (details_span.first) file.blocks.push_back({kLspci, "NUMA node/ACSCap/ACSCtl lines", details_span.first, details_span.second});
+  if (tree_span.first) file.blocks.push_back({kLspci, "-t tree", tree_span.first, tree_span.second});
+  if (xml_span.first) file.blocks.push_back({kNcclTopologyXml, "", xml_span.first, xml_span.second});
   into.inputs.push_back(std::move(file));
 }
 

@@ -86,6 +86,20 @@ std::string decode_entities(std::string s) {
   return s;
 }
 
+// Mailing-list archives and HTML pastes wrap lines in "<p>" and end them with "<br>": the tags
+// at either end of a line go (an XML element such as "<pci …>" is no such tag).
+std::string strip_html_breaks(std::string s) {
+  for (bool again = true; again;) {
+    again = false;
+    for (const char* tag : {"<p>", "<br>", "<br/>", "<br />", "</p>"}) {
+      const size_t n = std::strlen(tag);
+      if (s.compare(0, n, tag) == 0) s.erase(0, n), again = true;
+      while (s.size() >= n && s.compare(s.size() - n, n, tag) == 0) s.erase(s.size() - n), again = true;
+    }
+  }
+  return s;
+}
+
 size_t skip_spaces(std::string_view s, size_t i) {
   while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
   return i;
@@ -106,7 +120,7 @@ size_t mpi_prefix(std::string_view s) {
   if (k == j + 1 || k >= s.size() || s[k] != ']') return 0;
   std::string_view rest = s.substr(k + 1);
   for (std::string_view tag : {"<stdout>:", "<stderr>:"})
-    if (starts_with(rest, tag)) return skip_spaces(s, k + 1 + tag.size());
+    if (starts_with(rest, tag)) return k + 1 + tag.size();  // the line's own indentation follows (lspci -t draws with it)
   return 0;
 }
 
@@ -120,7 +134,7 @@ size_t worker_prefix(std::string_view s) {
   size_t pid = inside.find("pid=");
   if (pid == std::string_view::npos || (pid > 0 && inside[pid - 1] != ' ')) return 0;
   if (skip_digits(inside, pid + 4) == pid + 4) return 0;
-  return skip_spaces(s, close + 1);
+  return close + 1 < s.size() && s[close + 1] == ' ' ? close + 2 : close + 1;  // Ray's one space; the indentation is the line's
 }
 
 // Markdown/e-mail quote markers "> ", ">> " at the start (never the '>' inside "->").
@@ -200,10 +214,10 @@ std::vector<Line> normalise(std::string_view input) {
   std::vector<Line> out;
   out.reserve(raw.size());
   for (size_t i = 0; i < raw.size(); ++i) {
-    std::string s = decode_entities(std::move(raw[i]));
+    std::string s = strip_html_breaks(decode_entities(std::move(raw[i])));
     long n = 0;
     if (numbered) s.erase(0, number_prefix(s, n));
-    s = strip_prefixes(std::move(s));
+    s = strip_html_breaks(strip_prefixes(std::move(s)));  // a launcher or quote prefix can come before the tags
     if (is_markup(s)) s.clear();
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
     out.push_back({static_cast<int>(i + 1), std::move(s)});

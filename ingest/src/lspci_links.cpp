@@ -7,16 +7,14 @@
 #include <algorithm>
 #include <cctype>
 
+#include "lspci_common.h"
 #include "rigcheck/ingest/blocks.h"
 #include "rigcheck/ingest/parsers.h"
 #include "rigcheck/topology/pcie_link.h"
 
 namespace rigcheck::ingest {
 
-namespace {
-
-// "62:00.0 VGA …" or "0000:62:00.0 3D controller …": the BDF, or "".
-std::string header_bdf(std::string_view t) {
+std::string lspci_header_bdf(std::string_view t) {
   auto tok = tokens(t);
   if (tok.size() < 3 || tok[0].size() < 7) return "";
   std::string b(tok[0]);
@@ -24,6 +22,8 @@ std::string header_bdf(std::string_view t) {
   auto a = topology::PciAddress::parse(b);
   return a && t.find(':', tok[0].size()) != std::string_view::npos ? a->str() : "";
 }
+
+namespace {
 
 // "Speed 16GT/s" -> 4, "Width x16" -> 16, from the text after the tag.
 topology::LinkState link_of(std::string_view t) {
@@ -50,7 +50,7 @@ std::pair<int, int> scan_lspci_links(const std::vector<Line>& lines, const std::
     const std::string_view t = trim(l.text);
     if (t.empty()) continue;
     if (!std::isspace(static_cast<unsigned char>(l.text[0])) && std::isxdigit(static_cast<unsigned char>(t[0]))) {
-      if (std::string bdf = header_bdf(t); !bdf.empty()) {
+      if (std::string bdf = lspci_header_bdf(t); !bdf.empty()) {
         device = bdf;
         name = std::string(trim(t.substr(t.find(':', t.find(' ')) + 1)));
         cap = {};

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <set>
 
+#include "machine_tree.h"
+#include "rigcheck/ingest/blocks.h"
 #include "rigcheck/ingest/gpu_names.h"
 #include "rigcheck/topology/gpu_models.h"
 #include "rigcheck/topology/paths.h"
@@ -63,20 +65,28 @@ topology::Topology build(const PartialMachine& m, bool assume, std::vector<bool>
   };
   int nvswitch_links = 0;
   const bool nvswitch = looks_like_nvswitch(m, nvswitch_links);
+  TreeBuilder tree(m, t);
+  std::vector<bool> in_tree;  // per GPU position: placed under an imported PCI tree
   for (size_t pos = 0; pos < m.gpus.size(); ++pos) {
     const ImportedGpu& ig = m.gpus[pos];
     const topology::GpuModel* model = model_for_name(ig.name);
     if (known) known->push_back(model != nullptr);
-    PciNode port;
-    port.id = static_cast<int>(t.pci.size());
-    port.parent = host_bridge_of(ig.numa_node);
-    port.kind = PciKind::root_port;
-    port.address = topology::PciAddress{0xffff, 0, static_cast<uint8_t>(pos & 0x1f), static_cast<uint8_t>((pos >> 5) & 7)};
-    port.name = "assumed CPU root port";
-    t.pci.push_back(port);
+    // Under the bridges lspci -t or NCCL's XML show, else on a root port of its own (assumed).
+    int parent = ig.address ? tree.parent_for(ig.address->str(), ig.numa_node) : -1;
+    in_tree.push_back(parent >= 0);
+    if (parent < 0) {
+      PciNode port;
+      port.id = static_cast<int>(t.pci.size());
+      port.parent = host_bridge_of(ig.numa_node);
+      port.kind = PciKind::root_port;
+      port.address = topology::PciAddress{0xffff, 0, static_cast<uint8_t>(pos & 0x1f), static_cast<uint8_t>((pos >> 5) & 7)};
+      port.name = "assumed CPU root port";
+      t.pci.push_back(port);
+      parent = port.id;
+    }
     PciNode ep;
     ep.id = static_cast<int>(t.pci.size());
-    ep.parent = port.id;
+    ep.parent = parent;
     ep.kind = PciKind::endpoint;
     ep.address = ig.address.value_or(topology::PciAddress{0xffff, static_cast<uint8_t>(pos + 1), 0, 0});
     ep.vendor_id = 0x10de;
@@ -94,6 +104,9 @@ topology::Topology build(const PartialMachine& m, bool assume, std::vector<bool>
       link.current = seen->sta.known() ? seen->sta : seen->cap;
       if (assume) link.current = link.max;  // expectations: the link at its maximum, as for a live run
       link.source = "imported";
+    } else if (const ImportedPciNode* n = ig.address ? tree.node(ig.address->str()) : nullptr; n && n->link.known()) {
+      link.max = link.device_max = n->link;  // NCCL's XML: the maximum, not what it runs at
+      if (assume) link.current = n->link;
     } else if (assume && model) {
       link.max = link.device_max = link.current = {model->pcie_gen, model->pcie_width};
     }
@@ -137,8 +150,9 @@ topology::Topology build(const PartialMachine& m, bool assume, std::vector<bool>
   for (auto& pair : t.pairs) {
     const ImportedPair* p = find_pair(m, m.gpus[pair.a].index, m.gpus[pair.b].index);
     // The tree above is invented: its path classes are only kept in the assumed machine.
+    // topo -m's class when given; the tree's when both GPUs are in an imported tree.
     if (p && p->path) pair.pcie = *p->path;
-    else if (!assume) pair.pcie = topology::PathClass::unknown;
+    else if (!assume && !(in_tree[pair.a] && in_tree[pair.b])) pair.pcie = topology::PathClass::unknown;
     if (p && p->p2p_granted) pair.p2p.cuda = p->p2p_granted;
   }
   if (!assume) {
@@ -172,8 +186,70 @@ void link_assumptions(const PartialMachine& m, std::vector<std::string>& out) {
   }
 }
 
-MachineModel machine_model(const PartialMachine& m) {
+// A rigcheck report's machine is taken whole when the imported GPUs are exactly its GPUs (other
+// inputs about other GPUs would not fit in it; then it is ignored and said so).
+bool reported_machine_fits(const PartialMachine& m) {
+  if (!m.reported_topology || m.reported_topology->gpus.size() != m.gpus.size()) return false;
+  for (size_t i = 0; i < m.gpus.size(); ++i)
+    if (m.reported_topology->gpus[i].index != m.gpus[i].index) return false;
+  return true;
+}
+
+// What one input says about a GPU that another input names: its NUMA node from lspci -vvv or
+// NCCL's XML; and, when no input gives any GPU's address but lspci lists exactly as many NVIDIA
+// GPUs as there are, their addresses in bus order, the order nvidia-smi (and rigcheck) numbers
+// them in (CUDA's default order can differ; said as an assumption).
+PartialMachine completed(const PartialMachine& in, std::vector<std::string>& assumptions) {
+  PartialMachine m = in;
+  std::vector<std::string> listed;
+  for (const auto& f : m.lspci_functions)
+    if (f.nvidia_gpu && !f.device.empty() && std::find(listed.begin(), listed.end(), f.device) == listed.end()) listed.push_back(f.device);
+  if (listed.empty())
+    for (const auto& n : m.pci_tree) {
+      const bool gpu_name = n.name.find("NVIDIA") != std::string::npos && n.name.find("Audio") == std::string::npos &&
+                            n.name.find("USB") == std::string::npos && n.name.find("Serial") == std::string::npos &&
+                            n.name.find("Bridge") == std::string::npos && n.name.find("Switch") == std::string::npos;
+      if (n.from.tool == kLspci && !n.bridge && gpu_name) listed.push_back(n.device);
+    }
+  std::sort(listed.begin(), listed.end());
+  // No tool named any GPU (an lspci paste alone): lspci's NVIDIA GPUs are the GPUs, in bus order,
+  // with the names lspci gives them.
+  if (m.gpus.empty() && !listed.empty() && listed.size() <= 64) {
+    for (size_t i = 0; i < listed.size(); ++i) {
+      ImportedGpu& g = gpu_at(m, static_cast<int>(i));
+      g.address = topology::PciAddress::parse(listed[i]);
+      for (const auto& f : m.lspci_functions)
+        if (f.device == listed[i] && !f.name.empty()) g.name = f.name;
+      for (const auto& n : m.pci_tree)
+        if (g.name.empty() && n.device == listed[i]) g.name = n.name;
+    }
+    assumptions.push_back("GPUs taken from lspci's NVIDIA display functions, numbered in PCI bus order (as nvidia-smi numbers them)");
+  }
+  const bool none_placed = std::none_of(m.gpus.begin(), m.gpus.end(), [](const ImportedGpu& g) { return g.address.has_value(); });
+  if (none_placed && !m.gpus.empty() && listed.size() == m.gpus.size()) {
+    for (size_t i = 0; i < m.gpus.size(); ++i) m.gpus[i].address = topology::PciAddress::parse(listed[i]);
+    assumptions.push_back("GPU addresses from lspci in PCI bus order (nvidia-smi's numbering; CUDA_DEVICE_ORDER=PCI_BUS_ID to match)");
+  }
+  for (auto& g : m.gpus) {
+    if (g.numa_node >= 0 || !g.address) continue;
+    for (const auto& f : m.lspci_functions)
+      if (f.device == g.address->str() && f.numa_node >= 0) g.numa_node = f.numa_node;
+    for (const auto& n : m.pci_tree)
+      if (g.numa_node < 0 && n.device == g.address->str() && n.numa_node >= 0) g.numa_node = n.numa_node;
+  }
+  return m;
+}
+
+MachineModel machine_model(const PartialMachine& input) {
   MachineModel mm;
+  const PartialMachine m = completed(input, mm.assumptions);
+  if (reported_machine_fits(m)) {
+    mm.stated = mm.assumed = *m.reported_topology;
+    for (const auto& g : m.gpus) mm.index_of.push_back(g.index), mm.model_known.push_back(true);
+    mm.stated.notes.push_back({"import", "machine as recorded in the imported rigcheck report (discovered " +
+                                             (m.reported_topology->source.kind.empty() ? std::string("by rigcheck") : "from " + m.reported_topology->source.kind) + ")"});
+    return mm;
+  }
   mm.stated = build(m, false, nullptr);
   mm.assumed = build(m, true, &mm.model_known);
   link_assumptions(m, mm.assumptions);
@@ -186,7 +262,13 @@ MachineModel machine_model(const PartialMachine& m) {
       mm.assumptions.push_back("GPU" + std::to_string(m.gpus[pos].index) + " (" + (m.gpus[pos].name.empty() ? "no name given" : m.gpus[pos].name) +
                                "): not in rigcheck's model table, so it gets no expected figures");
   }
-  if (m.gpus.size() > 1 && std::none_of(m.pairs.begin(), m.pairs.end(), [](const ImportedPair& p) { return p.path.has_value() || p.nvlink_links > 0; }))
+  if (m.reported_topology)
+    mm.assumptions.push_back("the imported rigcheck report's machine was not used: other inputs name GPUs it does not have");
+  const auto in_a_tree = [&](const ImportedGpu& g) {
+    return g.address && std::any_of(m.pci_tree.begin(), m.pci_tree.end(), [&](const ImportedPciNode& n) { return n.device == g.address->str(); });
+  };
+  if (m.gpus.size() > 1 && std::none_of(m.gpus.begin(), m.gpus.end(), in_a_tree) &&
+      std::none_of(m.pairs.begin(), m.pairs.end(), [](const ImportedPair& p) { return p.path.has_value() || p.nvlink_links > 0; }))
     mm.assumptions.push_back("no nvidia-smi topo -m: every GPU assumed on its own CPU root port of one socket");
   mm.stated.notes.push_back({"import", "machine described by imported outputs only: links, ACS, IOMMU and slots are unknown"});
   return mm;

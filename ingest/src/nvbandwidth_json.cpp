@@ -4,9 +4,11 @@
 // strings. In v0.6-v0.8 a bidirectional test appends its three matrices (the measured direction,
 // the other one, then the total) to one bandwidth_matrix, 3N rows.
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "json_doc.h"
 #include "nvbandwidth_names.h"
 #include "rigcheck/ingest/blocks.h"
 #include "rigcheck/ingest/parsers.h"
@@ -23,39 +25,86 @@ std::string text_of(const nlohmann::json& j) {
 
 }  // namespace
 
+// One "GPU Device list" entry: "0: NVIDIA A100 (PCI:0000:07:00.0)" (v0.5) or, from v0.6, the
+// text device line's form with the hostname after it: "0: NVIDIA GB200 (00000008:06:00): (host)".
+void read_device(const std::string& s, const Provenance& at, PartialMachine& m) {
+  size_t colon = s.find(':');
+  long index = 0;
+  if (colon == std::string::npos || !parse_int(trim(std::string_view(s).substr(0, colon)), index) || index < 0 || index > 4096) return;
+  ImportedGpu& g = gpu_at(m, static_cast<int>(index));
+  std::string rest(trim(std::string_view(s).substr(colon + 1)));
+  const size_t open = rest.find('(');
+  if (open != std::string::npos) {
+    const size_t close = rest.find(')', open);
+    std::string bdf = close == std::string::npos ? "" : rest.substr(open + 1, close - open - 1);
+    if (bdf.rfind("PCI:", 0) == 0) bdf = bdf.substr(4);
+    if (std::count(bdf.begin(), bdf.end(), ':') == 2 && bdf.find('.') == std::string::npos) bdf += ".0";
+    if (auto a = topology::PciAddress::parse(bdf); a && !g.address) g.address = a;
+    rest = std::string(trim(std::string_view(rest).substr(0, open)));
+  }
+  name_gpu(m, static_cast<int>(index), rest, at);  // the hostname after the address is not kept
+}
+
+// A document that does not parse even once cut back (a reader's note inside it, "<== missing
+// …"): its device list and versions are still on their own lines.
+void read_lines_of_damaged(const BlockInput& in, const Provenance& at, PartialMachine& m) {
+  bool in_list = false;
+  for (size_t i = in.begin; i < in.end; ++i) {
+    const std::string_view t = trim(in.lines[i].text);
+    if (contains(t, "\"GPU Device list\"")) in_list = true;
+    else if (in_list && starts_with(t, "]")) in_list = false;
+    else if (in_list && starts_with(t, "\"")) read_device(std::string(t.substr(1, t.find('"', 1) - 1)), at, m);
+    long v = 0;
+    if (starts_with(t, "\"CUDA Runtime Version\"") && t.find(':') != std::string_view::npos) {
+      auto tok = tokens(t.substr(t.find(':') + 1));
+      if (!tok.empty() && parse_int(tok[0].substr(0, tok[0].find(',')), v) && v > 0 && v < 1000000) m.versions.cuda_runtime = static_cast<int>(v);
+    }
+    if (starts_with(t, "\"Driver Version\"")) {
+      const size_t q = t.find('"', t.find(':'));
+      if (q != std::string_view::npos && t.find('"', q + 1) != std::string_view::npos) m.versions.nvidia_driver = std::string(t.substr(q + 1, t.find('"', q + 1) - q - 1));
+    }
+  }
+}
+
 std::string parse_nvbandwidth_json(const BlockInput& in, PartialMachine& m) {
   std::string text;
   for (size_t i = in.begin; i < in.end; ++i) text += in.lines[i].text + "\n";
   const int first = in.lines[in.begin].number;
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("nvbandwidth") || !j["nvbandwidth"].is_object())
-    throw ParseError(first, "nvbandwidth JSON that does not parse (cut or damaged)");
-  const auto& root = j["nvbandwidth"];
+  bool cut = false;
+  nlohmann::json j = parse_json_salvaging(text, cut);
   Provenance at;
   at.file = in.file;
   at.line = first;
   at.tool = kNvbandwidth;
-  at.version = text_of(root.value("version", nlohmann::json(""))) + " (JSON)";
+  if (j.is_discarded() || !j.is_object() || !j.contains("nvbandwidth") || !j["nvbandwidth"].is_object()) {
+    at.version = "(JSON, damaged)";
+    read_lines_of_damaged(in, at, m);
+    if (m.gpus.empty()) throw ParseError(first, "nvbandwidth JSON that does not parse (cut or damaged)");
+    Event e;
+    e.kind = Event::Kind::unparsed;
+    e.text = "nvbandwidth JSON that does not parse (cut, or with notes written into it): only its device list and versions were read";
+    e.from = at;
+    m.events.push_back(e);
+    return at.version;
+  }
+  const auto& root = j["nvbandwidth"];
+  // v0.5 wrote "version"; v0.6+ "git_version".
+  std::string version = text_of(root.value("version", nlohmann::json("")));
+  if (version.empty()) version = text_of(root.value("git_version", nlohmann::json("")));
+  at.version = version + " (JSON)";
   if (auto v = root.find("CUDA Runtime Version"); v != root.end() && v->is_number_integer()) m.versions.cuda_runtime = v->get<int>();
   if (auto v = root.find("Driver Version"); v != root.end()) m.versions.nvidia_driver = text_of(*v);
-  if (auto list = root.find("GPU Device list"); list != root.end() && list->is_array()) {
-    for (const auto& d : *list) {
-      const std::string s = text_of(d);
-      size_t colon = s.find(':');
-      long index = 0;
-      if (colon == std::string::npos || !parse_int(trim(std::string_view(s).substr(0, colon)), index) || index < 0 || index > 4096) continue;
-      ImportedGpu& g = gpu_at(m, static_cast<int>(index));
-      std::string rest(trim(std::string_view(s).substr(colon + 1)));
-      size_t pci = rest.find("(PCI:");
-      if (pci != std::string::npos) {
-        size_t close = rest.find(')', pci);
-        if (close != std::string::npos) g.address = topology::PciAddress::parse(rest.substr(pci + 5, close - pci - 5));
-        rest = std::string(trim(std::string_view(rest).substr(0, pci)));
-      }
-      name_gpu(m, static_cast<int>(index), rest, at);  // the hostname after the address is not kept
-    }
+  if (auto list = root.find("GPU Device list"); list != root.end() && list->is_array())
+    for (const auto& d : *list) read_device(text_of(d), at, m);
+  if (cut) {
+    Event e;
+    e.kind = Event::Kind::truncated;
+    e.text = "nvbandwidth JSON cut; the test cases complete before the cut were read";
+    e.from = at;
+    m.events.push_back(e);
   }
   auto cases = root.find("testcases");
+  if (cut && (cases == root.end() || !cases->is_array())) return at.version;  // cut before its first test case
   if (cases == root.end() || !cases->is_array()) throw ParseError(first, "nvbandwidth JSON without testcases");
   for (const auto& tc : *cases) {
     if (!tc.is_object()) continue;

@@ -1,7 +1,8 @@
 // cuda-samples p2pBandwidthLatencyTest (format stable since CUDA 10): the device list with PCI bus
 // numbers (hex, no 0x), "Device=i CAN|CANNOT Access Peer Device=j", the connectivity matrix,
-// bandwidth matrices with P2P disabled (host-staged) and enabled (bidirectional ones as the total of
-// both directions), and latency matrices in µs,
+// bandwidth matrices with P2P disabled (host-staged) and enabled (writes; with --p2p_read also
+// reads, transposed onto rigcheck's cells; bidirectional ones as the total of both directions),
+// and latency matrices in µs,
 // each as a GPU and a CPU sub-matrix. --sm_copy changes no heading, so the copy method is
 // unknown; the enabled figures are compared as copy-engine copies, the sample's default.
 
@@ -17,6 +18,11 @@ struct MatrixKind {
   bool mapped = false;
   std::string unit = "GB/s";
   double scale = 1;   // µs -> ns
+  // The sample's (row i, column j) is always measured on GPU i's stream. With writes
+  // (performP2PCopy(dest = j, src = i)) the data moves i -> j, rigcheck's row -> column; with
+  // --p2p_read (dest = i, src = j) GPU i pulls from j, data j -> i: the figure lands on
+  // rigcheck's read cell (row j, column i), issued by its destination as rigcheck's read cells are.
+  bool transposed = false;
 };
 
 // The cell test a matrix title holds, or "" for the connectivity matrix and unknown titles.
@@ -25,11 +31,14 @@ MatrixKind kind_of(std::string_view title) {
   const bool enabled = contains(title, "P2P=Enabled");
   if (contains(title, "Connectivity")) return {"connectivity"};
   if (contains(title, "Latency")) {
-    return {p + (enabled ? "latency_p2p_enabled" : "latency_p2p_disabled"), false, "ns", 1000};
+    // --p2p_read adds a "(P2P Reads)" latency matrix after the writes one: its own test, in the
+    // sample's orientation (GPU row reads from GPU column).
+    const std::string reads = enabled && contains(title, "Reads") ? "_reads" : "";
+    return {p + (enabled ? "latency_p2p_enabled" : "latency_p2p_disabled") + reads, false, "ns", 1000};
   }
   if (starts_with(title, "Unidirectional")) {
     if (!enabled) return {p + "unidirectional_p2p_disabled"};
-    return contains(title, "Reads") ? MatrixKind{"device_to_device_read_ce", true} : MatrixKind{"device_to_device_write_ce", true};
+    return contains(title, "Reads") ? MatrixKind{"device_to_device_read_ce", true, "GB/s", 1, true} : MatrixKind{"device_to_device_write_ce", true};
   }
   // The bidirectional figures are the total of both directions; rigcheck's bidirectional cell
   // is one direction under load, so these stay the sample's own tests.
@@ -160,13 +169,13 @@ std::string parse_p2p_test(const BlockInput& in, PartialMachine& m) {
         cell.test = current.test + (current.unit == "ns" ? (cpu_part ? "_cpu" : "_gpu") : "");
         cell.mapped = current.mapped;
         cell.foreign = cell.test;
-        cell.row = static_cast<int>(row);
-        cell.col = col;
+        cell.row = current.transposed ? col : static_cast<int>(row);
+        cell.col = current.transposed ? static_cast<int>(row) : col;
         cell.value = v * current.scale;
         cell.unit = current.unit;
         cell.from = at(in, line);
         gpu_at(m, cell.row);
-        gpu_at(m, col);
+        gpu_at(m, cell.col);
         m.cells.push_back(std::move(cell));
       }
       continue;

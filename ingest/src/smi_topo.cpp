@@ -78,7 +78,14 @@ std::string parse_smi_topo(const BlockInput& in, PartialMachine& m) {
       continue;
     }
     if (rows_done || tok.empty()) {
-      if (tok.empty() && rows > 0) rows_done = true;
+      // A blank line ends the rows, unless the next line is another GPU row: pastes from HTML
+      // archives ("<br>" between rows) and double-spaced posts put blanks between them.
+      if (tok.empty() && rows > 0) {
+        size_t j = i + 1;
+        while (j < in.end && trim(in.lines[j].text).empty()) ++j;
+        const auto next = j < in.end ? tokens(in.lines[j].text) : std::vector<std::string_view>{};
+        if (next.size() < 2 || gpu_number(next[0]) < 0) rows_done = true;
+      }
       continue;
     }
     const int row_gpu = gpu_number(tok[0]);

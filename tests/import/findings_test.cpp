@@ -28,8 +28,13 @@ const std::vector<Expectation>& expectations() {
       {"nccl-tests-2024-headerless-ring.txt", {}, {"import-output-truncated", "nccl-tests-single-rank", "nccl-busbw-collapse"}},
       {"nccl-tests-2022-non-mpi-duplicate-headers.txt", {"nccl-tests-not-mpi"}, {"nccl-wrong-results"}},
       {"nccl-tests-2021-8xa100-stripped-hash.txt", {"import-output-truncated"}, {"nccl-tests-not-mpi"}},
-      {"nvbandwidth-v0.2-8xh800.txt", {"sm-h2d-below-d2h"},
-       {"host-bandwidth-outlier", "below-expectation", "import-output-truncated", "p2p-unsupported", "host-link-class-inferred"}},
+      // With the H800 in the model table its host copies are judged against Gen5 x16: device-to-host
+      // under a concurrent host-to-device copy runs at 34.3-34.7 GB/s on seven GPUs (GPU1: 50.5),
+      // 64% of the expectation, and is flagged; so are the SM host-to-device copies (37-38 GB/s),
+      // which sm-h2d-below-d2h explains (the CE copies run at 55 GB/s): below-expectation should
+      // leave those out, a change for the measured rules, not the importer.
+      {"nvbandwidth-v0.2-8xh800.txt", {"sm-h2d-below-d2h", "below-expectation"},
+       {"host-bandwidth-outlier", "import-output-truncated", "p2p-unsupported", "host-link-class-inferred"}},
       {"nvbandwidth-v0.2-8x4090-cut.txt", {"import-output-truncated"}, {"host-bandwidth-outlier", "host-link-class-inferred"}},
       {"nvbandwidth-v0.4-8xl40s-pattern-abort.txt", {"p2p-data-corruption", "import-tool-crashed"}, {"import-output-truncated"}},
       {"nvbandwidth-v0.7-8xa100-pattern-failure.txt", {"p2p-data-corruption"}, {"import-tool-crashed", "import-output-truncated"}},

@@ -35,7 +35,16 @@ const char* kTokens[] = {"Running ", "device_to_device_memcpy_read_ce.", "memcpy
                          "NVRM: Xid (PCI:", "): ", "NCCL INFO Channel 00/0 : 0[0] -> 1[1] via ", "SHM", "NCCL INFO NCCL version ",
                          "LnkCap:", "LnkSta:", "Speed 16GT/s", "Width x", "(downgraded)", "01:00.0 VGA compatible controller: ",
                          "Custom allreduce is disabled because your platform lacks GPU P2P capability or P2P test failed",
-                         "reading GPU P2P access cache from "};
+                         "reading GPU P2P access cache from ",
+                         // lspci -t trees and -vvv details, NCCL's topology XML, the JSON documents
+                         "-[0000:00]-+-", " +-[0000:40]-+-", "+-01.1-[01]--+-00.0", "\\-00.1", "----00.0", "-[05-10]--", "|", "  ",
+                         "ACSCap:\tSrcValid+ ReqRedir+", "ACSCtl:\tReqRedir- CmpltRedir+", "NUMA node: 1", "NUMA node: 99999999999",
+                         "<system version=\"1\">", "<cpu numaid=\"0\" affinity=\"ff\">", "<pci busid=\"0000:01:00.0\" class=\"0x060400\" link_speed=\"16.0 GT/s PCIe\" link_width=\"16\">",
+                         "<gpu dev=\"0\" sm=\"90\" gdr=\"1\">", "<nvlink target=\"fffffff:ff:ff.0\" count=\"18\" tclass=\"0x068000\"/>", "</pci>", "</gpu>",
+                         "</cpu>", "<nic><net name=\"mlx5_0\" speed=\"400000\"/></nic>", "{\"version\":3,\"start_time\":\"x\",\"results\":[",
+                         "{\"size\":8,\"count\":2,\"out_of_place\":{\"time\":1,\"alg_bw\":2,\"bus_bw\":3,\"nwrong\":null}}",
+                         "{\"identifier\": \"nccl-tests structured output\", \"benchmark\": [{\"8\": {", "\"schema\": \"rigcheck.report/1\"",
+                         "{\n  \"backend\": \"x\",\n  \"command_line\": [\n    \"rigcheck\",", "\"measurements\": [", "<p>", "<br>"};
 
 TEST(ImportFuzz, RandomBytesAndTokenSoup) {
   std::mt19937_64 rng(11);
@@ -59,7 +68,9 @@ TEST(ImportFuzz, ShuffledLinesOfRealOutputs) {
   for (const char* f : {"autodl-2x2080ti-forum-post.md", "nvbandwidth-v0.10-7gpu-three-matrix-bidir.txt",
                         "nccl-tests-2022-8xa100-sxm4-two-runs.txt", "smi-topo-nic-columns-8gpu-cut.txt",
                         "bandwidthtest-t4-and-v100-two-runs.md", "kernel-log-5090-egpu-uncorrectable-xid31.txt",
-                        "nccl-info-8x4090-shm.txt", "lspci-4090-riser-lnksta-ok-wording.txt", "vllm-p2p-test-failed-cache.txt"}) {
+                        "nccl-info-8x4090-shm.txt", "lspci-4090-riser-lnksta-ok-wording.txt", "vllm-p2p-test-failed-cache.txt",
+                        "lspci-tv-puget-wrx90-2x-rtx6000ada.md", "nccl-topo-xml-ibm-8xh100-vsi.xml", "nccl-tests-json-patch318-8gpu-alltoall-cut.txt",
+                        "nvbandwidth-json-v0.8-4xgb200-multinode-annotated-cut.txt", "smi-topo-soc-legend-4gpu-ompi-archive.html"}) {
     std::string t = fixture_text(f);
     size_t b = 0;
     for (size_t e; (e = t.find('\n', b)) != std::string::npos; b = e + 1) lines.push_back(t.substr(b, e - b));
@@ -95,6 +106,38 @@ TEST(ImportFuzz, LargePasteInBoundedTime) {
   EXPECT_LT(m.cells.size(), ingest::kMaxCells + 238);
   EXPECT_EQ(count_events(m, ingest::Event::Kind::unparsed), 1u);
   EXPECT_LT(s, 30.0) << "import of 25 MB took " << s << " s";
+}
+
+TEST(ImportFuzz, LargeTreeXmlAndJsonPastesInBoundedTimeAndMemory) {
+  // About 8 MB each of a repeated lspci -tv paste, a repeated topology dump and a repeated
+  // one-line JSON document: the node, GPU and row counts stay capped and the time linear.
+  for (const char* f : {"lspci-tv-puget-wrx90-2x-rtx6000ada.md", "nccl-topo-xml-ibm-8xh100-vsi.xml", "nccl-tests-json-patch318-8gpu-alltoall-cut.txt"}) {
+    SCOPED_TRACE(f);
+    const std::string one = fixture_text(f);
+    std::string big;
+    while (big.size() < (8u << 20)) big += one;
+    const auto start = std::chrono::steady_clock::now();
+    const auto m = import_string(big);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_LE(m.pci_tree.size(), 4096u);
+    EXPECT_LE(m.xml_gpus.size(), 1024u);
+    EXPECT_LE(m.lspci_functions.size(), 4096u);
+    EXPECT_LT(s, 30.0) << "import of 8 MB took " << s << " s";
+  }
+}
+
+TEST(ImportFuzz, CutAnywhereInTheNewFormatsNeverThrowsOtherThanUnknown) {
+  for (const char* f : {"nccl-topo-xml-ibm-8xh100-vsi.xml", "lspci-tv-asus-esc8000a-4x-rtx6000ada.md", "nccl-tests-json-patch318-8gpu-alltoall-cut.txt",
+                        "nvbandwidth-json-v0.8-4xgb200-multinode-annotated-cut.txt"}) {
+    const std::string text = fixture_text(f);
+    for (size_t cut = 1; cut < text.size(); cut += 1 + text.size() / 97) survive(text.substr(0, cut));
+  }
+  // A rigcheck report cut anywhere.
+  std::ifstream in(std::string(RIGCHECK_EXAMPLES) + "/dell-t1700-gtx1660--healthy.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string report = ss.str();
+  for (size_t cut = 1; cut < report.size(); cut += 1 + report.size() / 61) survive(report.substr(0, cut));
 }
 
 }  // namespace

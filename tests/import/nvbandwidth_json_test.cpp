@@ -1,6 +1,7 @@
-// nvbandwidth -j. No public paste of its JSON output was found, so these documents are written
-// here from the key names of nvbandwidth's json_output.cpp (v0.5-v0.8): strings for cells,
-// "N/A", a waived test, and v0.6-v0.8's three matrices appended into one bandwidth_matrix.
+// nvbandwidth -j. The one public paste found (NVIDIA/nvbandwidth#54) is cut before its first
+// test case and has the reporter's note written into the device list; the complete documents
+// below are written from the key names of nvbandwidth's json_output.cpp (v0.5-v0.8): strings for
+// cells, "N/A", a waived test, and v0.6-v0.8's three matrices appended into one bandwidth_matrix.
 
 #include <gtest/gtest.h>
 
@@ -50,12 +51,31 @@ TEST(ImportNvbandwidthJson, CellsDevicesAndTheBidirectionalTotal) {
   EXPECT_EQ(count_events(m, ingest::Event::Kind::waived), 1u);
 }
 
-TEST(ImportNvbandwidthJson, CutJsonIsReportedAndTheRestImported) {
+TEST(ImportNvbandwidthJson, CutJsonKeepsItsCompleteTestsAndTheRestImported) {
   std::string cut(kDocument);
-  cut.resize(cut.size() / 2);
+  cut.resize(cut.find("device_to_device_bidirectional"));  // inside the third test case
   const auto m = import_string(cut + "\n" + fixture_text("nvbandwidth-v0.8-a100-h2d-sm.txt"));
-  EXPECT_EQ(count_events(m, ingest::Event::Kind::unparsed), 1u);
-  EXPECT_EQ(count_cells(m, "host_to_device_sm"), 1u);
+  EXPECT_EQ(count_events(m, ingest::Event::Kind::truncated), 1u);
+  EXPECT_EQ(count_events(m, ingest::Event::Kind::unparsed), 0u);
+  EXPECT_DOUBLE_EQ(cell(m, "host_to_device_ce", -1, 1)->value, 25.02);  // the two complete test cases
+  EXPECT_EQ(count_cells(m, "device_to_device_read_ce"), 2u);
+  EXPECT_EQ(count_cells(m, "device_to_device_bidir_ce"), 0u);
+  EXPECT_EQ(count_cells(m, "host_to_device_sm"), 1u);  // and the text output after it
+}
+
+TEST(ImportNvbandwidthJson, AnnotatedCutPasteStillGivesItsDevices) {
+  const auto m = import_fixture("nvbandwidth-json-v0.8-4xgb200-multinode-annotated-cut.txt");
+  ASSERT_EQ(m.inputs[0].blocks.size(), 1u);
+  EXPECT_EQ(m.inputs[0].blocks[0].tool, "nvbandwidth");
+  EXPECT_EQ(m.inputs[0].blocks[0].first_line, 2);
+  ASSERT_EQ(m.gpus.size(), 4u);
+  EXPECT_EQ(m.gpus[0].name, "NVIDIA GB200");  // the line with the reporter's "<== …" note too
+  EXPECT_EQ(m.gpus[0].address->str(), "0008:06:00.0");
+  EXPECT_EQ(m.gpus[3].address->str(), "0019:06:00.0");
+  EXPECT_EQ(m.versions.cuda_runtime, 13000);
+  EXPECT_EQ(m.versions.nvidia_driver, "580.105.08");
+  EXPECT_TRUE(m.cells.empty());
+  EXPECT_EQ(count_events(m, ingest::Event::Kind::unparsed), 1u);  // said, with its line
 }
 
 }  // namespace

@@ -44,10 +44,34 @@ TEST(ImportP2p, CutMatricesWithoutDeviceList) {
   EXPECT_EQ(m.gpus.size(), 6u);
   EXPECT_EQ(count_cells(m, "device_to_device_write_ce"), 30u);
   EXPECT_EQ(count_cells(m, "device_to_device_read_ce"), 30u);
-  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_read_ce", 5, 2)->value, 10.46);
+  // "(P2P Reads)" row 5, column 2: GPU5 reads from GPU2, data 2 -> 5: rigcheck's read cell 2 -> 5.
+  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_read_ce", 2, 5)->value, 10.46);
   EXPECT_DOUBLE_EQ(cell(m, "p2pBandwidthLatencyTest.unidirectional_p2p_disabled", 3, 4)->value, 20.46);
   // The last row "0 918.31 21.12 30.53 29.85 3" stops mid-matrix.
   EXPECT_EQ(count_events(m, Event::Kind::truncated), 1u);
+}
+
+TEST(ImportP2p, ReadsAreTransposedOntoTheSendingGpu) {
+  // On this machine (NVIDIA/nccl#814) a P2P copy's rate depends on the GPU the data leaves: the
+  // writes matrix is constant along each row (the writer sends), the reads matrix along each
+  // column (the GPU read from sends). Once on rigcheck's cells both are keyed by the sender.
+  const auto m = import_fixture("p2p-6gpu-p2p-slower-than-staged-cut.txt");
+  for (int src = 0; src < 6; ++src) {
+    SCOPED_TRACE("from GPU" + std::to_string(src));
+    const auto* write = cell(m, "device_to_device_write_ce", src, src == 0 ? 1 : 0);
+    ASSERT_NE(write, nullptr);
+    for (int dst = 0; dst < 6; ++dst) {
+      if (dst == src) continue;
+      const auto* w = cell(m, "device_to_device_write_ce", src, dst);
+      ASSERT_NE(w, nullptr);
+      EXPECT_NEAR(w->value, write->value, 0.02);  // rows of the writes matrix: one sender each
+    }
+  }
+  // The reads matrix's column 2 (10.01, 10.01, —, 10.45, 10.45, 10.46) is GPU2 sending.
+  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_read_ce", 2, 0)->value, 10.01);
+  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_read_ce", 2, 3)->value, 10.45);
+  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_read_ce", 4, 0)->value, 9.64);
+  EXPECT_DOUBLE_EQ(cell(m, "device_to_device_read_ce", 0, 4)->value, 9.95);
 }
 
 TEST(ImportP2p, ConnectivityMatrixGrantsPeers) {

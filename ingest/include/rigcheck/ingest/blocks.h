@@ -22,6 +22,11 @@ inline constexpr const char* kKernelLog = "kernel log";
 inline constexpr const char* kNcclInfo = "NCCL INFO log";
 inline constexpr const char* kLspci = "lspci";
 inline constexpr const char* kVllm = "vLLM log";
+inline constexpr const char* kNcclTopologyXml = "NCCL topology XML";
+// JSON dialects of tools that also print text: block kinds only, reports name the tool.
+inline constexpr const char* kNcclTestsJson = "nccl-tests-json";
+// rigcheck's own report, read back so a newer rigcheck can diagnose it again.
+inline constexpr const char* kRigcheckReport = "rigcheck report";
 
 struct Span {
   std::string tool;

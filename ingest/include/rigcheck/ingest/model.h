@@ -135,6 +135,58 @@ struct VllmSignals {
   Provenance from;           // the first such line
 };
 
+// A PCI function's place in the tree, from `lspci -tv` or NCCL's topology XML: the bridge above
+// it, so GPUs behind one switch can be told from GPUs on their own root ports.
+struct ImportedPciNode {
+  std::string device;        // "0000:03:00.0"
+  std::string parent;        // BDF of the bridge above it; "" when it sits on a root bus
+  std::string root_bus;      // "0000:00": the root bus its branch starts at
+  bool bridge = false;       // it has buses below it (lspci -tv "-[04-10]", an XML <pci> with children)
+  std::string name;          // lspci -tv's device name, when printed
+  uint16_t vendor_id = 0;    // XML only
+  uint16_t device_id = 0;
+  uint16_t class_id = 0;     // base class << 8 | subclass (XML "0x030200" -> 0x0302)
+  topology::LinkState link;  // XML link_speed/link_width: the maximum (sysfs max_link_*), not the current state
+  int numa_node = -1;        // XML: the <cpu numaid> it hangs off
+  Provenance from;
+};
+
+// What lspci -vv/-vvv says of one function besides its link (LspciLink): its class, NUMA node
+// and ACS. A paste of `lspci -vvv | grep ACSCtl` gives ACS lines without their device.
+struct LspciFunction {
+  std::string device;        // "0000:c1:00.0"; "" when the paste lacks the device's header line
+  std::string name;          // "NVIDIA Corporation AD102GL [RTX 6000 Ada Generation]"
+  bool nvidia_gpu = false;   // class "VGA compatible controller" or "3D controller", vendor NVIDIA
+  int numa_node = -1;        // "NUMA node: 1"
+  std::optional<topology::AcsState> acs;  // ACSCap (capability) and ACSCtl (control), shown to root only
+  bool acs_control_known = false;         // the ACSCtl line was there
+  Provenance from;           // the header line, or the first ACS line when there is no header
+};
+
+// A network device NCCL found (topology XML <net>), with the PCI function it sits on.
+struct ImportedNic {
+  std::string name;          // "mlx5_0"
+  std::string device;        // "0000:35:00.0", "" when not stated
+  int speed_mbps = 0;        // XML speed="400000"
+  std::optional<bool> gdr;   // GPUDirect RDMA possible per NCCL
+  Provenance from;
+};
+
+// A GPU as NCCL's topology XML states it (<pci busid> + <gpu dev sm gdr>, <nvlink> children).
+struct NcclXmlGpu {
+  std::string device;        // "0000:99:00.0"
+  int dev = -1;              // CUDA device ordinal in the dumping process
+  int sm = 0;                // compute capability x10 ("86")
+  std::optional<bool> gdr;
+  struct NvLink {
+    std::string target;      // the peer's BDF, "fffffff:ff:ff.0"-style for an NVSwitch
+    int count = 0;
+    uint32_t target_class = 0;  // 0x030200 GPU, 0x068000 NVSwitch (bridge class), 0x060400 CPU
+  };
+  std::vector<NvLink> nvlinks;
+  Provenance from;
+};
+
 // One recognised block of an input.
 struct Block {
   std::string tool;
@@ -170,6 +222,13 @@ struct PartialMachine {
   NcclTransports nccl;
   std::vector<LspciLink> lspci;
   VllmSignals vllm;
+  std::vector<ImportedPciNode> pci_tree;  // lspci -tv, NCCL topology XML
+  std::vector<LspciFunction> lspci_functions;  // lspci -vv/-vvv headers, NUMA node, ACSCap/ACSCtl
+  std::vector<ImportedNic> nic_devices;   // NCCL topology XML <net>; names also in `nics`
+  std::vector<NcclXmlGpu> xml_gpus;       // NCCL topology XML <gpu>
+  // A rigcheck report's own machine, when one was imported: the machine model takes it whole
+  // instead of assuming what the other tools do not say.
+  std::optional<topology::Topology> reported_topology;
   std::vector<std::string> cannot_show;  // what the inputs cannot tell, said once each
   std::vector<std::string> conflicts;    // inputs that disagree about the machine ("GPU0 is A here, B there")
 };

@@ -37,6 +37,9 @@ std::string parse_p2p_test(const BlockInput& in, PartialMachine& m);
 std::string parse_nccl_tests(const BlockInput& in, PartialMachine& m);
 std::string parse_smi_topo(const BlockInput& in, PartialMachine& m);
 std::string parse_bandwidth_test(const BlockInput& in, PartialMachine& m);
+// A JSON document among the lines (nccl-tests -J or its community --json dialect, a rigcheck
+// report), cut ones included: the entries complete before the cut are read.
+std::string parse_json_block(const BlockInput& in, PartialMachine& m);
 
 // Kernel log lines (dmesg, journalctl -k) anywhere in an input: "… available PCIe bandwidth,
 // limited by … link at …", "PCIe Bus Error: severity=…", "NVRM: Xid (PCI:…): N, …". Returns the
@@ -50,6 +53,17 @@ std::pair<int, int> scan_nccl_info(const std::vector<Line>& lines, const std::st
 // lspci -vv/-vvv LnkCap/LnkSta lines anywhere in an input, with the device header above them
 // when pasted. Same return as scan_kernel_log.
 std::pair<int, int> scan_lspci_links(const std::vector<Line>& lines, const std::string& file, PartialMachine& m);
+
+// lspci -vv/-vvv details anywhere in an input: function headers (which are NVIDIA GPUs), "NUMA
+// node:" and ACSCap/ACSCtl lines. Same return as scan_kernel_log (NUMA and ACS lines only).
+std::pair<int, int> scan_lspci_details(const std::vector<Line>& lines, const std::string& file, PartialMachine& m);
+
+// `lspci -t` / `lspci -tv` trees anywhere in an input: each function with the bridge above it.
+std::pair<int, int> scan_lspci_tree(const std::vector<Line>& lines, const std::string& file, PartialMachine& m);
+
+// NCCL's topology dump (NCCL_TOPO_DUMP_FILE, <system version="1">) anywhere in an input: the
+// PCI tree with link speed/width, GPUs (dev, sm, gdr, NVLinks), NICs. Same return as above.
+std::pair<int, int> scan_nccl_topology_xml(const std::vector<Line>& lines, const std::string& file, PartialMachine& m);
 
 // vLLM log lines about its custom all-reduce and P2P check. Same return as scan_kernel_log.
 std::pair<int, int> scan_vllm(const std::vector<Line>& lines, const std::string& file, PartialMachine& m);
