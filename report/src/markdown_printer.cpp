@@ -2,6 +2,7 @@
 // figure, long tables inside collapsible <details> blocks, and every text that came from the
 // machine or the user escaped (markdown_text), so that no name can break the post.
 
+#include <algorithm>
 #include <cstdio>
 
 #include "format.h"
@@ -38,6 +39,31 @@ void print_matrix(const Matrix& m, std::ostream& out) {
     out << "\n";
   }
   out << "\n</details>\n";
+}
+
+// A pairwise test as GPU x GPU tables, visible (not collapsed): that is how such results are read.
+// Wide rigs get column groups, so that no table is wider than a forum post.
+void print_test_matrix(const ReportView& v, const TestView& t, std::ostream& out) {
+  constexpr size_t kColumns = 16;
+  const auto& m = t.matrix;
+  out << "**" << v.label << t.name << "** (" << t.unit << ", median)";
+  if (!t.description.empty()) out << ": " << markdown_text(t.description);
+  out << "\n\n";
+  for (size_t first = 0; first < m.labels.size(); first += kColumns) {
+    const size_t last = std::min(m.labels.size(), first + kColumns);
+    out << "| row \\ column |";
+    for (size_t j = first; j < last; ++j) out << " " << m.labels[j] << " |";
+    out << "\n|---|";
+    for (size_t j = first; j < last; ++j) out << "---:|";
+    out << "\n";
+    for (size_t i = 0; i < m.labels.size(); ++i) {
+      out << "| " << m.labels[i] << " |";
+      for (size_t j = first; j < last; ++j) out << " " << markdown_text(m.cells[i][j]) << " |";
+      out << "\n";
+    }
+    out << "\n";
+  }
+  if (!t.expected_legend.empty()) out << markdown_text(t.expected_legend) << "\n\n";
 }
 
 void print_import(const ImportView& v, std::ostream& out) {
@@ -108,8 +134,12 @@ void print_markdown(const ReportView& v, std::ostream& out) {
   }
   out << "\n## Measurements\n\n";
   if (!v.measurement_note.empty()) out << markdown_text(v.measurement_note) << "\n\n";
-  if (!v.backend.empty()) out << "Backend: " << v.backend << ". GB/s = 10^9 bytes/s; `*` host-staged; `!` below 85 % of expected.\n\n";
+  if (!v.backend.empty()) out << "Backend: " << v.backend << ". GB/s = 10^9 bytes/s; `*` host-staged; `!` short of expectation (a bandwidth below 85 % of the expected one, a latency above 1.18x the expected).\n\n";
   for (const auto& t : v.tests) {
+    if (t.pairwise) {
+      print_test_matrix(v, t, out);
+      continue;
+    }
     out << "<details><summary>" << v.label << t.name << " (" << t.unit << ")</summary>\n\n";
     print_table(t.cells, out);
     out << "\n</details>\n\n";

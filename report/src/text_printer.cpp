@@ -1,6 +1,7 @@
 // The terminal form of a report view: the verdict, the findings with their evidence and fix, the
 // GPUs, and one summary line per test; every cell is in the Markdown form.
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -38,14 +39,41 @@ void print_gpu(const GpuView& g, std::ostream& out) {
       << (g.host_path_gbps > 0 ? buf + std::string(" GB/s") : "?") << "  NUMA " << g.numa_node << "\n";
 }
 
+// A pairwise test as a matrix under its summary line, in column blocks that fit a terminal.
+void print_matrix(const TestView& t, std::ostream& out) {
+  constexpr size_t kLineWidth = 100;
+  const auto& m = t.matrix;
+  size_t width = 6;
+  for (const auto& row : m.cells)
+    for (const auto& c : row) width = std::max(width, c.size() + 2);
+  for (const auto& l : m.labels) width = std::max(width, l.size() + 2);
+  const size_t label = 10;
+  const size_t per_block = std::max<size_t>(1, (kLineWidth - label) / width);
+  out << "    " << (t.description.empty() ? "row -> column" : t.description) << "\n";
+  for (size_t first = 0; first < m.labels.size(); first += per_block) {
+    const size_t last = std::min(m.labels.size(), first + per_block);
+    out << "    " << std::string(label - 4, ' ');
+    for (size_t j = first; j < last; ++j) out << std::string(width - m.labels[j].size(), ' ') << m.labels[j];
+    out << "\n";
+    for (size_t i = 0; i < m.labels.size(); ++i) {
+      out << "    " << m.labels[i] << std::string(label - 4 - std::min(label - 4, m.labels[i].size()), ' ');
+      for (size_t j = first; j < last; ++j) out << std::string(width - std::min(width, m.cells[i][j].size()), ' ') << m.cells[i][j];
+      out << "\n";
+    }
+  }
+  if (!t.expected_legend.empty()) out << "    " << t.expected_legend << "; '*' host-staged, '!' short of expectation\n";
+}
+
 void print_test(const ReportView& v, const TestView& t, std::ostream& out) {
   out << "  " << v.label << t.name << ": " << t.ok_cells << " cell(s)";
   if (t.has_worst)
     out << ", worst " << t.worst_value << " " << t.unit << " (" << t.worst_cell
-        << (t.worst_percent.empty() ? ", no expectation)" : ", " + t.worst_percent + " of expected)");
+        << (t.worst_percent.empty() ? ", no expectation)"
+                                    : ", " + t.worst_percent + (t.unit == "ns" ? " the expected time)" : " of expected)"));
   if (t.below_expectation) out << ", " << t.below_expectation << " below expectation";
   if (t.failed) out << ", " << t.failed << " failed";
   out << "\n";
+  if (t.pairwise) print_matrix(t, out);
 }
 
 void print_collective(const ReportView& v, const CollectiveView& c, std::ostream& out) {

@@ -1,9 +1,12 @@
 // build_view: everything the printers show, read from the report document once.
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
+#include <regex>
 
 #include "format.h"
+#include "rigcheck/bench/catalogue.h"
 #include "rigcheck/report/view.h"
 #include "rigcheck/topology/versions.h"
 
@@ -29,10 +32,16 @@ std::string cell_value(const json& c) {
   return s;
 }
 
+// How a cell compares with its expectation: "62% !" for bandwidth; for latency, where lower is
+// better, how many times the expected figure it took ("2.0x !"). '!' marks a shortfall.
 std::string cell_percent(const json& c) {
   if (c.at("ratio_to_expected").is_null()) return "";
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%.0f%%", c.at("ratio_to_expected").get<double>() * 100);
+  const double ratio = c.at("ratio_to_expected").get<double>();
+  char buf[24];
+  if (c.at("unit") == "ns")
+    std::snprintf(buf, sizeof buf, "%.1fx", ratio > 0 ? 1 / ratio : 0.0);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f%%", ratio * 100);
   const std::string v = c.at("verdict");
   return buf + std::string(v == "below_expectation" || v == "cross_socket" ? " !" : "");
 }
@@ -113,11 +122,91 @@ std::vector<std::pair<std::string, std::vector<const json*>>> by_test(const json
   return out;
 }
 
-TestView test_of(const std::string& name, const std::vector<const json*>& cells) {
+// Wide rigs keep their matrices readable: one decimal instead of two from 16 GPUs on.
+constexpr int kWideRig = 16;
+
+// A matrix cell: the median (abbreviated on wide rigs), '*' host-staged, '!' below expectation.
+std::string matrix_cell(const json& c, bool wide) {
+  const std::string status = c.at("status");
+  if (status != "ok") return status == "unsupported" ? "n/a" : status;
+  const double m = c.at("median");
+  char buf[32];
+  std::snprintf(buf, sizeof buf, c.at("unit") == "ns" ? "%.0f" : wide ? "%.1f" : "%.2f", m);
+  std::string s = buf;
+  if (c.at("path") == "host-staged") s += "*";
+  const std::string v = c.at("verdict");
+  if (v == "below_expectation" || v == "cross_socket") s += "!";
+  return s;
+}
+
+// "…/gpu3-gpu7" (a pair cell's name, imported ones may end in " #2"): its row and column.
+bool pair_of(const json& c, int& row, int& col) {
+  static const std::regex pair(R"(/gpu(\d+)-gpu(\d+)(\s|$))");
+  std::smatch m;
+  const std::string name = c.at("name");
+  if (!std::regex_search(name, m, pair)) return false;
+  row = std::stoi(m[1]);
+  col = std::stoi(m[2]);
+  return true;
+}
+
+// The expected figure per path class, as a legend under the matrix ("PIX 13.33, SYS 9.80-10.10").
+std::string expected_legend(const json& topo, const std::vector<const json*>& cells, const std::string& unit) {
+  std::vector<std::string> order;
+  std::map<std::string, std::pair<double, double>> range;
+  for (const json* c : cells) {
+    int a, b;
+    if (!pair_of(*c, a, b) || c->at("expected").is_null()) continue;
+    const std::string cls = path_class(topo, a, b);
+    const double e = c->at("expected");
+    if (!range.count(cls)) order.push_back(cls), range[cls] = {e, e};
+    range[cls] = {std::min(range[cls].first, e), std::max(range[cls].second, e)};
+  }
+  if (order.empty()) return "";
+  std::string s = "expected:";
+  for (const auto& cls : order) {
+    const auto [lo, hi] = range[cls];
+    s += (s.size() > 9 ? ", " : " ") + cls + " " + format_value(lo, unit);
+    if (format_value(lo, unit) != format_value(hi, unit)) s += "-" + format_value(hi, unit);
+  }
+  return s + " " + unit;
+}
+
+void fill_matrix(const json& topo, const std::vector<const json*>& cells, TestView& t) {
+  const int n = static_cast<int>(topo.at("gpus").size());
+  const bool wide = n >= kWideRig;
+  t.matrix.title = t.name;
+  t.matrix.cells.assign(n, std::vector<std::string>(n, ""));
+  for (int i = 0; i < n; ++i) {
+    t.matrix.labels.push_back("GPU" + std::to_string(i));
+    t.matrix.cells[i][i] = "-";
+  }
+  for (const json* c : cells) {
+    int a, b;
+    if (pair_of(*c, a, b) && a < n && b < n && t.matrix.cells[a][b].empty()) t.matrix.cells[a][b] = matrix_cell(*c, wide);
+  }
+  t.expected_legend = expected_legend(topo, cells, t.unit);
+}
+
+// The cell a summary points to: the furthest below its expectation; among cells without one, the
+// lowest bandwidth or the highest latency. A cell with an expectation outranks one without.
+bool worse(const json& a, const json& b) {
+  const bool ea = !a.at("ratio_to_expected").is_null(), eb = !b.at("ratio_to_expected").is_null();
+  if (ea != eb) return ea;
+  if (ea) return a.at("ratio_to_expected").get<double>() < b.at("ratio_to_expected").get<double>();
+  const double ma = a.at("median"), mb = b.at("median");
+  return a.at("unit") == "ns" ? ma > mb : ma < mb;
+}
+
+TestView test_of(const json& topo, const std::string& name, const std::vector<const json*>& cells) {
   TestView t;
   t.name = name;
   t.unit = cells.front()->at("unit");
-  t.cells.header = {"cell", "median", "% of expected", "verdict", "samples"};
+  const bench::TestSpec* spec = bench::find_test(name);
+  if (spec) t.description = spec->description;
+  t.pairwise = spec && spec->shape == bench::TestShape::per_pair && topo.at("gpus").size() > 1;
+  if (t.pairwise) fill_matrix(topo, cells, t);
+  t.cells.header = {"cell", "median", t.unit == "ns" ? "vs expected" : "% of expected", "verdict", "samples"};
   const json* worst = nullptr;
   for (const json* c : cells) {
     t.cells.rows.push_back({c->at("name"), cell_value(*c), cell_percent(*c), c->at("verdict"), std::to_string(c->at("samples").size())});
@@ -128,9 +217,7 @@ TestView test_of(const std::string& name, const std::vector<const json*>& cells)
     ++t.ok_cells;
     const std::string v = c->at("verdict");
     t.below_expectation += v == "below_expectation" || v == "cross_socket";
-    // For latency the worst cell is the highest, for bandwidth the lowest.
-    const double m = c->at("median").get<double>();
-    if (!worst || (t.unit == "ns" ? m > worst->at("median").get<double>() : m < worst->at("median").get<double>())) worst = c;
+    if (!worst || worse(*c, *worst)) worst = c;
   }
   if (worst) {
     t.has_worst = true;
@@ -215,7 +302,7 @@ ReportView build_view(const json& r) {
 
   v.measurement_note = r.at("measurement_note");
   if (r.contains("backend")) v.backend = r.at("backend");
-  for (const auto& [test, cells] : by_test(r)) v.tests.push_back(test_of(test, cells));
+  for (const auto& [test, cells] : by_test(r)) v.tests.push_back(test_of(topo, test, cells));
   if (r.contains("collectives"))
     for (const auto& c : r.at("collectives")) v.collectives.push_back(collective_of(c));
   for (const auto& t : r.at("tests"))

@@ -47,10 +47,15 @@ struct GpuView {
   int numa_node = -1;
 };
 
-// One catalogue test: a summary (for a terminal) and every cell (for a document).
+// One catalogue test: a summary (for a terminal) and every cell (for a document); a pairwise
+// test also as a GPU x GPU matrix, the way p2pBandwidthLatencyTest and nvbandwidth print them.
 struct TestView {
   std::string name;
   std::string unit;
+  std::string description;        // the catalogue's, which says who reads or writes whom
+  bool pairwise = false;
+  Matrix matrix;                  // pairwise: row GPU, column GPU; each cell the median and its marks
+  std::string expected_legend;    // pairwise: "expected: PIX 13.33, SYS 9.80-10.10 GB/s"
   int ok_cells = 0;
   int below_expectation = 0;
   int failed = 0;                 // cells that did not give a figure (unsupported is not a failure)
