@@ -134,6 +134,8 @@ void print_markdown(const ReportView& v, std::ostream& out) {
   }
   out << "\n## Measurements\n\n";
   if (!v.measurement_note.empty()) out << markdown_text(v.measurement_note) << "\n\n";
+  out << "Pairwise tests are shown as matrices of medians; every sample, every cell's expectation and its reasoning "
+         "are in the JSON report (rigcheck.report/1): attach the JSON too when you post this.\n\n";
   if (!v.backend.empty()) out << "Backend: " << v.backend << ". GB/s = 10^9 bytes/s; `*` host-staged; `!` short of expectation (a bandwidth below 85 % of the expected one, a latency above 1.18x the expected).\n\n";
   for (const auto& t : v.tests) {
     if (t.pairwise) {

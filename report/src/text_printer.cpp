@@ -64,12 +64,19 @@ void print_matrix(const TestView& t, std::ostream& out) {
   if (!t.expected_legend.empty()) out << "    " << t.expected_legend << "; '*' host-staged, '!' short of expectation\n";
 }
 
+// "50% of expected !" for bandwidth; "2.0x the expected time !" for latency, where lower is better.
+std::string worst_wording(const TestView& t) {
+  std::string pct = t.worst_percent;
+  const bool short_of = pct.size() > 2 && pct.compare(pct.size() - 2, 2, " !") == 0;
+  if (short_of) pct.resize(pct.size() - 2);
+  return pct + (t.unit == "ns" ? " the expected time" : " of expected") + (short_of ? " !" : "");
+}
+
 void print_test(const ReportView& v, const TestView& t, std::ostream& out) {
   out << "  " << v.label << t.name << ": " << t.ok_cells << " cell(s)";
   if (t.has_worst)
     out << ", worst " << t.worst_value << " " << t.unit << " (" << t.worst_cell
-        << (t.worst_percent.empty() ? ", no expectation)"
-                                    : ", " + t.worst_percent + (t.unit == "ns" ? " the expected time)" : " of expected)"));
+        << (t.worst_percent.empty() ? ", no expectation)" : ", " + worst_wording(t) + ")");
   if (t.below_expectation) out << ", " << t.below_expectation << " below expectation";
   if (t.failed) out << ", " << t.failed << " failed";
   out << "\n";
