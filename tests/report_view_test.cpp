@@ -111,3 +111,41 @@ TEST(ReportView, MarkdownEscapesWhatTheMachineNamed) {
   EXPECT_NE(md.str().find("GTX \\| &lt;/details&gt;&lt;b&gt;"), std::string::npos);
   EXPECT_EQ(md.str().find("</details><b>"), std::string::npos);
 }
+
+TEST(Compare, PairwiseTestsAreDeltaMatricesNotNinetyLines) {
+  const json a = example("supermicro-4029gp-trt2-10x3090--healthy.json");
+  const json b = example("supermicro-4029gp-trt2-10x3090--acs-and-iommu-on.json");
+  std::ostringstream text, md;
+  report::render_compare({a, b}, {"healthy", "acs"}, false, text);
+  report::render_compare({a, b}, {"healthy", "acs"}, true, md);
+  EXPECT_EQ(text.str().find("device_to_device_write_ce/gpu0-gpu1"), std::string::npos) << "pair cells are in the matrix";
+  EXPECT_NE(text.str().find("host_to_device_ce/gpu0:"), std::string::npos) << "per-GPU cells stay lines";
+  // The changed verdicts are counted from the reports themselves.
+  int changed = 0;
+  for (size_t i = 0; i < a.at("measurements").size(); ++i) {
+    const json& x = a.at("measurements")[i];
+    if (x.at("test") != "device_to_device_write_ce") continue;
+    for (const auto& y : b.at("measurements"))
+      if (y.at("name") == x.at("name")) changed += x.at("verdict") != y.at("verdict");
+  }
+  ASSERT_GT(changed, 0);
+  const std::string title =
+      "device_to_device_write_ce: acs against healthy (change of the median, " + std::to_string(changed) + " verdict(s) changed)";
+  EXPECT_NE(text.str().find(title), std::string::npos) << text.str();
+  EXPECT_NE(md.str().find("**" + title + "**"), std::string::npos);
+  // GPU0 -> GPU1 halves with ACS redirecting through the root complex and the IOMMU translating.
+  std::istringstream lines(text.str());
+  bool in_write = false;
+  for (std::string l; std::getline(lines, l);) {
+    if (l == title) in_write = true;
+    if (in_write && l.rfind("  GPU0 ", 0) == 0) {
+      std::istringstream cells(l);
+      std::string label, diag, gpu1;
+      cells >> label >> diag >> gpu1;
+      EXPECT_EQ(diag, "-");
+      EXPECT_EQ(gpu1, "-50%");
+      break;
+    }
+  }
+  EXPECT_TRUE(in_write);
+}

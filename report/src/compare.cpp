@@ -1,11 +1,14 @@
 // `rigcheck compare`: reports side by side, cell by cell, with the change against the first and
 // the findings that appear or disappear.
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <set>
 
 #include "format.h"
+#include "matrix_printer.h"
+#include "rigcheck/bench/catalogue.h"
 #include "rigcheck/report/report.h"
 #include "rigcheck/report/view.h"
 
@@ -27,14 +30,76 @@ std::string cell_value(const json& c) {
   return s;
 }
 
+// A pairwise test's cell: its row and column GPU (src and dst of the cell).
+bool pair_of(const json& c, int& row, int& col) {
+  if (!bench::find_test(c.at("test").get<std::string>()) ||
+      bench::find_test(c.at("test").get<std::string>())->shape != bench::TestShape::per_pair)
+    return false;
+  const json& src = c.at("src");
+  const json& dst = c.at("dst");
+  if (src.value("kind", "") != "gpu" || dst.value("kind", "") != "gpu") return false;
+  row = src.at("gpu");
+  col = dst.at("gpu");
+  return row >= 0 && col >= 0 && row != col;
+}
+
+// Per pairwise test, the change of report `other` against the first, cell by cell, as a matrix:
+// 90 lines of "gpuA-gpuB: x y (+z%)" would bury the pattern (a whole switch at -50 %) a matrix shows.
+Matrix delta_matrix(const json& base, const json& other, const std::string& test, int& changed_verdicts) {
+  int n = 0;
+  std::map<std::pair<int, int>, const json*> a, b;
+  auto index = [&](const json& r, std::map<std::pair<int, int>, const json*>& at) {
+    for (const auto& c : r.at("measurements")) {
+      int row, col;
+      if (c.at("test") == test && pair_of(c, row, col)) {
+        at[{row, col}] = &c;
+        n = std::max({n, row + 1, col + 1});
+      }
+    }
+  };
+  index(base, a);
+  index(other, b);
+  Matrix m;
+  m.title = test;
+  m.cells.assign(n, std::vector<std::string>(n, ""));
+  for (int i = 0; i < n; ++i) {
+    m.labels.push_back("GPU" + std::to_string(i));
+    m.cells[i][i] = "-";
+  }
+  for (const auto& [rc, c] : a) {
+    auto it = b.find(rc);
+    if (it == b.end()) continue;
+    const json& x = *c;
+    const json& y = *it->second;
+    changed_verdicts += x.at("verdict") != y.at("verdict");
+    if (x.at("status") != "ok" || y.at("status") != "ok") {
+      m.cells[rc.first][rc.second] = y.at("status") == "ok" ? "was " + x.at("status").get<std::string>() : y.at("status").get<std::string>();
+      continue;
+    }
+    const double v0 = x.at("median"), v1 = y.at("median");
+    if (v0 == 0) continue;
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%+.0f%%", (v1 / v0 - 1) * 100);
+    m.cells[rc.first][rc.second] = buf;
+  }
+  return m;
+}
+
 }  // namespace
 
 void render_compare(const std::vector<json>& reports, const std::vector<std::string>& names, bool markdown, std::ostream& out) {
   // Cells by name, in first-seen order.
   std::vector<std::string> order;
   std::map<std::string, std::vector<const json*>> cells;
+  std::vector<std::string> pairwise_tests;
   for (size_t i = 0; i < reports.size(); ++i)
     for (const auto& c : reports[i].at("measurements")) {
+      int row, col;
+      if (pair_of(c, row, col)) {
+        const std::string test = c.at("test");
+        if (std::find(pairwise_tests.begin(), pairwise_tests.end(), test) == pairwise_tests.end()) pairwise_tests.push_back(test);
+        continue;
+      }
       const std::string name = c.at("name");
       if (!cells.count(name)) order.push_back(name), cells[name].assign(reports.size(), nullptr);
       cells[name][i] = &c;
@@ -90,6 +155,21 @@ void render_compare(const std::vector<json>& reports, const std::vector<std::str
       out << "\n";
     }
   }
+  for (const auto& test : pairwise_tests)
+    for (size_t i = 1; i < reports.size(); ++i) {
+      int changed = 0;
+      const Matrix m = delta_matrix(reports[0], reports[i], test, changed);
+      if (m.labels.empty()) continue;
+      const std::string title = test + ": " + names[i] + " against " + names[0] + " (change of the median" +
+                                (changed ? ", " + std::to_string(changed) + " verdict(s) changed)" : ")");
+      if (markdown) {
+        out << "\n**" << markdown_text(title) << "**\n\n";
+        detail::print_matrix_markdown(m, out);
+      } else {
+        out << "\n" << title << "\n";
+        detail::print_matrix_text(m, "  ", out);
+      }
+    }
   // Findings that appear or disappear against the first report.
   auto ids = [](const json& r) {
     std::set<std::string> s;

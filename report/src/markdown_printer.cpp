@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "format.h"
+#include "matrix_printer.h"
 #include "rigcheck/report/view.h"
 
 namespace rigcheck::report {
@@ -44,25 +45,10 @@ void print_matrix(const Matrix& m, std::ostream& out) {
 // A pairwise test as GPU x GPU tables, visible (not collapsed): that is how such results are read.
 // Wide rigs get column groups, so that no table is wider than a forum post.
 void print_test_matrix(const ReportView& v, const TestView& t, std::ostream& out) {
-  constexpr size_t kColumns = 16;
-  const auto& m = t.matrix;
   out << "**" << v.label << t.name << "** (" << t.unit << ", median)";
   if (!t.description.empty()) out << ": " << markdown_text(t.description);
   out << "\n\n";
-  for (size_t first = 0; first < m.labels.size(); first += kColumns) {
-    const size_t last = std::min(m.labels.size(), first + kColumns);
-    out << "| row \\ column |";
-    for (size_t j = first; j < last; ++j) out << " " << m.labels[j] << " |";
-    out << "\n|---|";
-    for (size_t j = first; j < last; ++j) out << "---:|";
-    out << "\n";
-    for (size_t i = 0; i < m.labels.size(); ++i) {
-      out << "| " << m.labels[i] << " |";
-      for (size_t j = first; j < last; ++j) out << " " << markdown_text(m.cells[i][j]) << " |";
-      out << "\n";
-    }
-    out << "\n";
-  }
+  detail::print_matrix_markdown(t.matrix, out);
   if (!t.expected_legend.empty()) out << markdown_text(t.expected_legend) << "\n\n";
 }
 

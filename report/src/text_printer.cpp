@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "matrix_printer.h"
 #include "rigcheck/report/view.h"
 
 namespace rigcheck::report {
@@ -41,26 +42,8 @@ void print_gpu(const GpuView& g, std::ostream& out) {
 
 // A pairwise test as a matrix under its summary line, in column blocks that fit a terminal.
 void print_matrix(const TestView& t, std::ostream& out) {
-  constexpr size_t kLineWidth = 100;
-  const auto& m = t.matrix;
-  size_t width = 6;
-  for (const auto& row : m.cells)
-    for (const auto& c : row) width = std::max(width, c.size() + 2);
-  for (const auto& l : m.labels) width = std::max(width, l.size() + 2);
-  const size_t label = 10;
-  const size_t per_block = std::max<size_t>(1, (kLineWidth - label) / width);
   out << "    " << (t.description.empty() ? "row -> column" : t.description) << "\n";
-  for (size_t first = 0; first < m.labels.size(); first += per_block) {
-    const size_t last = std::min(m.labels.size(), first + per_block);
-    out << "    " << std::string(label - 4, ' ');
-    for (size_t j = first; j < last; ++j) out << std::string(width - m.labels[j].size(), ' ') << m.labels[j];
-    out << "\n";
-    for (size_t i = 0; i < m.labels.size(); ++i) {
-      out << "    " << m.labels[i] << std::string(label - 4 - std::min(label - 4, m.labels[i].size()), ' ');
-      for (size_t j = first; j < last; ++j) out << std::string(width - std::min(width, m.cells[i][j].size()), ' ') << m.cells[i][j];
-      out << "\n";
-    }
-  }
+  detail::print_matrix_text(t.matrix, "    ", out);
   if (!t.expected_legend.empty()) out << "    " << t.expected_legend << "; '*' host-staged, '!' short of expectation\n";
 }
 
