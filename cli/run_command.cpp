@@ -21,6 +21,20 @@ namespace rigcheck::cli {
 
 namespace {
 
+// Back to the start of the terminal's line and erase it, for the live status line. These two
+// controls are written past the filter that keeps names from driving the terminal
+// (terminal_safe.h); the text of the line still goes through it. A failed write costs only the
+// look of a status line, so there is nothing to do about one.
+void clear_terminal_line() {
+  std::cerr.flush();
+  static constexpr char kClear[] = "\r\033[K";
+  if (::write(STDERR_FILENO, kClear, sizeof kClear - 1) < 0) return;
+}
+
+}  // namespace
+
+namespace {
+
 std::atomic<bool> g_interrupted{false};
 void on_interrupt(int) { g_interrupted = true; }
 
@@ -113,7 +127,19 @@ int run_run(const RunArgs& args, int argc, char** argv) {
   c.command_line.assign(argv, argv + argc);
   c.environment = environ;
   c.interrupted = &g_interrupted;
-  if (!args.quiet) c.progress = [](const std::string& line) { std::cerr << line << std::endl; };
+  if (!args.quiet && ::isatty(STDERR_FILENO)) {
+    // A terminal: one live line, rewritten in place, that each step's own line replaces.
+    c.live = [](const std::string& line) {
+      clear_terminal_line();
+      std::cerr << line << std::flush;
+    };
+    c.progress = [](const std::string& line) {
+      clear_terminal_line();
+      std::cerr << line << std::endl;
+    };
+  } else if (!args.quiet) {
+    c.progress = [](const std::string& line) { std::cerr << line << std::endl; };  // a log: plain lines only
+  }
   struct sigaction sa {};
   sa.sa_handler = on_interrupt;
   sigaction(SIGINT, &sa, nullptr);

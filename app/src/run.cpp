@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <csignal>
@@ -103,6 +104,10 @@ json measure_test_in_child(const json& topology_json, bool simulated, const std:
   else backend = bench::make_cuda_backend(t);
   bench::RunOptions o = run_options(config);
   o.only_cells = only_cells;
+  // "i/N name" to the parent, which shows it in its live line.
+  o.on_cell = [](int index, int count, const std::string& cell) {
+    bench::report_progress(std::to_string(index + 1) + "/" + std::to_string(count) + " " + cell);
+  };
   bench::BenchRun run = bench::run_tests(*backend, t, {bench::find_test(test)}, o);
   auto judgements = judge_run(t, run);
   json cells = report::bench_json(run, judgements).at("cells");
@@ -126,16 +131,57 @@ Finding worker_failure(const std::string& step, const std::string& rerun, const 
   return f;
 }
 
+// Where the run stands, for the live line: which test, and how long the finished ones took.
+struct RunClock {
+  std::chrono::steady_clock::time_point run_started = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point test_started;
+  int test_index = 0;
+  int test_count = 0;
+  int tests_done = 0;
+  double tests_seconds = 0;  // of the finished tests
+};
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, s < 60 ? "%.0f s" : "%.0f min %02.0f s", s < 60 ? s : std::floor(s / 60), std::fmod(s, 60));
+  return buf;
+}
+
+// "[3/7] device_to_device_write_ce: cell 37/90, 1 min 02 s elapsed, about 40 s left" from a
+// worker's "37/90 device_to_device_write_ce/gpu3-gpu7". The estimate takes the current test's
+// rate per cell and, for the tests after it, the mean of the finished ones (unknown before one).
+std::string live_line(const RunClock& clock, const std::string& test, const std::string& progress) {
+  int index = 0, count = 0;
+  if (std::sscanf(progress.c_str(), "%d/%d", &index, &count) != 2 || count <= 0) return "";
+  const auto now = std::chrono::steady_clock::now();
+  const double in_test = std::chrono::duration<double>(now - clock.test_started).count();
+  const double elapsed = std::chrono::duration<double>(now - clock.run_started).count();
+  std::string line = "[" + std::to_string(clock.test_index + 1) + "/" + std::to_string(clock.test_count) + "] " + test + ": cell " +
+                     std::to_string(index) + "/" + std::to_string(count) + ", " + seconds_text(elapsed) + " elapsed";
+  const int later_tests = clock.test_count - clock.test_index - 1;
+  if (index > 1 && (later_tests == 0 || clock.tests_done > 0)) {
+    double left = in_test / (index - 1) * (count - index + 1);
+    if (later_tests > 0) left += clock.tests_seconds / clock.tests_done * later_tests;
+    line += ", about " + seconds_text(left) + " left";
+  }
+  return line;
+}
+
 // Measures one test in workers (a fresh one for the cells a hang left not-run).
 bench::IsolatedOutcome measure_test(const json& topology_json, const topology::Topology& t, bool simulated,
-                                    const std::string& test, const RunConfig& config) {
+                                    const std::string& test, const RunConfig& config, const RunClock& clock) {
   // The user's budget per test, or what its cells may legitimately take on this machine's links
   // when that is more (simulated cells take milliseconds).
   const double budget = simulated ? config.test_timeout_s
                                   : std::max(config.test_timeout_s, bench::test_budget_s(*bench::find_test(test), t, run_options(config)));
+  bench::ProgressSink on_progress;
+  if (config.live)
+    on_progress = [&](const std::string& line) {
+      if (std::string l = live_line(clock, test, line); !l.empty()) config.live(l);
+    };
   return bench::measure_in_workers(
       [&](const std::set<std::string>& only) { return measure_test_in_child(topology_json, simulated, test, config, only); }, budget,
-      config.interrupted);
+      config.interrupted, 4, on_progress);
 }
 
 struct Machine {
@@ -218,6 +264,8 @@ RunOutcome execute_run(const RunConfig& config) {
     const json topology_json = report.at("topology");
     int done = 0;
     double elapsed = 0;
+    RunClock clock;
+    clock.test_count = static_cast<int>(tests.size());
     for (const auto& test : tests) {
       if (config.interrupted && *config.interrupted) {
         report["measurement_note"] = "interrupted after " + std::to_string(done) + " of " + std::to_string(tests.size()) + " tests";
@@ -225,7 +273,9 @@ RunOutcome execute_run(const RunConfig& config) {
       }
       const auto started = std::chrono::steady_clock::now();
       say(config, "[" + std::to_string(done + 1) + "/" + std::to_string(tests.size()) + "] " + test + " ...");
-      bench::IsolatedOutcome o = measure_test(topology_json, t, simulated, test, config);
+      clock.test_index = done;
+      clock.test_started = started;
+      bench::IsolatedOutcome o = measure_test(topology_json, t, simulated, test, config, clock);
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       json entry = {{"name", test}, {"seconds", seconds}, {"status", "ok"}, {"detail", ""}};
       if (o.kind != bench::IsolatedOutcome::Kind::ok && config.interrupted && *config.interrupted) {
@@ -252,6 +302,8 @@ RunOutcome execute_run(const RunConfig& config) {
       save();  // after every test: an interrupted run still leaves a valid partial report
       ++done;
       elapsed += seconds;
+      clock.tests_done = done;
+      clock.tests_seconds = elapsed;
       char buf[96];
       std::snprintf(buf, sizeof buf, " %s (%.1f s; about %.0f s left)", entry.at("status").get<std::string>().c_str(), seconds,
                     elapsed / done * static_cast<double>(tests.size() - done));

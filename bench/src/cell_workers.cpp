@@ -3,14 +3,15 @@
 namespace rigcheck::bench {
 
 IsolatedOutcome measure_in_workers(const std::function<nlohmann::json(const std::set<std::string>& only)>& measure,
-                                   double budget_s, const std::atomic<bool>* stop, int max_workers) {
+                                   double budget_s, const std::atomic<bool>* stop, int max_workers,
+                                   const ProgressSink& on_progress) {
   using nlohmann::json;
   IsolatedOutcome merged;
   merged.result = {{"backend", ""}, {"cells", json::array()}, {"findings", json::array()}};
   std::set<std::string> pending;  // empty: every cell
   json left_over = json::array();  // the last worker's not-run cells, kept if no later worker runs them
   for (int worker = 0; worker < max_workers; ++worker) {
-    IsolatedOutcome o = run_isolated([&] { return measure(pending); }, budget_s, stop);
+    IsolatedOutcome o = run_isolated([&] { return measure(pending); }, budget_s, stop, on_progress);
     if (o.kind != IsolatedOutcome::Kind::ok) {
       if (worker == 0) return o;
       break;

@@ -30,9 +30,14 @@ void write_all(int fd, const std::string& data) {
   }
 }
 
+// In a worker: the write end of its progress pipe (-1: the parent did not ask for progress).
+int g_progress_fd = -1;
+
 struct Child {
   pid_t pid = -1;
   int fd = -1;
+  int progress_fd = -1;      // read end of the progress pipe (-1: none)
+  std::string progress;      // a partial progress line
   std::string received;
   bool closed = false;  // its pipe reached end of file: it finished (or died)
   bool killed = false;
@@ -40,15 +45,22 @@ struct Child {
   int status = 0;
 };
 
-Child spawn(const std::function<nlohmann::json()>& work) {
+Child spawn(const std::function<nlohmann::json()>& work, bool with_progress) {
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error(std::string("pipe failed: ") + std::strerror(errno));
+  int progress[2] = {-1, -1};
+  if (with_progress && ::pipe(progress) != 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    throw std::runtime_error(std::string("pipe failed: ") + std::strerror(errno));
+  }
   std::fflush(nullptr);
   const pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) {
     ::close(fds[0]);
     ::close(fds[1]);
+    if (with_progress) ::close(progress[0]), ::close(progress[1]);
     throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
   }
   if (pid == 0) {
@@ -56,6 +68,12 @@ Child spawn(const std::function<nlohmann::json()>& work) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(1);
     ::close(fds[0]);
+    if (with_progress) {
+      ::close(progress[0]);
+      g_progress_fd = progress[1];
+    } else {
+      g_progress_fd = -1;  // a worker's own workers do not inherit its channel
+    }
     std::string out;
     int code = 0;
     try {
@@ -72,6 +90,10 @@ Child spawn(const std::function<nlohmann::json()>& work) {
   Child c;
   c.pid = pid;
   c.fd = fds[0];
+  if (with_progress) {
+    ::close(progress[1]);
+    c.progress_fd = progress[0];
+  }
   return c;
 }
 
@@ -100,8 +122,28 @@ bool failed(const Child& c) {
   return j.is_discarded() || !j.is_object() || !j.contains("ok");
 }
 
+// Hands every complete progress line read so far to `sink`; false once the pipe is at its end.
+bool read_progress(Child& c, const ProgressSink& sink) {
+  char buf[4096];
+  ssize_t n = ::read(c.progress_fd, buf, sizeof buf);
+  if (n < 0 && errno == EINTR) return true;
+  if (n <= 0) {
+    ::close(c.progress_fd);
+    c.progress_fd = -1;
+    return false;
+  }
+  c.progress.append(buf, static_cast<size_t>(n));
+  for (size_t nl; (nl = c.progress.find('\n')) != std::string::npos;) {
+    if (sink) sink(c.progress.substr(0, nl));
+    c.progress.erase(0, nl + 1);
+  }
+  if (c.progress.size() > 4096) c.progress.clear();  // a line that long is not progress
+  return true;
+}
+
 IsolatedOutcome outcome_of(Child& c, IsolatedOutcome::Kind killed_as, const std::string& killed_why) {
   IsolatedOutcome outcome;
+  if (c.progress_fd >= 0) ::close(c.progress_fd), c.progress_fd = -1;
   if (!c.closed) ::close(c.fd);
   const bool gone = reap(c);
   if (c.killed && !c.closed) {
@@ -135,6 +177,14 @@ std::string seconds_text(double s) {
 
 }  // namespace
 
+void report_progress(const std::string& line) {
+  if (g_progress_fd < 0) return;
+  std::string l = line;
+  for (char& ch : l)
+    if (ch == '\n') ch = ' ';
+  write_all(g_progress_fd, l + "\n");
+}
+
 const char* IsolatedOutcome::to_string(Kind k) {
   switch (k) {
     case Kind::ok: return "ok";
@@ -148,7 +198,7 @@ const char* IsolatedOutcome::to_string(Kind k) {
 
 GroupOutcome run_isolated_group(const std::vector<std::function<nlohmann::json()>>& work, const GroupOptions& options) {
   std::vector<Child> children;
-  for (const auto& w : work) children.push_back(spawn(w));
+  for (const auto& w : work) children.push_back(spawn(w, static_cast<bool>(options.on_progress)));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(options.timeout_s);
   GroupOutcome group;
   bool timed_out = false, stopped = false;
@@ -163,6 +213,11 @@ GroupOutcome run_isolated_group(const std::vector<std::function<nlohmann::json()
     for (size_t i = 0; i < children.size(); ++i)
       if (!children[i].closed) fds.push_back({children[i].fd, POLLIN, 0}), which.push_back(i);
     if (fds.empty()) break;
+    // Progress pipes after the result pipes: fds[k] for k >= results is children[progress_of[k - results]].
+    const size_t results = fds.size();
+    std::vector<size_t> progress_of;
+    for (size_t i = 0; i < children.size(); ++i)
+      if (children[i].progress_fd >= 0) fds.push_back({children[i].progress_fd, POLLIN, 0}), progress_of.push_back(i);
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       timed_out = true;
@@ -170,7 +225,9 @@ GroupOutcome run_isolated_group(const std::vector<std::function<nlohmann::json()
     }
     int r = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<long long>(left.count(), 200)));
     if (r <= 0) continue;  // EINTR or timeout slice
-    for (size_t k = 0; k < fds.size(); ++k) {
+    for (size_t k = results; k < fds.size(); ++k)
+      if (fds[k].revents & (POLLIN | POLLHUP | POLLERR)) read_progress(children[progress_of[k - results]], options.on_progress);
+    for (size_t k = 0; k < results; ++k) {
       if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       Child& c = children[which[k]];
       char buf[65536];
@@ -203,8 +260,10 @@ std::vector<IsolatedOutcome> run_isolated_many(const std::vector<std::function<n
   return run_isolated_group(work, {timeout_s, stop, false}).outcomes;
 }
 
-IsolatedOutcome run_isolated(const std::function<nlohmann::json()>& work, double timeout_s, const std::atomic<bool>* stop) {
-  return run_isolated_many({work}, timeout_s, stop).front();
+IsolatedOutcome run_isolated(const std::function<nlohmann::json()>& work, double timeout_s, const std::atomic<bool>* stop,
+                             const ProgressSink& on_progress) {
+  GroupOptions options{timeout_s, stop, false, on_progress};
+  return run_isolated_group({work}, options).outcomes.front();
 }
 
 }  // namespace rigcheck::bench

@@ -180,9 +180,14 @@ BenchRun run_tests(Backend& backend, const topology::Topology& t, const std::vec
   run.backend = backend.description();
   run.bytes = options.plan.bytes;
   run.repetitions = options.repetitions;
+  std::vector<CellPlan> cells;
   for (const TestSpec* spec : tests)
-    for (const CellPlan& cell : plan_cells(*spec, t, backend, options.plan))
-      if (options.only_cells.empty() || options.only_cells.count(cell.name())) run.cells.push_back(measure_cell(backend, cell, options));
+    for (CellPlan& cell : plan_cells(*spec, t, backend, options.plan))
+      if (options.only_cells.empty() || options.only_cells.count(cell.name())) cells.push_back(std::move(cell));
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (options.on_cell) options.on_cell(static_cast<int>(i), static_cast<int>(cells.size()), cells[i].name());
+    run.cells.push_back(measure_cell(backend, cells[i], options));
+  }
   return run;
 }
 

@@ -25,6 +25,9 @@ struct RunConfig {
   std::vector<std::string> command_line;
   char** environment = nullptr;
   std::function<void(const std::string&)> progress;  // one line per step; null: silent
+  // A status line that replaces the previous one while a test runs (test, cell i/N, elapsed,
+  // time left), for a terminal; null: none. A `progress` line ends it.
+  std::function<void(const std::string&)> live;
   const std::atomic<bool>* interrupted = nullptr;    // set by a signal handler: stop after the current test
 };
 

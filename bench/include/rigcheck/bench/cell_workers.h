@@ -20,6 +20,7 @@ namespace rigcheck::bench {
 // only when the first worker failed (then nothing was measured); a later worker's failure keeps
 // what the earlier ones measured and leaves the rest not-run.
 IsolatedOutcome measure_in_workers(const std::function<nlohmann::json(const std::set<std::string>& only)>& measure,
-                                   double budget_s, const std::atomic<bool>* stop = nullptr, int max_workers = 4);
+                                   double budget_s, const std::atomic<bool>* stop = nullptr, int max_workers = 4,
+                                   const ProgressSink& on_progress = {});
 
 }  // namespace rigcheck::bench

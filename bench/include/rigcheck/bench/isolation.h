@@ -11,6 +11,13 @@
 
 namespace rigcheck::bench {
 
+// A line from a worker to its parent (which cell it measures), for the parent's live status
+// line. Inside a child started with an on_progress callback, it is sent through a pipe of its own;
+// anywhere else it does nothing. Never blocks the measurement for long: the parent reads as it
+// waits.
+void report_progress(const std::string& line);
+using ProgressSink = std::function<void(const std::string& line)>;
+
 struct IsolatedOutcome {
   enum class Kind { ok, hang, crash, error, interrupted };
   static const char* to_string(Kind k);  // "ok", "hang", "crash", "error", "interrupted"
@@ -24,8 +31,9 @@ struct IsolatedOutcome {
 // initialised CUDA: a forked child cannot use the parent's CUDA context. A child dies with its
 // parent (PR_SET_PDEATHSIG), so a killed rigcheck leaves no worker holding a GPU.
 // `stop`, when given and set (by a signal handler), kills the children early: kind interrupted.
+// `on_progress`, when given, receives the child's report_progress lines as they arrive.
 IsolatedOutcome run_isolated(const std::function<nlohmann::json()>& work, double timeout_s,
-                             const std::atomic<bool>* stop = nullptr);
+                             const std::atomic<bool>* stop = nullptr, const ProgressSink& on_progress = {});
 
 // Several children at once; all must finish within `timeout_s`, else those still running are
 // killed. One outcome per work item.
@@ -36,6 +44,7 @@ struct GroupOptions {
   double timeout_s = 60;
   const std::atomic<bool>* stop = nullptr;
   bool fail_fast = false;  // the first worker that fails (error or crash) ends the others at once
+  ProgressSink on_progress;  // the workers' report_progress lines (none when empty)
 };
 
 struct GroupOutcome {

@@ -3,6 +3,7 @@
 // of a pair, so an idle destination link is back at full speed), adaptive sampling, verification
 // after every sample, hangs and errors recorded as results.
 
+#include <functional>
 #include <set>
 #include <string>
 
@@ -19,6 +20,8 @@ struct RunOptions {
   SamplerConfig sampler;
   double timeout_s = 10;        // per sample, plus the time its bytes take at a fraction of the path's rate
   std::set<std::string> only_cells;  // measure only these cells (CellPlan::name); empty: all
+  // Called before each cell is measured: its position among the cells to measure, and its name.
+  std::function<void(int index, int count, const std::string& cell)> on_cell;
 };
 
 // A sample whose copies have not finished after this long is a hang: `timeout_s` for what is not
