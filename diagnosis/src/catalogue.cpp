@@ -36,8 +36,9 @@ std::set<std::string> placeholders(const std::string& text, const std::string& w
     const size_t end = text.find('}', i);
     if (end == std::string::npos) fail(where, "a '{' without '}'");
     const std::string name = text.substr(i + 1, end - i - 1);
-    if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; }))
-      fail(where, "placeholder {" + name + "} is not a lower-case name");
+    const bool word = !name.empty() && name[0] >= 'a' && name[0] <= 'z' &&
+                      std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+    if (!word) fail(where, "placeholder {" + name + "} is not a lower-case name");
     names.insert(name);
     i = end;
   }
