@@ -65,7 +65,8 @@ std::vector<Finding> collective_findings(const topology::Topology& t, const benc
   if (verdict == "wrong results")
     findings.push_back(make_finding("nccl-wrong-results", {}, {where}, gpus));
   else if (verdict == "hang" || verdict == "crash" || verdict == "error")
-    findings.push_back(make_finding("nccl-" + verdict, {}, {where + ": " + run.detail}, gpus));  // nccl-hang, -crash, -error
+    findings.push_back(make_finding(verdict == "hang" ? "nccl-hang" : verdict == "crash" ? "nccl-crash" : "nccl-error", {},
+                                    {where + ": " + run.detail}, gpus));
   else if (verdict.rfind("slower than the control", 0) == 0)
     findings.push_back(make_finding("nccl-slower-than-control", {}, {where}, gpus));
   if (run.status != "ok" || o.sizes.empty()) return findings;
