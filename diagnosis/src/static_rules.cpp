@@ -312,6 +312,8 @@ void version_rules(const Topology& t, const BuildInfo& build, std::vector<Findin
     // Maxwell/Pascal/Volta CUDA 12. A GPU the toolkit supports was only left out of this build.
     const bool toolkit_has_it = build.cuda_toolkit_major >= 13 ? cc >= 75 : cc >= 50;
     std::vector<std::string> evidence = {"built for CUDA architectures " + archs + " with CUDA " + std::to_string(build.cuda_toolkit_major)};
+    // Each case is a wording of the entry: a build that only left this GPU out (rebuild), or a
+    // toolkit that cannot build for it (another toolkit, or none for Kepler and Fermi).
     Params params = {{"gpu", gpu_label(g)}, {"cc", g.compute_capability}};
     if (toolkit_has_it) {
       params.insert({{"archs", archs}, {"cc_code", std::to_string(cc)}});
