@@ -20,6 +20,7 @@
 #include "rigcheck/report/bench_view.h"
 #include "rigcheck/app/collective_step.h"
 #include "rigcheck/bench/collective_runner.h"
+#include "rigcheck/diagnosis/catalogue.h"
 #include "rigcheck/diagnosis/expected.h"
 #include "rigcheck/bench/cell_workers.h"
 #include "rigcheck/bench/isolation.h"
@@ -114,20 +115,12 @@ json measure_test_in_child(const json& topology_json, bool simulated, const std:
   return {{"backend", run.backend}, {"cells", cells}, {"findings", report::to_json(measured_findings(t, run, judgements))}};
 }
 
-// The finding for a step whose worker hung, crashed or failed: the run went on without it.
+// The finding for a step whose worker hung, crashed or failed: the run went on without it. A
+// worker that reported an error is a warning; one that hung or died is critical.
 Finding worker_failure(const std::string& step, const std::string& rerun, const bench::IsolatedOutcome& o) {
   const bool hang = o.kind == bench::IsolatedOutcome::Kind::hang;
-  Finding f;
-  f.id = hang ? "test-hang" : "test-crash";
-  f.severity = o.kind == bench::IsolatedOutcome::Kind::error ? Severity::warning : Severity::critical;
-  f.title = "The " + step + " test " + (hang ? "hung" : "failed");
-  f.evidence = {step + ": " + o.detail};
-  f.explanation = "It ran in its own process, so the rest of the run went on. A hang in peer-to-peer tests is the "
-                  "classic sign of P2P through a redirecting ACS bridge or a translating IOMMU, or of a driver that "
-                  "claims P2P it cannot do.";
-  f.fix = "See the acs-redirect and iommu findings; re-run only this test with `" + rerun +
-          "` to look closer; NCCL_P2P_DISABLE=1 avoids P2P meanwhile.";
-  f.reference = "https://docs.nvidia.com/deeplearning/nccl/user-guide/docs/troubleshooting.html#pci-access-control-services-acs";
+  Finding f = diagnosis::make_finding(hang ? "test-hang" : "test-crash", {{"step", step}, {"rerun", rerun}}, {step + ": " + o.detail});
+  if (o.kind == bench::IsolatedOutcome::Kind::error) diagnosis::set_severity(f, Severity::warning);
   return f;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "rigcheck/diagnosis/catalogue.h"
 #include "rigcheck/diagnosis/expected.h"
 #include "rigcheck/fabric/fabric_constants.h"
 
@@ -62,20 +63,12 @@ std::vector<Finding> collective_findings(const topology::Topology& t, const benc
   const std::string where = std::string("allreduce, ") + bench::to_string(run.process) + " process model";
   const std::string verdict = collective_verdict(run, control, Collective::all_reduce);
   if (verdict == "wrong results")
-    findings.push_back({"nccl-wrong-results", Severity::critical, "NCCL all-reduce returned wrong data", {where},
-                        "A collective produced values that are not the sum of the inputs: training would silently diverge.",
-                        "Run with NCCL_P2P_DISABLE=1 until fixed; check the ACS, IOMMU and driver findings.",
-                        "research/anchors-nccl-dcgm-peers.md §8", gpus});
+    findings.push_back(make_finding("nccl-wrong-results", {}, {where}, gpus));
   else if (verdict == "hang" || verdict == "crash" || verdict == "error")
-    findings.push_back({"nccl-" + verdict, Severity::critical, "NCCL all-reduce " + verdict + (verdict == "hang" ? "s" : ""),
-                        {where + ": " + run.detail},
-                        "The collective did not complete; its workers were stopped so the run could go on.",
-                        "Try NCCL_P2P_DISABLE=1; check the ACS and IOMMU findings; see NCCL_DEBUG=INFO output.",
-                        "NVIDIA/nccl#199", gpus});
+    findings.push_back(make_finding(verdict == "hang" ? "nccl-hang" : verdict == "crash" ? "nccl-crash" : "nccl-error", {},
+                                    {where + ": " + run.detail}, gpus));
   else if (verdict.rfind("slower than the control", 0) == 0)
-    findings.push_back({"nccl-slower-than-control", Severity::critical, "NCCL is faster with P2P disabled",
-                        {where}, "Going through host memory beats the peer-to-peer path: P2P traffic is being detoured.",
-                        "Fix the ACS/IOMMU findings; meanwhile export NCCL_P2P_DISABLE=1.", "NVIDIA/nccl#814", gpus});
+    findings.push_back(make_finding("nccl-slower-than-control", {}, {where}, gpus));
   if (run.status != "ok" || o.sizes.empty()) return findings;
   for (size_t i = 0; i < run.results.size() && i < expected.results.size(); ++i) {
     const auto& r = run.results[i];
@@ -85,9 +78,7 @@ std::vector<Finding> collective_findings(const topology::Topology& t, const benc
       char buf[160];
       std::snprintf(buf, sizeof buf, "%s at %llu bytes: busbw %.2f GB/s = %.0f%% of %.2f expected", where.c_str(),
                     static_cast<unsigned long long>(r.bytes), r.busbw_gbps, ratio * 100, expected.results[i].busbw_gbps);
-      findings.push_back({"collective-below-expectation", Severity::warning, "All-reduce bus bandwidth below expectation",
-                          {buf}, "busbw should approach the slowest ring link of the healthy machine.",
-                          "See the findings about links, ACS and IOMMU on the GPUs' paths.", "nccl-tests doc/PERFORMANCE.md", gpus});
+      findings.push_back(make_finding("collective-below-expectation", {}, {buf}, gpus));
     }
   }
   std::vector<std::string> fallback;
@@ -96,11 +87,7 @@ std::vector<Finding> collective_findings(const topology::Topology& t, const benc
       fallback.push_back("rank " + std::to_string(route.from_rank) + " -> " + std::to_string(route.to_rank) + " via " + route.detail);
   if (!fallback.empty()) {
     if (fallback.size() > 8) fallback.resize(8);
-    findings.push_back({"nccl-not-using-p2p", Severity::warning, "NCCL uses SHM/NET where P2P is available", fallback,
-                        "CUDA allows peer access between these GPUs, yet NCCL routes through host memory or the network; "
-                        "its P2P level policy (PXB by default) or a disabled transport keeps it off P2P.",
-                        "Try NCCL_P2P_LEVEL=SYS (or PHB) and compare busbw; unset NCCL_P2P_DISABLE if set.",
-                        "research/anchors-nccl-dcgm-peers.md §8 (item 7)", gpus});
+    findings.push_back(make_finding("nccl-not-using-p2p", {}, fallback, gpus));
   }
   return findings;
 }

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "import_util.h"
+#include "rigcheck/diagnosis/catalogue.h"
 #include "rigcheck/diagnosis/import_rules.h"
 #include "rigcheck/diagnosis/measured_rules.h"
 #include "rigcheck/topology/pcie_link.h"
@@ -19,129 +20,20 @@ std::vector<Finding> import_relative_findings(const ingest::PartialMachine& m, c
 namespace {
 
 using detail::FindingSet;
+using detail::import_wording;
 using ingest::Event;
 
-const Finding kCorrupt{"p2p-data-corruption", Severity::critical, "Copies delivered wrong data", {},
-                       "The tool checked the destination and found other data than it wrote. Wrong data is worse than slow "
-                       "data: training silently diverges. Seen with drivers that report P2P on hardware that cannot do it, "
-                       "and with ACS/IOMMU problems.",
-                       "Disable P2P for the affected GPUs (NCCL_P2P_DISABLE=1) until fixed; update the driver; check ACS "
-                       "(`sudo lspci -vvv | grep -i acsctl`) and the IOMMU; run `rigcheck doctor` on the machine.",
-                       "NVIDIA/nvbandwidth#19, NVIDIA/nvbandwidth#34", {}};
-const Finding kCrash{"import-tool-crashed", Severity::critical, "The tool crashed or aborted", {},
-                     "The output shows an abort, an assertion or a core dump: every test after it is missing, and the "
-                     "one that was running is the first suspect.",
-                     "Run the failing test alone (nvbandwidth -t NAME, or the nccl-tests binary with the same sizes); "
-                     "check `dmesg` for Xid and AER lines; run `rigcheck run` on the machine.",
-                     "", {}};
-const Finding kError{"import-tool-error", Severity::warning, "The tool reported an error", {},
-                     "A CUDA, NVML or NCCL error line is in the output; results after it may be missing or partial.",
-                     "Read the error text; for NCCL, rerun with NCCL_DEBUG=INFO and look at the WARN lines.", "", {}};
-const Finding kTruncated{"import-output-truncated", Severity::warning, "The output stops before it is complete", {},
-                         "The pasted output ends in the middle of a test. Either the run hung or crashed there (the "
-                         "classic P2P-through-ACS/IOMMU symptom), or the paste was cut: the text alone cannot tell which.",
-                         "If the run really stopped there, rerun that test alone with a timeout and check ACS and IOMMU "
-                         "(`rigcheck doctor`); if the paste was cut, import the whole output.",
-                         "NVIDIA/nccl-tests#117", {}};
-const Finding kUnparsed{"import-block-unparsed", Severity::warning, "Part of an input could not be read", {},
-                        "A block of a known tool's output could not be parsed (damaged or of an unknown version); the rest "
-                        "of the input was imported.",
-                        "Paste the tool's raw output (a file or `tool | rigcheck import -`), not a reformatted copy.", "", {}};
-const Finding kWaived{"import-test-waived", Severity::info, "Tests were waived by the tool", {},
-                      "nvbandwidth waives tests that cannot run on this machine: device-to-device tests without peer "
-                      "access, tests that need more GPUs.",
-                      "Nothing to fix by itself; see the P2P findings for pairs without peer access.", "", {}};
-const Finding kDisagree{"import-inputs-disagree", Severity::warning, "The inputs describe different machines", {},
-                        "The same GPU index has different models in different outputs, so they were not run on one "
-                        "machine (or not with the same CUDA_VISIBLE_DEVICES); merged, their figures would be compared "
-                        "with the wrong card.",
-                        "Import each machine's outputs separately.", "", {}};
-const Finding kLinkLimited{"pcie-link-limited-at-boot", Severity::warning, "The kernel reports a PCIe link below what the device can do", {},
-                           "At enumeration the kernel found the device's link narrower or slower than both ends support, "
-                           "and names the port that limits it. A width below the device's stays that way under load; a "
-                           "lower speed on a GPU that was idle at boot may retrain later (check LnkSta under load).",
-                           "Check the named port's slot: lanes shared or bifurcated in the BIOS, a riser or cable, the slot's "
-                           "wiring (x16 slots wired x4/x8); `sudo lspci -vv -s BDF | grep -E 'LnkCap|LnkSta'` under load.",
-                           "drivers/pci/pci.c __pcie_print_link_status", {}};
-const Finding kAerCorrected{"pcie-aer-errors", Severity::warning, "PCIe errors in the kernel log", {},
-                            "Corrected errors (bad TLP/DLLP, replay timeouts) mean the link retransmits: signal integrity "
-                            "(risers, connectors, a marginal Gen4/Gen5 link) costing bandwidth; uncorrectable ones lose "
-                            "transactions and usually take the device down.",
-                            "Reseat the card, replace the riser, or lower the slot's PCIe generation in the BIOS until the "
-                            "errors stop.",
-                            "wilicc/gpu-burn#1", {}};
-const Finding kXid{"gpu-xid", Severity::warning, "The NVIDIA driver logged an Xid error", {},
-                   "Xid lines are the driver's error reports. Xid 79 (GPU has fallen off the bus) is a PCIe or power "
-                   "failure: the GPU stopped answering; others name driver, memory or application faults.",
-                   "For Xid 79: reseat the card and riser, check the power cables and PSU, lower the slot's PCIe "
-                   "generation; for others look the number up in NVIDIA's Xid table.",
-                   "NVIDIA Xid errors documentation", {}};
-const Finding kNcclShm{"nccl-not-using-p2p", Severity::info, "NCCL moved GPU-to-GPU data through host memory (SHM)", {},
-                       "Every connection NCCL logged between GPUs of a node went through host shared memory, none "
-                       "through P2P: P2P was disabled (NCCL_P2P_DISABLE, NCCL_P2P_LEVEL), not available (GeForce "
-                       "stock driver, ACS/IOMMU), or NCCL judged it slower. Expect about half the bandwidth of P2P.",
-                       "If P2P should work here (peer access granted), check NCCL_P2P_* settings and ACS/IOMMU "
-                       "(`rigcheck doctor`); NCCL_DEBUG_SUBSYS=INIT,P2P says why it chose SHM.",
-                       "NVIDIA/nccl-tests#307", {}};
-const Finding kWidthBelow{"pcie-width-below-max", Severity::warning, "A PCIe link runs narrower than it can", {},
-                           "lspci shows fewer lanes in use (LnkSta) than the device and slot support (LnkCap), or marks "
-                           "the width downgraded. Unlike the speed, the width does not recover under load: every host "
-                           "and PCIe peer transfer of the device is cut by the same factor.",
-                           "Reseat the card; check the slot's wiring and the BIOS bifurcation/lane-sharing settings "
-                           "(M.2 slots often take lanes), the riser or cable.",
-                           "", {}};
-const Finding kSpeedBelow{"pcie-gen-below-max-at-rest", Severity::info, "A PCIe link runs at a lower speed than it can (normal at idle)", {},
-                          "An idle NVIDIA GPU drops its link to 2.5 GT/s (Gen1) to save power and retrains under load, "
-                          "so a lower speed in an lspci taken at rest is not a fault by itself.",
-                          "Read LnkSta again while a transfer runs (`nvbandwidth -t host_to_device_memcpy_ce` in another "
-                          "shell); a speed still low then is the fault.",
-                          "tinygrad/open-gpu-kernel-modules#6", {}};
-const Finding kVllmP2p{"vllm-p2p-check-failed", Severity::warning, "vLLM found no working P2P and turned its custom all-reduce off", {},
-                       "vLLM tests P2P between its GPUs before using its custom all-reduce and caches the answer per GPU "
-                       "set; a failed test (or a cached failure from an earlier driver or BIOS state) leaves NCCL doing "
-                       "every all-reduce.",
-                       "Check P2P with `rigcheck doctor` or p2pBandwidthLatencyTest; if it works now, delete the cache file "
-                       "named in the evidence so vLLM tests again; otherwise see the P2P findings.",
-                       "vllm-project/vllm#4770", {}};
-const Finding kVllmPcie{"vllm-custom-allreduce-pcie-only", Severity::info, "vLLM does not use its custom all-reduce on more than two PCIe GPUs", {},
-                        "vLLM turns its custom all-reduce off for more than two GPUs without NVLink, whatever PCIe P2P can do; "
-                        "NCCL does the all-reduce. Expected behaviour, not a fault.",
-                        "Nothing to fix; NCCL's own P2P use decides the all-reduce speed here.", "noonghunna/club-3090#786", {}};
-const Finding kNcclWrong{"nccl-wrong-results", Severity::critical, "NCCL produced wrong results", {},
-                         "nccl-tests counted wrong elements (#wrong > 0, or out-of-bounds values): the collective "
-                         "returned corrupt data, typically P2P on a platform that cannot do it (ACS, IOMMU, a patched "
-                         "driver).",
-                         "Run with NCCL_P2P_DISABLE=1 to confirm; then fix ACS/IOMMU (`rigcheck doctor`) or the driver.",
-                         "NVIDIA/nccl-tests#167", {}};
-const Finding kSingleRank{"nccl-tests-single-rank", Severity::warning, "nccl-tests ran with one rank: busbw is 0 by definition", {},
-                          "Bus bandwidth is algbw x 2(n-1)/n for all-reduce, 0 with one rank: every process ran alone "
-                          "(a binary built without MPI=1 under mpirun, or -g 1 in a single process).",
-                          "Rebuild with `make MPI=1 MPI_HOME=…` and launch one rank per GPU with mpirun, or use `-g N` in "
-                          "one process.",
-                          "NVIDIA/nccl-tests#249, NVIDIA/nccl-tests#294", {}};
-const Finding kNotMpi{"nccl-tests-not-mpi", Severity::warning, "nccl-tests binary not built with MPI, started under mpirun", {},
-                      "Each process printed its own header and called itself rank 0: mpirun started independent 1-rank "
-                      "jobs instead of one job, so nothing was measured between the GPUs.",
-                      "`make clean && make MPI=1 MPI_HOME=/path/to/mpi`, then rerun with mpirun.", "NVIDIA/nccl-tests#27", {}};
-const Finding kCollapse{"nccl-busbw-collapse", Severity::warning, "Bus bandwidth collapses above a message size", {},
-                        "busbw should rise with size and stay near its peak. A collapse at large sizes points to a "
-                        "protocol or transport switch that goes wrong (P2P through a redirecting bridge, host memory "
-                        "pressure, a NIC falling back).",
-                        "Rerun with NCCL_DEBUG=INFO around the size where it drops and compare NCCL_P2P_DISABLE=1; "
-                        "check ACS/IOMMU with `rigcheck doctor`.",
-                        "", {}};
-
 void event_findings(const ingest::PartialMachine& m, FindingSet& out) {
-  for (const auto& c : m.conflicts) out.add(kDisagree, c);
+  for (const auto& c : m.conflicts) out.add(make_finding("import-inputs-disagree"), c);
   for (const Event& e : m.events) {
     const std::string line = detail::at(e.from) + ": " + (e.test.empty() ? "" : e.test + ": ") + e.text;
     switch (e.kind) {
-      case Event::Kind::corrupt: out.add(kCorrupt, line); break;
-      case Event::Kind::crash: out.add(kCrash, line); break;
-      case Event::Kind::error: out.add(kError, line); break;
-      case Event::Kind::truncated: out.add(kTruncated, line); break;
-      case Event::Kind::unparsed: out.add(kUnparsed, detail::at(e.from) + ": " + e.from.tool + ": " + e.text); break;
-      case Event::Kind::waived: out.add(kWaived, line); break;
+      case Event::Kind::corrupt: out.add(import_wording("p2p-data-corruption"), line); break;
+      case Event::Kind::crash: out.add(make_finding("import-tool-crashed"), line); break;
+      case Event::Kind::error: out.add(make_finding("import-tool-error"), line); break;
+      case Event::Kind::truncated: out.add(make_finding("import-output-truncated"), line); break;
+      case Event::Kind::unparsed: out.add(make_finding("import-block-unparsed"), detail::at(e.from) + ": " + e.from.tool + ": " + e.text); break;
+      case Event::Kind::waived: out.add(make_finding("import-test-waived"), line); break;
     }
   }
 }
@@ -160,22 +52,22 @@ void kernel_findings(const ingest::PartialMachine& m, const ingest::MachineModel
     const int gpu = gpu_by_address(m, mm, e.device);
     switch (e.kind) {
       case K::link_limited:
-        out.add(kLinkLimited,
+        out.add(make_finding("pcie-link-limited-at-boot"),
                 e.device + ": limited to " + e.limited_to + " by the link at " + e.limited_at + ", capable of " + e.capable_of + where, {gpu});
         break;
-      case K::aer_corrected: out.add(kAerCorrected, e.device + ": " + e.text + where, {gpu}); break;
+      case K::aer_corrected: out.add(import_wording("pcie-aer-errors"), e.device + ": " + e.text + where, {gpu}); break;
       case K::aer_uncorrected: {
-        Finding f = kAerCorrected;
-        f.severity = Severity::critical;
+        Finding f = import_wording("pcie-aer-errors");
+        set_severity(f, Severity::critical);
         out.add(f, e.device + ": " + e.text + where, {gpu});
-        out.get(f).severity = Severity::critical;
+        set_severity(out.get(f), Severity::critical);  // an uncorrectable error makes the whole finding critical
         break;
       }
       case K::xid: {
-        Finding f = kXid;
-        if (e.xid == 79) f.severity = Severity::critical;
+        Finding f = make_finding("gpu-xid");
+        if (e.xid == 79) set_severity(f, Severity::critical);
         out.add(f, e.device + ": " + e.text + where, {gpu});
-        if (e.xid == 79) out.get(f).severity = Severity::critical;
+        if (e.xid == 79) set_severity(out.get(f), Severity::critical);  // the GPU fell off the bus
         break;
       }
     }
@@ -191,9 +83,9 @@ void lspci_findings(const ingest::PartialMachine& m, const ingest::MachineModel&
     const bool narrower = (k.cap.width && k.sta.width && k.sta.width < k.cap.width) || k.width_downgraded;
     const bool slower = (k.cap.gen && k.sta.gen && k.sta.gen < k.cap.gen) || k.speed_downgraded;
     if (narrower)
-      out.add(kWidthBelow, who + ": LnkSta " + describe(k.sta) + (k.cap.known() ? ", LnkCap " + describe(k.cap) : ", marked downgraded") + where, {gpu});
+      out.add(import_wording("pcie-width-below-max"), who + ": LnkSta " + describe(k.sta) + (k.cap.known() ? ", LnkCap " + describe(k.cap) : ", marked downgraded") + where, {gpu});
     else if (slower)
-      out.add(kSpeedBelow, who + ": LnkSta " + describe(k.sta) + (k.cap.known() ? ", LnkCap " + describe(k.cap) : ", marked downgraded") + where, {gpu});
+      out.add(import_wording("pcie-gen-below-max-at-rest"), who + ": LnkSta " + describe(k.sta) + (k.cap.known() ? ", LnkCap " + describe(k.cap) : ", marked downgraded") + where, {gpu});
   }
 }
 
@@ -201,18 +93,18 @@ void vllm_findings(const ingest::PartialMachine& m, FindingSet& out) {
   const auto& v = m.vllm;
   const std::string at = " (" + detail::at(v.from) + ")";
   if (v.p2p_failed)
-    out.add(kVllmP2p, std::to_string(v.p2p_failed) + " \"lacks GPU P2P capability or P2P test failed\" line(s)" +
+    out.add(make_finding("vllm-p2p-check-failed"), std::to_string(v.p2p_failed) + " \"lacks GPU P2P capability or P2P test failed\" line(s)" +
                           (v.cache_file.empty() ? "" : "; verdict read from the cache " + v.cache_file) + at);
-  if (v.pcie_only) out.add(kVllmPcie, std::to_string(v.pcie_only) + " \"more than two PCIe-only GPUs\" line(s)" + at);
+  if (v.pcie_only) out.add(make_finding("vllm-custom-allreduce-pcie-only"), std::to_string(v.pcie_only) + " \"more than two PCIe-only GPUs\" line(s)" + at);
 }
 
 void transport_findings(const ingest::PartialMachine& m, FindingSet& out) {
   const auto& n = m.nccl;
   if (n.shm == 0 || n.p2p > 0) return;
-  Finding f = kNcclShm;
+  Finding f = import_wording("nccl-not-using-p2p");
   const bool granted = std::any_of(m.pairs.begin(), m.pairs.end(), [](const ingest::ImportedPair& p) { return p.p2p_granted == true; });
   // Peer access granted yet unused is a problem; with P2P switched off or unavailable it is the expected path.
-  if (granted && !n.p2p_disabled) f.severity = Severity::warning;
+  if (granted && !n.p2p_disabled) set_severity(f, Severity::warning);
   out.add(f, std::to_string(n.shm) + " connection(s) via SHM, 0 via P2P, " + std::to_string(n.net) + " via NET (" + detail::at(n.from) +
                  ", " + n.format + ")" + (n.p2p_disabled ? "; P2P disabled by the environment" : "") +
                  (granted ? "; peer access is granted between some GPUs" : ""));
@@ -224,14 +116,14 @@ void nccl_findings(const ingest::PartialMachine& m, FindingSet& out) {
     long wrong = 0;
     for (const auto& r : c.rows)
       if (r.wrong > 0) wrong += r.wrong;
-    if (wrong > 0) out.add(kNcclWrong, name + ": " + std::to_string(wrong) + " wrong element(s) over the sweep");
+    if (wrong > 0) out.add(import_wording("nccl-wrong-results"), name + ": " + std::to_string(wrong) + " wrong element(s) over the sweep");
     // One rank: algbw > 0 but busbw exactly 0 at every size of at least 1 MiB (all-reduce family).
     int big = 0, zero_bus = 0;
     for (const auto& r : c.rows)
       if (r.bytes >= (1u << 20) && r.algbw > 0) ++big, zero_bus += r.busbw == 0;
-    if (big > 0 && zero_bus == big) out.add(kSingleRank, name + ": busbw 0.00 at all " + std::to_string(big) + " sizes >= 1 MiB while algbw > 0");
+    if (big > 0 && zero_bus == big) out.add(make_finding("nccl-tests-single-rank"), name + ": busbw 0.00 at all " + std::to_string(big) + " sizes >= 1 MiB while algbw > 0");
     if (c.headers > 1 || c.avg_lines > 1)
-      out.add(kNotMpi, name + ": " + std::to_string(c.headers) + " headers" +
+      out.add(make_finding("nccl-tests-not-mpi"), name + ": " + std::to_string(c.headers) + " headers" +
                            (c.avg_lines > 1 ? ", " + std::to_string(c.avg_lines) + " \"Avg bus bandwidth\" lines" : "") +
                            " in one run (" + std::to_string(c.ranks) + " rank lines)");
     // Collapse: a size above the peak whose busbw is under half of the peak (out-of-place rows).
@@ -241,7 +133,7 @@ void nccl_findings(const ingest::PartialMachine& m, FindingSet& out) {
       if (!r.in_place && r.busbw > peak) peak = r.busbw, peak_bytes = r.bytes;
     for (const auto& r : c.rows)
       if (!r.in_place && r.bytes > peak_bytes && peak > 1 && r.busbw < 0.5 * peak) {
-        out.add(kCollapse, name + ": busbw " + detail::gbps(r.busbw) + " at " + std::to_string(r.bytes) + " bytes after a peak of " +
+        out.add(make_finding("nccl-busbw-collapse"), name + ": busbw " + detail::gbps(r.busbw) + " at " + std::to_string(r.bytes) + " bytes after a peak of " +
                                detail::gbps(peak) + " at " + std::to_string(peak_bytes) + " bytes");
         break;
       }

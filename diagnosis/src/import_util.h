@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "rigcheck/ingest/model.h"
+#include "rigcheck/diagnosis/catalogue.h"
 #include "rigcheck/diagnosis/finding.h"
 
 namespace rigcheck::diagnosis::detail {
@@ -17,6 +18,9 @@ inline std::string gbps(double v) {
   std::snprintf(buf, sizeof buf, "%.2f GB/s", v);
   return buf;
 }
+
+// Findings that live runs raise too are worded for pasted outputs here: the "import" variant.
+inline Finding import_wording(std::string_view id) { return make_finding_variant(id, "import"); }
 
 inline std::string at(const ingest::Provenance& p) { return p.file + ":" + std::to_string(p.line); }
 

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "rigcheck/diagnosis/catalogue.h"
 #include "rigcheck/topology/gpu_models.h"
 #include "rigcheck/topology/paths.h"
 #include "rigcheck/topology/render.h"
@@ -77,68 +78,48 @@ void link_rules(const Topology& t, std::vector<Finding>& out) {
     const auto& l = *n.link;
     if (l.device_max.known() && l.port_max.known()) {
       if (l.port_max.width < l.device_max.width) {
-        out.push_back({"pcie-slot-limits-width", Severity::warning,
-                       gpu_label(g) + " is an x" + std::to_string(l.device_max.width) + " card in an x" +
-                           std::to_string(l.port_max.width) + " slot",
-                       {"GPU capability " + describe(l.device_max) + ", slot (upstream port) capability " + describe(l.port_max)},
-                       "The slot offers fewer lanes than the card has, so host and peer transfers run at most at " +
-                           gbps(topology::pcie_gbps(l.max)) + " instead of " + gbps(topology::pcie_gbps(l.device_max)) + ".",
-                       "Move the card to a full x" + std::to_string(l.device_max.width) +
-                           " slot (check the board manual: M.2 slots and bifurcation settings often take lanes from a slot).",
-                       "research/reference-figures.md §1",
-                       {g.index}});
+        out.push_back(make_finding("pcie-slot-limits-width",
+                                   {{"gpu", gpu_label(g)},
+                                    {"card_width", std::to_string(l.device_max.width)},
+                                    {"slot_width", std::to_string(l.port_max.width)},
+                                    {"link_gbps", gbps(topology::pcie_gbps(l.max))},
+                                    {"card_gbps", gbps(topology::pcie_gbps(l.device_max))}},
+                                   {"GPU capability " + describe(l.device_max) + ", slot (upstream port) capability " + describe(l.port_max)},
+                                   {g.index}));
       }
       if (l.port_max.gen < l.device_max.gen) {
-        out.push_back({"pcie-slot-limits-gen", Severity::warning,
-                       gpu_label(g) + " is a Gen" + std::to_string(l.device_max.gen) + " card on a Gen" +
-                           std::to_string(l.port_max.gen) + " port",
-                       {"GPU capability " + describe(l.device_max) + ", port capability " + describe(l.port_max)},
-                       "The port (CPU, switch or BIOS setting) tops out at a lower generation than the card, which halves "
-                       "the bandwidth per generation step. On older platforms this is the hardware's limit.",
-                       "If the platform supports Gen" + std::to_string(l.device_max.gen) +
-                           ", set the slot's PCIe speed to Auto/Gen" + std::to_string(l.device_max.gen) +
-                           " in the BIOS; a riser must be rated for that generation.",
-                       "research/reference-figures.md §1",
-                       {g.index}});
+        out.push_back(make_finding("pcie-slot-limits-gen",
+                                   {{"gpu", gpu_label(g)},
+                                    {"card_gen", std::to_string(l.device_max.gen)},
+                                    {"port_gen", std::to_string(l.port_max.gen)}},
+                                   {"GPU capability " + describe(l.device_max) + ", port capability " + describe(l.port_max)},
+                                   {g.index}));
       }
     }
     // NVIDIA GPUs lower their link *generation* when idle, never their width: a narrow link at
     // rest is already a fault.
     if (l.current.known() && l.max.known() && l.current.width < l.max.width) {
-      out.push_back({"pcie-width-below-max", Severity::warning,
-                     gpu_label(g) + " link trained at x" + std::to_string(l.current.width) + " of x" +
-                         std::to_string(l.max.width),
-                     {"current " + describe(l.current) + ", maximum " + describe(l.max)},
-                     "The link came up with fewer lanes than card and slot support. Idle GPUs drop their link generation, "
-                     "not their width, so this is a training problem: a riser, a dirty or badly seated connector, or lanes "
-                     "shared with another device.",
-                     "Reseat the card (and riser), try another riser or slot, check the BIOS lane/bifurcation setting; "
-                     "`sudo lspci -vv -s " + g.address.str() + " | grep -i lnk` shows LnkCap and LnkSta.",
-                     "research/platform-hwloc-pci-sysfs-nvml.md §4",
-                     {g.index}});
+      out.push_back(make_finding("pcie-width-below-max",
+                                 {{"gpu", gpu_label(g)},
+                                  {"current_width", std::to_string(l.current.width)},
+                                  {"max_width", std::to_string(l.max.width)},
+                                  {"bdf", g.address.str()}},
+                                 {"current " + describe(l.current) + ", maximum " + describe(l.max)}, {g.index}));
     }
     if (l.current.known() && l.max.known() && l.current.gen < l.max.gen && l.current.width == l.max.width) {
-      out.push_back({"pcie-gen-below-max-at-rest", Severity::info,
-                     gpu_label(g) + " link is at Gen" + std::to_string(l.current.gen) + " now (max Gen" +
-                         std::to_string(l.max.gen) + ")",
-                     {"current " + describe(l.current) + ", maximum " + describe(l.max)},
-                     "Idle NVIDIA GPUs lower their link generation to save power, so this is normal at rest. Only a "
-                     "generation below the maximum while a transfer runs is a fault; `rigcheck bench` samples it under load.",
-                     "Nothing at rest. Run `rigcheck bench host_to_device_ce` to see the link under load.", "nvidia-smi "
-                     "documentation, pcie.link.gen.current",
-                     {g.index}});
+      out.push_back(make_finding("pcie-gen-below-max-at-rest",
+                                 {{"gpu", gpu_label(g)},
+                                  {"current_gen", std::to_string(l.current.gen)},
+                                  {"max_gen", std::to_string(l.max.gen)}},
+                                 {"current " + describe(l.current) + ", maximum " + describe(l.max)}, {g.index}));
     }
     // A narrower link above the GPU (a switch uplink) limits it when it is slower than the GPU's own.
     if (g.host_path.kind == "pcie" && g.host_path.node >= 0 && g.host_path.node != g.node && l.max.known() &&
         g.host_path.gbps < topology::pcie_gbps(l.max) * 0.99) {
-      out.push_back({"pcie-uplink-narrower-than-gpu", Severity::info,
-                     gpu_label(g) + " reaches the CPU through a slower link than its own",
-                     {"GPU link " + describe(l.max) + " (" + gbps(topology::pcie_gbps(l.max)) + "), host path bottleneck " +
-                      g.host_path.where + " (" + gbps(g.host_path.gbps) + ")"},
-                     "Traffic between this GPU and the host (and GPUs beyond its switch) is bounded by the switch uplink; "
-                     "GPUs behind the same uplink share it.",
-                     "Expected for switch-based boards; spread host-heavy GPUs across switches or root ports.",
-                     "DESIGN.md §6", {g.index}});
+      out.push_back(make_finding("pcie-uplink-narrower-than-gpu", {{"gpu", gpu_label(g)}},
+                                 {"GPU link " + describe(l.max) + " (" + gbps(topology::pcie_gbps(l.max)) +
+                                  "), host path bottleneck " + g.host_path.where + " (" + gbps(g.host_path.gbps) + ")"},
+                                 {g.index}));
     }
   }
 }
@@ -148,22 +129,15 @@ void link_rules(const Topology& t, std::vector<Finding>& out) {
 void placement_rules(const Topology& t, std::vector<Finding>& out) {
   for (const Gpu& g : t.gpus) {
     if (g.chipset_attached) {
-      out.push_back({"chipset-attached-gpu", Severity::warning, gpu_label(g) + " sits in a chipset slot",
-                     {"host path " + g.host_path.where + " (" + gbps(g.host_path.gbps) + ")"},
-                     "Chipset slots reach the CPU through the chipset's single uplink (DMI on Intel), shared with USB, "
-                     "SATA, network and M.2; nvidia-smi shows them as PHB like CPU slots.",
-                     "Move the card to a slot wired to the CPU (board manual: 'from CPU'), or accept it for light use.",
-                     "DESIGN.md §4", {g.index}});
+      out.push_back(make_finding("chipset-attached-gpu", {{"gpu", gpu_label(g)}},
+                                 {"host path " + g.host_path.where + " (" + gbps(g.host_path.gbps) + ")"}, {g.index}));
     }
     // Resizable BAR off shows as a 256 MiB BAR1 on cards with far more memory.
     if (g.bar1_bytes > 0 && g.bar1_bytes < (1ull << 30) && g.memory_bytes >= (8ull << 30)) {
-      out.push_back({"small-bar1", Severity::warning,
-                     gpu_label(g) + " exposes only " + std::to_string(g.bar1_bytes >> 20) + " MiB of its memory (BAR1)",
-                     {"BAR1 " + std::to_string(g.bar1_bytes >> 20) + " MiB, memory " + std::to_string(g.memory_bytes >> 30) + " GiB"},
-                     "Resizable BAR / Above 4G Decoding is off. Peer-to-peer on GeForce cards with patched drivers needs "
-                     "a large BAR1, and some drivers map peer memory through it.",
-                     "Enable 'Above 4G Decoding' and 'Re-Size BAR Support' in the BIOS (CSM must be off).",
-                     "research/reference-figures.md §6 (club-3090 PR #1139)", {g.index}});
+      out.push_back(make_finding("small-bar1", {{"gpu", gpu_label(g)}, {"bar1_mib", std::to_string(g.bar1_bytes >> 20)}},
+                                 {"BAR1 " + std::to_string(g.bar1_bytes >> 20) + " MiB, memory " +
+                                  std::to_string(g.memory_bytes >> 30) + " GiB"},
+                                 {g.index}));
     }
   }
   std::set<int> nodes, packages;
@@ -176,21 +150,13 @@ void placement_rules(const Topology& t, std::vector<Finding>& out) {
   if (packages.size() > 1) {
     std::vector<int> all;
     for (const Gpu& g : t.gpus) all.push_back(g.index);
-    out.push_back({"gpus-split-across-sockets", Severity::info,
-                   "The GPUs hang off " + std::to_string(packages.size()) + " CPU sockets",
-                   {std::to_string(nodes.size()) + " NUMA nodes among the GPUs"},
-                   "Peer traffic and collectives between GPUs on different sockets cross the inter-socket link "
-                   "(UPI/xGMI), which is usually slower than a PCIe switch path (SYS in the matrix).",
-                   "For multi-GPU jobs, prefer GPU groups on one socket; bind each process to its GPU's NUMA node.",
-                   "research/reference-figures.md §3", all});
+    out.push_back(make_finding("gpus-split-across-sockets", {{"sockets", std::to_string(packages.size())}},
+                               {std::to_string(nodes.size()) + " NUMA nodes among the GPUs"}, all));
   }
   if (t.numa_nodes.size() > 1) {
     for (const Gpu& g : t.gpus)
       if (g.numa_node < 0)
-        out.push_back({"gpu-numa-unknown", Severity::info, gpu_label(g) + " has no known NUMA node",
-                       {"sysfs numa_node = -1 or unreadable"},
-                       "Without it, host buffers cannot be placed next to the GPU and host-device bandwidth may cross sockets.",
-                       "Enable NUMA/ACPI SRAT in the BIOS (often 'NUMA' or 'Memory interleaving: off').", "", {g.index}});
+        out.push_back(make_finding("gpu-numa-unknown", {{"gpu", gpu_label(g)}}, {"sysfs numa_node = -1 or unreadable"}, {g.index}));
   }
   std::map<uint16_t, std::vector<int>> by_model;
   for (const Gpu& g : t.gpus) by_model[g.device_id].push_back(g.index);
@@ -203,9 +169,7 @@ void placement_rules(const Topology& t, std::vector<Finding>& out) {
     }
     std::vector<int> all;
     for (const Gpu& g : t.gpus) all.push_back(g.index);
-    out.push_back({"mixed-gpus", Severity::warning, "Different GPU models in one machine", evidence,
-                   "Collectives (all-reduce, tensor parallelism) run at the pace of the slowest GPU and link.",
-                   "Group jobs by model (CUDA_VISIBLE_DEVICES), or accept the slowest card's pace.", "DESIGN.md §7", all});
+    out.push_back(make_finding("mixed-gpus", {}, evidence, all));
   }
 }
 
@@ -241,36 +205,18 @@ void acs_rules(const Topology& t, std::vector<Finding>& out) {
       kernel_list += (kernel_list.empty() ? "" : ";") + n.address->str();
     }
     for (const auto& p : t.pairs) gpus.insert(p.a), gpus.insert(p.b);
-    out.push_back({"acs-redirect", Severity::critical,
-                   "ACS redirects GPU peer-to-peer traffic through the CPU on " + std::to_string(pairs_through.size()) +
-                       " bridge(s)",
-                   evidence,
-                   "With ACS Request/Completion Redirect (or Egress Control) on a bridge between two GPUs, their P2P "
-                   "traffic is sent up to the root complex and IOMMU instead of across the switch: lower bandwidth "
-                   "(often half for bidirectional), hangs with NCCL, or P2P slower than going through host memory.",
-                   "Clear ACS control on these bridges (until the next reboot):\n" + commands +
-                       "or boot with the kernel parameter pci=disable_acs_redir=" + kernel_list +
-                       ", or disable ACS in the BIOS. This weakens isolation between devices (VFIO/VMs).",
-                   "NCCL troubleshooting guide, 'PCI Access Control Services (ACS)'",
-                   std::vector<int>(gpus.begin(), gpus.end())});
+    out.push_back(make_finding("acs-redirect",
+                               {{"bridges", std::to_string(pairs_through.size())}, {"commands", commands}, {"bridge_list", kernel_list}},
+                               evidence, std::vector<int>(gpus.begin(), gpus.end())));
   }
   if (unreadable && t.gpus.size() > 1) {
-    out.push_back({"acs-not-checked", Severity::info, "ACS on the bridges between GPUs could not be read",
-                   {"PCI config space readable only up to 64 bytes (not root)"},
-                   "ACS is an extended capability; unprivileged users cannot read it.",
-                   "Run `sudo rigcheck doctor` to check ACS.", "research/platform-hwloc-pci-sysfs-nvml.md §3.2", {}});
+    out.push_back(make_finding("acs-not-checked", {}, {"PCI config space readable only up to 64 bytes (not root)"}));
   }
 }
 
 void iommu_rules(const Topology& t, std::vector<Finding>& out) {
   if (t.system.iommu != topology::IommuMode::translated || t.gpus.size() < 2) return;
-  out.push_back({"iommu-translating", Severity::warning,
-                 "The IOMMU translates DMA addresses for the GPUs", t.system.iommu_evidence,
-                 "Peer-to-peer requests then go through the IOMMU (and ACS redirects them there): low P2P bandwidth "
-                 "or NCCL hangs are common.",
-                 "Use passthrough for host devices: add iommu=pt to the kernel command line (keeps VFIO working), or "
-                 "disable VT-d/AMD-Vi in the BIOS if no VMs need it.",
-                 "research/reference-figures.md §6; NVIDIA/nccl#199, #257", {}});
+  out.push_back(make_finding("iommu-translating", {}, t.system.iommu_evidence));
 }
 
 // ---- P2P support, NVLink ------------------------------------------------------------------------
@@ -303,16 +249,10 @@ void p2p_rules(const Topology& t, std::vector<Finding>& out) {
     evidence.resize(8);
     evidence.push_back("… and " + std::to_string(more) + " more pairs");
   }
-  out.push_back({"p2p-unsupported", Severity::warning, "Some GPU pairs have no peer-to-peer access", evidence,
-                 std::string("Without P2P, GPU-to-GPU copies and NCCL go through host memory (host-staged), at roughly "
-                             "half the bandwidth and ten times the latency. ") +
-                     (geforce ? "NVIDIA's stock driver does not enable PCIe P2P on GeForce cards. " : "") +
-                     "NVML's reason says why: GPU_NOT_SUPPORTED (the card or driver), CHIPSET_NOT_SUPPORTED or "
-                     "IOH_TOPOLOGY_NOT_SUPPORTED (the platform), DISABLED_BY_REGKEY (a driver setting).",
-                 geforce ? "On RTX 3090 pairs an NVLink bridge gives direct P2P; otherwise expect host-staged figures "
-                           "(rigcheck bench marks them with *)."
-                         : "Check the NVML reason; for platform reasons, GPUs under one PCIe switch usually work.",
-                 "research/reference-figures.md §6", std::vector<int>(gpus.begin(), gpus.end())});
+  // GeForce models: the stock driver's policy is the reason, and the advice is another.
+  const std::vector<int> concerned(gpus.begin(), gpus.end());
+  out.push_back(geforce ? make_finding_variant("p2p-unsupported", "geforce", {}, evidence, concerned)
+                        : make_finding("p2p-unsupported", {}, evidence, concerned));
 }
 
 void nvlink_rules(const Topology& t, std::vector<Finding>& out) {
@@ -323,13 +263,11 @@ void nvlink_rules(const Topology& t, std::vector<Finding>& out) {
     for (const auto& b : g.nvlink) links += b.links;
     const bool sxm = m->name.find("SXM") != std::string::npos;
     if ((links > 0 && links < m->nvlink_links && sxm) || (links == 0 && sxm && t.source.kind == "live")) {
-      out.push_back({"nvlink-fewer-links", Severity::warning,
-                     gpu_label(g) + " has " + std::to_string(links) + " active NVLink links of " +
-                         std::to_string(m->nvlink_links),
-                     {"active links " + std::to_string(links) + ", model " + m->name + " has " + std::to_string(m->nvlink_links)},
-                     "Missing NVLink links lower GPU-to-GPU bandwidth and can push NCCL onto PCIe.",
-                     "Check `nvidia-smi nvlink -s`; reseat the GPU/baseboard, look for NVLink Xid errors in `dmesg`.",
-                     "research/reference-figures.md §4", {g.index}});
+      out.push_back(make_finding("nvlink-fewer-links",
+                                 {{"gpu", gpu_label(g)}, {"links", std::to_string(links)}, {"model_links", std::to_string(m->nvlink_links)}},
+                                 {"active links " + std::to_string(links) + ", model " + m->name + " has " +
+                                  std::to_string(m->nvlink_links)},
+                                 {g.index}));
     }
   }
 }
@@ -359,9 +297,8 @@ void version_rules(const Topology& t, const BuildInfo& build, std::vector<Findin
     }
     std::string on;
     for (int g : gpus) on += (on.empty() ? " on GPU" : ", GPU") + std::to_string(g);
-    Severity sev = issue.at("severity") == "critical" ? Severity::critical : Severity::warning;
-    out.push_back({issue.at("id"), sev, issue.at("title"), {evidence + on}, issue.at("explanation"), issue.at("fix"),
-                   issue.at("reference"), gpus});
+    // The row says when; its wording and severity are the catalogue entry of the same id.
+    out.push_back(make_finding(issue.at("id").get<std::string>(), {}, {evidence + on}, gpus));
   }
   if (build.cuda_architectures.empty()) return;
   const int lowest = *std::min_element(build.cuda_architectures.begin(), build.cuda_architectures.end());
@@ -374,24 +311,21 @@ void version_rules(const Topology& t, const BuildInfo& build, std::vector<Findin
     // Last toolkits per generation (CUDA release notes): Fermi CUDA 8, Kepler CUDA 11,
     // Maxwell/Pascal/Volta CUDA 12. A GPU the toolkit supports was only left out of this build.
     const bool toolkit_has_it = build.cuda_toolkit_major >= 13 ? cc >= 75 : cc >= 50;
-    const std::string why =
-        toolkit_has_it ? "This build has kernels for architectures " + archs + " only, and PTX compiles forward, never "
-                         "backward, so a GPU older than the lowest target cannot run them."
-                       : "CUDA 13 dropped Maxwell, Pascal and Volta (sm_50 to sm_72); kernels built for newer GPUs do not run "
-                         "on older ones.";
-    const std::string fix =
-        toolkit_has_it ? "Rebuild with this GPU's architecture: RIGCHECK_CMAKE_ARGS=\"-DCMAKE_CUDA_ARCHITECTURES=" +
-                             std::to_string(cc) + ";" + archs + "\" scripts/run.sh …"
-        : cc < 30 ? "No CUDA toolkit rigcheck builds with supports compute capability " + g.compute_capability +
-                      " (Fermi's last was CUDA 8); this GPU cannot be measured."
-        : cc < 50 ? "Kepler GPUs need CUDA 11 or older, which rigcheck does not build with; this GPU cannot be measured."
-                  : "Build rigcheck with a CUDA 12 toolkit: PATH=/usr/local/cuda-12/bin:$PATH RIGCHECK_CMAKE_ARGS="
-                    "\"-DCMAKE_CUDA_ARCHITECTURES=" + std::to_string(cc) + ";75;80;86\" scripts/run.sh …";
-    out.push_back({"cuda-build-cannot-run-gpu", Severity::critical,
-                   gpu_label(g) + " (compute capability " + g.compute_capability + ") cannot run this rigcheck build",
-                   {"built for CUDA architectures " + archs + " with CUDA " + std::to_string(build.cuda_toolkit_major)},
-                   why, fix,
-                   "research/platform-hwloc-pci-sysfs-nvml.md §6", {g.index}});
+    std::vector<std::string> evidence = {"built for CUDA architectures " + archs + " with CUDA " + std::to_string(build.cuda_toolkit_major)};
+    // Each case is a wording of the entry: a build that only left this GPU out (rebuild), or a
+    // toolkit that cannot build for it (another toolkit, or none for Kepler and Fermi).
+    Params params = {{"gpu", gpu_label(g)}, {"cc", g.compute_capability}};
+    if (toolkit_has_it) {
+      params.insert({{"archs", archs}, {"cc_code", std::to_string(cc)}});
+      out.push_back(make_finding("cuda-build-cannot-run-gpu", params, evidence, {g.index}));
+    } else if (cc < 30) {
+      out.push_back(make_finding_variant("cuda-build-cannot-run-gpu", "fermi", params, evidence, {g.index}));
+    } else if (cc < 50) {
+      out.push_back(make_finding_variant("cuda-build-cannot-run-gpu", "kepler", params, evidence, {g.index}));
+    } else {
+      params.emplace("cc_code", std::to_string(cc));
+      out.push_back(make_finding_variant("cuda-build-cannot-run-gpu", "toolkit-dropped", params, evidence, {g.index}));
+    }
   }
 }
 
@@ -408,13 +342,7 @@ void aer_rules(const Topology& t, std::vector<Finding>& out) {
       }
     }
     if (evidence.empty()) continue;
-    out.push_back({"pcie-aer-errors", Severity::warning, "Correctable PCIe errors logged on " + gpu_label(g) + "'s path",
-                   evidence,
-                   "Receiver errors, bad TLPs/DLLPs and replays mean the link retransmits: lost bandwidth, and on risers "
-                   "often the first sign of a link that will drop (Xid 79).",
-                   "Reseat the card and riser, try a shorter or better-shielded riser, or lower the slot's PCIe generation "
-                   "in the BIOS; watch `nvidia-smi -q | grep -i replay` under load.",
-                   "research/platform-hwloc-pci-sysfs-nvml.md §3.1; DCGM PCIe thresholds", {g.index}});
+    out.push_back(make_finding("pcie-aer-errors", {{"gpu", gpu_label(g)}}, evidence, {g.index}));
   }
 }
 
@@ -448,9 +376,7 @@ std::vector<Finding> merge_same_id(std::vector<Finding> in) {
 std::vector<Finding> static_findings(const Topology& t, const BuildInfo& build) {
   std::vector<Finding> out;
   if (t.gpus.empty()) {
-    out.push_back({"no-gpu", Severity::info, "No NVIDIA GPU in the PCI tree", {},
-                   "Nothing to check on the GPU side.", "Check that the cards are seated and powered (lspci -d 10de:).", "",
-                   {}});
+    out.push_back(make_finding("no-gpu"));
     return out;
   }
   link_rules(t, out);

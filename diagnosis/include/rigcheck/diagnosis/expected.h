@@ -1,5 +1,5 @@
 #pragma once
-// Expected figures and verdicts (DESIGN.md §7). The expectation for a measured number is what
+// Expected figures and verdicts. The expectation for a measured number is what
 // rigcheck's fabric model gives for the *healthy* version of the same machine: every link at its
 // maximum generation and width, no ACS redirect, no IOMMU translation. The model's constants
 // (link rates, efficiencies per link kind and copy method) are the sourced tables in
