@@ -46,7 +46,7 @@ std::vector<std::pair<std::string, diagnosis::Wording>> all_wordings() {
 
 // A smallest valid catalogue document, for the parser's rejections.
 json minimal() {
-  return json::parse(R"({"schema": "rigcheck.findings/1", "findings": [
+  return json::parse(R"({"schema": "rigcheck.finding-catalogue/1", "findings": [
     {"id": "a-finding", "severity": "warning", "title": "{gpu} is odd", "explanation": "Because.",
      "fix": "Fix it.", "reference": "https://example.org/a", "when": "Always.", "raised_by": ["doctor"]}]})");
 }
@@ -142,7 +142,7 @@ TEST(Catalogue, EachMisuseIsAProgrammingError) {
 TEST(Catalogue, MalformedDocumentsAreRejected) {
   ASSERT_EQ(diagnosis::parse_catalogue(minimal().dump()).size(), 1u);
   auto doc = minimal();
-  doc["schema"] = "rigcheck.findings/0";
+  doc["schema"] = "rigcheck.finding-catalogue/0";
   expect_rejected(doc, "schema");
   doc = minimal();
   doc["findings"].push_back(doc["findings"][0]);

@@ -16,7 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kSchema = "rigcheck.findings/1";
+constexpr const char* kSchema = "rigcheck.finding-catalogue/1";
 const std::set<std::string> kRaisers = {"doctor", "run", "bench", "import"};
 const std::set<std::string> kEntryKeys = {"id", "severity", "severities", "title", "explanation", "fix",
                                           "reference", "when", "raised_by", "inputs", "variants"};
