@@ -149,3 +149,14 @@ TEST(Compare, PairwiseTestsAreDeltaMatricesNotNinetyLines) {
   }
   EXPECT_TRUE(in_write);
 }
+
+TEST(ReportView, ThePlatformsLimitsAreStatedOnceInTheHeader) {
+  const report::ReportView v = report::build_view(example("supermicro-4029gp-trt2-10x3090--acs-and-iommu-on.json"));
+  ASSERT_EQ(v.platform.size(), 1u);
+  EXPECT_EQ(v.platform[0], "GPU0-GPU9: the slot allows Gen3 x16, the card could do Gen4 x16 (expectations assume the slot's limit)");
+  std::ostringstream text;
+  report::print_text(v, text);
+  EXPECT_NE(text.str().find("\nPlatform: GPU0-GPU9: the slot allows Gen3 x16"), std::string::npos);
+  // A machine whose slots hold no card back states nothing.
+  EXPECT_TRUE(report::build_view(example("gigabyte-t180-g20-4xv100-nvlink--healthy.json")).platform.empty());
+}

@@ -295,3 +295,34 @@ TEST(MeasuredRules, LinkDowntrainedUnderLoadReplaysThrottlingNuma) {
   ok.host_numa_node = 0;
   EXPECT_TRUE(measured(t, {ok}).empty()) << ::testing::PrintToString(ids(measured(t, {ok})));
 }
+
+TEST(MeasuredRules, ManyCellsShortForOneCauseAreOneLineWithTheirCountRangeAndWorst) {
+  // Both directions of a pair behind a redirecting switch port: one summary line for the test,
+  // pointing to the finding that states the cause; every cell in the details.
+  auto t = Pair(kA100, 0x001d).build();
+  auto fs = measured(t, {cell_of(t, "device_to_device_write_ce", 0, 12.0), cell_of(t, "device_to_device_write_ce", 1, 10.5)});
+  ASSERT_TRUE(has(fs, "below-expectation"));
+  const auto& f = get(fs, "below-expectation");
+  ASSERT_EQ(f.evidence.size(), 1u);
+  const std::string& e = f.evidence[0];
+  EXPECT_EQ(e.rfind("device_to_device_write_ce: 2 of 2 cells below expectation, ", 0), 0u) << e;
+  EXPECT_NE(e.find("(10.50-12.00 GB/s)"), std::string::npos) << e;
+  EXPECT_NE(e.find("; worst gpu1-gpu0 10.50, gpu0-gpu1 12.00"), std::string::npos) << e;
+  EXPECT_NE(e.find("on their paths: ACS redirect on "), std::string::npos) << e;
+  EXPECT_NE(e.find("(see acs-redirect)"), std::string::npos) << e;
+  ASSERT_EQ(f.details.size(), 2u);
+  EXPECT_EQ(f.details[0].rfind("device_to_device_write_ce/gpu0-gpu1: 12.00 GB/s = ", 0), 0u) << f.details[0];
+}
+
+TEST(MeasuredRules, PlatformLimitsAreNotCausesOfAShortfall) {
+  // A Gen4 card in a Gen3 slot: the expectation assumes the slot, so a cell short of it names no
+  // slot limit as its cause (the report states the platform's limits once, in its header).
+  auto t = Pair().build();
+  for (auto& n : t.pci)
+    if (n.link) n.link->port_max = {3, 16};
+  ASSERT_TRUE(t.pci[t.gpus[0].node].link && t.pci[t.gpus[0].node].link->device_max.gen > 3) << "the card must be held back";
+  auto fs = measured(t, {cell_of(t, "device_to_device_write_ce", 0, 2.0)});
+  ASSERT_TRUE(has(fs, "below-expectation"));
+  EXPECT_EQ(get(fs, "below-expectation").evidence[0].find("slot is limited"), std::string::npos)
+      << get(fs, "below-expectation").evidence[0];
+}

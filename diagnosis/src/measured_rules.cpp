@@ -48,25 +48,127 @@ struct Collector {
   }
 };
 
-// The static cause on a cell's path, when there is one: ACS redirect, IOMMU, chipset, slot.
-std::string cause_on_path(const topology::Topology& t, const CellResult& c) {
-  std::vector<std::string> causes;
-  for (int g : gpus_of(c)) {
-    const auto& gpu = t.gpus[g];
-    const auto& n = t.pci[gpu.node];
-    if (gpu.chipset_attached) causes.push_back("GPU" + std::to_string(g) + " is in a chipset slot");
-    if (n.link && n.link->port_max.known() && n.link->device_max.known() &&
-        (n.link->port_max.width < n.link->device_max.width || n.link->port_max.gen < n.link->device_max.gen))
-      causes.push_back("GPU" + std::to_string(g) + "'s slot is limited to " + describe(n.link->port_max));
-  }
+// What on a cell's path explains a shortfall, each cause with the finding that states it. The
+// platform's own limits (a Gen3 slot for a Gen4 card) are not causes: the expectation already
+// assumes them, and the report states them once in its header.
+struct Cause {
+  std::string text;     // "ACS redirect on 0000:03:04.0"
+  std::string finding;  // "acs-redirect"
+};
+
+std::vector<Cause> causes_on_path(const topology::Topology& t, const CellResult& c) {
+  std::vector<Cause> causes;
+  for (int g : gpus_of(c))
+    if (t.gpus[g].chipset_attached) causes.push_back({"GPU" + std::to_string(g) + " is in a chipset slot", "chipset-attached-gpu"});
   if (c.plan.row >= 0) {
     for (int x : topology::bridges_on_path(t, t.gpus[c.plan.row].node, t.gpus[c.plan.col].node))
       if (t.pci[x].acs && t.pci[x].acs->redirects_p2p() && t.pci[x].address)
-        causes.push_back("ACS redirect on " + t.pci[x].address->str());
-    if (t.system.iommu == topology::IommuMode::translated) causes.push_back("the IOMMU translates peer traffic");
+        causes.push_back({"ACS redirect on " + t.pci[x].address->str(), "acs-redirect"});
+    if (t.system.iommu == topology::IommuMode::translated) causes.push_back({"the IOMMU translates peer traffic", "iommu-translating"});
   }
+  return causes;
+}
+
+std::string joined(const std::vector<Cause>& causes) {
   std::string s;
-  for (const auto& x : causes) s += (s.empty() ? "" : "; ") + x;
+  for (const auto& x : causes) s += (s.empty() ? "" : "; ") + x.text;
+  return s;
+}
+
+// "860 ns = 2.0x the expected 430 ns" (lower is better) or "12.00 GB/s = 45% of 26.70 GB/s".
+std::string against_expectation(double value, const Judgement& j, const std::string& unit) {
+  char buf[96];
+  if (unit == "ns")
+    std::snprintf(buf, sizeof buf, "%.0f ns = %.1fx the expected %.0f ns", value, j.ratio > 0 ? 1 / j.ratio : 0.0, j.expected.value);
+  else
+    std::snprintf(buf, sizeof buf, "%.2f %s = %d%% of %.2f %s", value, unit.c_str(), static_cast<int>(j.ratio * 100 + 0.5),
+                  j.expected.value, unit.c_str());
+  return buf;
+}
+
+// Cells of one test that share a finding and the kinds of cause on their paths: one line of
+// evidence for all of them (how many, the range, the worst three, the causes and the findings
+// that state them), every cell in the finding's details.
+struct Group {
+  std::string id;          // the finding
+  std::string test;
+  std::string unit;
+  std::vector<std::string> cause_findings;  // sorted, unique: the key with id and test
+  std::vector<std::string> cause_texts;     // in first-seen order, unique
+  std::vector<std::string> lines;           // one per cell, for the details
+  struct Case {
+    double badness;  // higher is worse: 1 - ratio
+    std::string pair;
+    std::string value;
+  };
+  std::vector<Case> cases;
+  double lo_value = 0, hi_value = 0, lo_ratio = 0, hi_ratio = 0, expected_lo = 0, expected_hi = 0;
+  std::vector<int> gpus;
+};
+
+std::string pair_name(const CellResult& c) {
+  const std::string name = c.plan.name();
+  const auto slash = name.find('/');
+  return slash == std::string::npos ? name : name.substr(slash + 1);
+}
+
+// How a group falls short, in its finding's words: below the expected figure, or below what a
+// host-staged copy would reach.
+struct Wording {
+  const char* shortfall;  // "below expectation"
+  const char* against;    // "the expected"
+};
+
+Wording wording_of(const std::string& id) {
+  if (id == "p2p-slower-than-host-staged") return {"slower than host-staged copies would be", "the host-staged"};
+  return {"below expectation", "the expected"};
+}
+
+// "6.65-6.72", or "13.37" when both ends print the same.
+std::string range(const char* format, double lo, double hi) {
+  char a[32], b[32];
+  std::snprintf(a, sizeof a, format, lo);
+  std::snprintf(b, sizeof b, format, hi);
+  return std::string(a) == b ? a : std::string(a) + "-" + b;
+}
+
+std::string summary_of(const Group& g, int cells_of_test) {
+  const Wording w = wording_of(g.id);
+  const int n = static_cast<int>(g.lines.size());
+  char buf[320];
+  std::string s;
+  if (g.unit == "ns") {
+    std::snprintf(buf, sizeof buf, "%s: %d of %d cells slower than expected, %s the expected %.0f ns (%s ns)", g.test.c_str(), n,
+                  cells_of_test, range("%.1fx", 1 / g.hi_ratio, 1 / g.lo_ratio).c_str(), g.expected_lo,
+                  range("%.0f", g.lo_value, g.hi_value).c_str());
+    s = buf;
+  } else {
+    std::snprintf(buf, sizeof buf, "%s: %d of %d cells %s, %s%% of %s %s %s (%s %s)", g.test.c_str(), n, cells_of_test, w.shortfall,
+                  range("%.0f", g.lo_ratio * 100, g.hi_ratio * 100).c_str(), w.against,
+                  range("%.2f", g.expected_lo, g.expected_hi).c_str(), g.unit.c_str(), range("%.2f", g.lo_value, g.hi_value).c_str(),
+                  g.unit.c_str());
+    s = buf;
+  }
+  auto worst = g.cases;
+  std::stable_sort(worst.begin(), worst.end(), [](const Group::Case& a, const Group::Case& b) { return a.badness > b.badness; });
+  s += "; worst";
+  for (size_t i = 0; i < worst.size() && i < 3; ++i) s += (i ? ", " : " ") + worst[i].pair + " " + worst[i].value;
+  if (!g.cause_texts.empty()) {
+    // The bridges that redirect, as one list; every other cause as it is.
+    const std::string acs = "ACS redirect on ";
+    std::vector<std::string> bridges, others;
+    for (const auto& c : g.cause_texts) (c.rfind(acs, 0) == 0 ? bridges : others).push_back(c.substr(c.rfind(acs, 0) == 0 ? acs.size() : 0));
+    std::string causes;
+    if (!bridges.empty()) {
+      causes = acs;
+      for (size_t i = 0; i < bridges.size() && i < 3; ++i) causes += (i ? ", " : "") + bridges[i];
+      if (bridges.size() > 3) causes += " and " + std::to_string(bridges.size() - 3) + " more";
+    }
+    for (const auto& o : others) causes += (causes.empty() ? "" : "; ") + o;
+    s += "; on their paths: " + causes + " (see";
+    for (const auto& f : g.cause_findings) s += " " + f;
+    s += ")";
+  }
   return s;
 }
 
@@ -75,23 +177,54 @@ std::string cause_on_path(const topology::Topology& t, const CellResult& c) {
 std::vector<Finding> measured_findings(const topology::Topology& t, const bench::BenchRun& run,
                                        const std::vector<Judgement>& judgements) {
   Collector c;
+  std::vector<Group> groups;
+  std::map<std::string, int> ok_cells;  // per test
+  auto group_cell = [&](const std::string& id, const CellResult& cell, const Judgement& j, double ratio, const std::string& line,
+                        const std::string& value_text) {
+    const auto causes = causes_on_path(t, cell);
+    std::vector<std::string> kinds;
+    for (const auto& x : causes)
+      if (std::find(kinds.begin(), kinds.end(), x.finding) == kinds.end()) kinds.push_back(x.finding);
+    std::sort(kinds.begin(), kinds.end());
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const Group& g) { return g.id == id && g.test == cell.plan.test && g.cause_findings == kinds; });
+    if (it == groups.end()) {
+      groups.push_back({id, cell.plan.test, cell.unit, kinds, {}, {}, {}, cell.value(), cell.value(), ratio, ratio,
+                        j.expected.value, j.expected.value, {}});
+      it = groups.end() - 1;
+    }
+    Group& g = *it;
+    for (const auto& x : causes)
+      if (std::find(g.cause_texts.begin(), g.cause_texts.end(), x.text) == g.cause_texts.end()) g.cause_texts.push_back(x.text);
+    g.lines.push_back(line);
+    g.cases.push_back({1 - ratio, pair_name(cell), value_text});
+    g.lo_value = std::min(g.lo_value, cell.value());
+    g.hi_value = std::max(g.hi_value, cell.value());
+    g.lo_ratio = std::min(g.lo_ratio, ratio);
+    g.hi_ratio = std::max(g.hi_ratio, ratio);
+    g.expected_lo = std::min(g.expected_lo, j.expected.value);
+    g.expected_hi = std::max(g.expected_hi, j.expected.value);
+    for (int x : gpus_of(cell))
+      if (std::find(g.gpus.begin(), g.gpus.end(), x) == g.gpus.end()) g.gpus.push_back(x);
+  };
   const auto& k = fabric::default_fabric_constants();
   std::set<int> downtrained_seen;  // one line per GPU, not per cell
   for (size_t i = 0; i < run.cells.size(); ++i) {
     const CellResult& cell = run.cells[i];
     const Judgement& j = judgements.at(i);
     const std::string name = cell.plan.name();
+    if (cell.status == CellStatus::ok) ++ok_cells[cell.plan.test];
     if (cell.status == CellStatus::corrupt) {
       c.add("p2p-data-corruption", name + ": " + cell.detail, gpus_of(cell));
     } else if (cell.status == CellStatus::hang) {
       c.add("transfer-hang", name + ": " + cell.detail, gpus_of(cell));
     }
     if (j.verdict == Verdict::below_expectation || j.verdict == Verdict::cross_socket) {
-      std::string cause = cause_on_path(t, cell);
-      c.add("below-expectation",
-            name + ": " + fmt(cell.value(), cell.unit.c_str()) + " = " + std::to_string(static_cast<int>(j.ratio * 100 + 0.5)) +
-                "% of " + fmt(j.expected.value, cell.unit.c_str()) + (cause.empty() ? "" : " (" + cause + ")"),
-            gpus_of(cell));
+      const std::string cause = joined(causes_on_path(t, cell));
+      char value[32];
+      std::snprintf(value, sizeof value, cell.unit == "ns" ? "%.0f" : "%.2f", cell.value());
+      group_cell("below-expectation", cell, j, j.ratio,
+                 name + ": " + against_expectation(cell.value(), j, cell.unit) + (cause.empty() ? "" : " (" + cause + ")"), value);
     }
     // Direct P2P slower than bouncing through host memory would be: the ACS/IOMMU signature.
     if (cell.status == CellStatus::ok && cell.plan.row >= 0 && cell.plan.path == fabric::PeerPath::direct &&
@@ -102,11 +235,15 @@ std::vector<Finding> measured_findings(const topology::Topology& t, const bench:
       if (pair && pair->nvlink_links == 0 && ga.host_path.gbps > 0 && gb.host_path.gbps > 0) {
         const double staged = std::min(ga.host_path.gbps, gb.host_path.gbps) * k.pcie_efficiency_ce * k.host_staged_efficiency;
         if (cell.value() < staged) {
-          std::string cause = cause_on_path(t, cell);
-          c.add("p2p-slower-than-host-staged",
-                name + ": " + fmt(cell.value(), "GB/s") + " direct vs ~" + fmt(staged, "GB/s") + " host-staged" +
-                    (cause.empty() ? "" : " (" + cause + ")"),
-                gpus_of(cell));
+          const std::string cause = joined(causes_on_path(t, cell));
+          Judgement vs_staged = j;
+          vs_staged.expected.value = staged;
+          char value[32];
+          std::snprintf(value, sizeof value, "%.2f", cell.value());
+          group_cell("p2p-slower-than-host-staged", cell, vs_staged, cell.value() / staged,
+                     name + ": " + fmt(cell.value(), "GB/s") + " direct vs ~" + fmt(staged, "GB/s") + " host-staged" +
+                         (cause.empty() ? "" : " (" + cause + ")"),
+                     value);
         }
       }
     }
@@ -140,6 +277,18 @@ std::vector<Finding> measured_findings(const topology::Topology& t, const bench:
                 {g});
       }
     }
+  }
+  // A group of one cell keeps the cell's own line; larger ones are summarised, every cell in details.
+  for (const auto& g : groups) {
+    Finding& f = c.get(g.id);
+    if (g.lines.size() == 1) {
+      f.evidence.push_back(g.lines.front());
+    } else {
+      f.evidence.push_back(summary_of(g, ok_cells[g.test]));
+    }
+    for (const auto& l : g.lines) f.details.push_back(l);
+    for (int x : g.gpus)
+      if (std::find(f.gpus.begin(), f.gpus.end(), x) == f.gpus.end()) f.gpus.push_back(x);
   }
   std::vector<Finding> out;
   for (const auto& id : c.order) out.push_back(c.by_id[id]);

@@ -66,9 +66,19 @@ void print_import(const ImportView& v, std::ostream& out) {
   out << "\n";
 }
 
-void print_finding(const FindingView& f, std::ostream& out) {
+void print_finding(const ReportView& v, const FindingView& f, std::ostream& out) {
   out << "### [" << f.severity << "] " << f.id << ": " << markdown_text(f.title) << "\n\n";
   for (const auto& e : f.evidence) out << "- " << markdown_text(e) << "\n";
+  // Every case, collapsed, while that stays short; beyond that the matrices show every pair's
+  // figure and the JSON every case's line, and a post must fit (32,000 characters on Discourse).
+  constexpr size_t kListedDetails = 32;
+  if (!f.details.empty() && f.details.size() <= kListedDetails) {
+    out << "\n<details><summary>" << v.label << "All " << f.details.size() << " cases</summary>\n\n";
+    for (const auto& d : f.details) out << "- " << markdown_text(d) << "\n";
+    out << "\n</details>\n";
+  } else if (!f.details.empty()) {
+    out << "\nAll " << f.details.size() << " cases are in the JSON report (`findings[].details`); the matrices below show every pair.\n";
+  }
   out << "\n**Why:** " << markdown_text(f.explanation) << "\n\n**Fix:**\n\n```\n" << f.fix << "\n```\n\n";
   if (!f.reference.empty()) out << "Reference: " << f.reference << "\n\n";
 }
@@ -109,10 +119,11 @@ void print_markdown(const ReportView& v, std::ostream& out) {
   if (v.partial) out << "> **Partial report**: the run did not finish.\n\n";
   out << "**Verdict: " << v.verdict << "** - " << v.summary << " (" << v.critical << " critical, " << v.warning << " warning, " << v.info
       << " info)\n\n";
+  for (const auto& p : v.platform) out << "**Platform:** " << markdown_text(p) << "\n\n";
   print_table(v.versions, out);
   out << "\n## Findings\n\n";
   if (v.findings.empty()) out << "None.\n\n";
-  for (const auto& f : v.findings) print_finding(f, out);
+  for (const auto& f : v.findings) print_finding(v, f, out);
   print_gpus(v.gpus, out);
   if (v.has_path_matrix) {
     out << "\n";

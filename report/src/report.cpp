@@ -26,8 +26,10 @@ using diagnosis::worst;
 using nlohmann::json;
 
 json to_json(const Finding& f) {
-  return {{"id", f.id},       {"severity", to_string(f.severity)}, {"title", f.title},          {"evidence", f.evidence},
-          {"explanation", f.explanation}, {"fix", f.fix},         {"reference", f.reference}, {"gpus", f.gpus}};
+  json j = {{"id", f.id},       {"severity", to_string(f.severity)}, {"title", f.title},          {"evidence", f.evidence},
+            {"explanation", f.explanation}, {"fix", f.fix},         {"reference", f.reference}, {"gpus", f.gpus}};
+  if (!f.details.empty()) j["details"] = f.details;  // only where the evidence summarises
+  return j;
 }
 
 std::vector<json> to_json(const std::vector<Finding>& fs) {
@@ -56,6 +58,8 @@ json merge_findings(const json& findings) {
     json& into = out[it->second];
     for (const auto& e : f.at("evidence"))
       if (std::find(into["evidence"].begin(), into["evidence"].end(), e) == into["evidence"].end()) into["evidence"].push_back(e);
+    if (f.contains("details"))
+      for (const auto& d : f.at("details")) into["details"].push_back(d);
     std::set<int> gpus(into.at("gpus").begin(), into.at("gpus").end());
     for (const auto& g : f.at("gpus")) gpus.insert(g.get<int>());
     into["gpus"] = std::vector<int>(gpus.begin(), gpus.end());

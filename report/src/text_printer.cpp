@@ -84,7 +84,9 @@ void print_text(const ReportView& v, std::ostream& out) {
   if (v.mode == "simulated") out << "SIMULATED: the measurements below come from rigcheck's fabric model, not from the GPUs.\n";
   if (v.has_import) print_import(v.import, out);
   out << "rigcheck report: " << v.title << (v.partial ? "  [PARTIAL]" : "") << "\n";
-  out << "Verdict: " << v.verdict << " - " << v.summary << "\n\n";
+  out << "Verdict: " << v.verdict << " - " << v.summary << "\n";
+  for (const auto& p : v.platform) out << "Platform: " << p << "\n";
+  out << "\n";
   for (const auto& f : v.findings) print_finding(f, out);
   if (!v.findings.empty()) out << "\n";
   out << "GPUs:\n";

@@ -82,7 +82,46 @@ Table versions_of(const json& r) {
 FindingView finding_of(const json& f) {
   FindingView v{f.at("severity"), f.at("id"), f.at("title"), {}, f.at("explanation"), f.at("fix"), f.at("reference")};
   for (const auto& e : f.at("evidence")) v.evidence.push_back(e.get<std::string>());
+  for (const auto& d : f.value("details", json::array())) v.details.push_back(d.get<std::string>());
   return v;
+}
+
+std::string link_text(const json& l) {
+  return "Gen" + std::to_string(l.at("gen").get<int>()) + " x" + std::to_string(l.at("width").get<int>());
+}
+
+// "GPU0, GPU2-GPU5" for a sorted list of GPU indexes.
+std::string gpu_ranges(const std::vector<int>& gpus) {
+  std::string s;
+  for (size_t i = 0; i < gpus.size();) {
+    size_t j = i;
+    while (j + 1 < gpus.size() && gpus[j + 1] == gpus[j] + 1) ++j;
+    s += (s.empty() ? "" : ", ") + ("GPU" + std::to_string(gpus[i])) + (j > i ? "-GPU" + std::to_string(gpus[j]) : "");
+    i = j + 1;
+  }
+  return s;
+}
+
+// Slots that hold a card back by design (a Gen3 port for a Gen4 card): facts about the platform,
+// grouped by what the slot and the card can do.
+std::vector<std::string> platform_of(const json& topo) {
+  std::map<std::pair<std::string, std::string>, std::vector<int>> by_limit;
+  for (const auto& g : topo.at("gpus")) {
+    const json& node = topo.at("pci").at(g.at("node").get<int>());
+    if (node.at("link").is_null()) continue;
+    const json& l = node.at("link");
+    if (!l.contains("port_max") || !l.contains("device_max") || l.at("port_max").is_null() || l.at("device_max").is_null()) continue;
+    const json& port = l.at("port_max");
+    const json& card = l.at("device_max");
+    if (!port.at("gen").get<int>() || !card.at("gen").get<int>()) continue;
+    if (port.at("gen").get<int>() < card.at("gen").get<int>() || port.at("width").get<int>() < card.at("width").get<int>())
+      by_limit[{link_text(port), link_text(card)}].push_back(g.at("index").get<int>());
+  }
+  std::vector<std::string> out;
+  for (const auto& [limit, gpus] : by_limit)
+    out.push_back(gpu_ranges(gpus) + ": the slot allows " + limit.first + ", the card could do " + limit.second +
+                  " (expectations assume the slot's limit)");
+  return out;
 }
 
 ImportView import_of(const json& r) {
@@ -283,6 +322,7 @@ ReportView build_view(const json& r) {
   v.warning = verdict.at("warning");
   v.info = verdict.at("info");
   v.versions = versions_of(r);
+  v.platform = platform_of(r.at("topology"));
   for (const auto& f : r.at("findings")) v.findings.push_back(finding_of(f));
 
   const json& topo = r.at("topology");

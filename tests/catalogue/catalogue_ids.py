@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fails when the code can raise a finding id that diagnosis/data/findings.json lacks, or when
 the catalogue holds an entry no code raises. It reads the id literals of every make_finding,
-make_finding_variant, import_wording and measured-rule c.add call in diagnosis/src, app/src and
+make_finding_variant, import_wording and measured-rule c.add and group_cell call in diagnosis/src, app/src and
 cli (a ternary's ids included); the known issues' ids are those of known_issues.json.
 Usage: catalogue_ids.py REPO_ROOT"""
 import json
@@ -9,7 +9,7 @@ import os
 import re
 import sys
 
-CALL = re.compile(r"\b(?:make_finding_variant|make_finding|import_wording|c\.add)\(")
+CALL = re.compile(r"\b(?:make_finding_variant|make_finding|import_wording|c\.add|group_cell)\(")
 ID = re.compile(r'"([a-z0-9]+(?:-[a-z0-9]+)+)"')
 
 

@@ -36,6 +36,7 @@ struct FindingView {
   std::string explanation;
   std::string fix;
   std::string reference;
+  std::vector<std::string> details;  // every case the evidence summarises (collapsed in a document)
 };
 
 struct GpuView {
@@ -105,6 +106,9 @@ struct ReportView {
   std::string summary;
   int critical = 0, warning = 0, info = 0;
   Table versions;
+  // The platform's own limits, stated once (the expectations assume them): "GPU0-GPU9: slots
+  // limited to Gen3 x16, the cards do Gen4 x16".
+  std::vector<std::string> platform;
   std::vector<FindingView> findings;
   std::vector<GpuView> gpus;
   bool has_path_matrix = false;
