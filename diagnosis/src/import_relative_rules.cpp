@@ -83,6 +83,13 @@ void link_class(const ingest::PartialMachine& m, const ingest::MachineModel& mm,
       if (it != grid.end() && (!best || it->second->value > best->value)) best = it->second;
     }
     if (!best) continue;
+    // Where an input states the GPU's link (lspci, a rigcheck report), the expectation already
+    // uses it and below-expectation speaks; inferring a link class is for pastes that say nothing.
+    const int at = pos(mm, g.index);
+    if (at >= 0 && at < static_cast<int>(mm.stated.gpus.size())) {
+      const auto& link = mm.stated.pci[mm.stated.gpus[at].node].link;
+      if (link && link->max.known()) continue;
+    }
     const double card = topology::pcie_gbps(model->pcie_gen, model->pcie_width);
     // Between two classes (no class fits) is an inefficient path, not a narrower link: the
     // expectation's below-expectation says that.

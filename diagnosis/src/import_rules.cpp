@@ -10,6 +10,7 @@
 #include "import_util.h"
 #include "rigcheck/diagnosis/catalogue.h"
 #include "rigcheck/diagnosis/import_rules.h"
+#include "rigcheck/diagnosis/static_rules.h"
 #include "rigcheck/diagnosis/measured_rules.h"
 #include "rigcheck/topology/pcie_link.h"
 
@@ -166,11 +167,17 @@ std::vector<Finding> import_findings(const ingest::PartialMachine& m, const inge
         assumed.erase(c.plan.name());
   }
   for (auto& f : all)
-    for (auto& e : f.evidence) {
-      const auto it = assumed.find(e.substr(0, e.find(':')));
-      if (f.id == "below-expectation" && it != assumed.end()) e += it->second;
-      e = "IMPORTED " + e;
-    }
+    for (auto* lines : {&f.evidence, &f.details})
+      for (auto& e : *lines) {
+        const auto it = assumed.find(e.substr(0, e.find(':')));
+        if (f.id == "below-expectation" && it != assumed.end()) e += it->second;
+        e = "IMPORTED " + e;
+      }
+  // A rigcheck report brings its whole machine (tree, ACS, IOMMU, slots): the doctor's checks
+  // apply to it as to a live one. Not those of this build, which did not measure it.
+  if (m.reported_topology)
+    for (auto& f : static_findings(mm.stated, BuildInfo{}))
+      if (f.id != "no-gpu") all.push_back(std::move(f));
   FindingSet set;
   event_findings(m, set);
   kernel_findings(m, mm, set);

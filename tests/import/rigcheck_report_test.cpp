@@ -114,5 +114,24 @@ TEST(ImportRigcheckReport, CutReportKeepsTheCompleteMeasurements) {
   EXPECT_FALSE(m.reported_topology.has_value());
 }
 
+TEST(ImportRigcheckReport, TheDoctorsChecksApplyToTheReportsMachine) {
+  // The report's machine is whole: its ACS redirect and translating IOMMU are findings again, and
+  // its figures, judged on its stated links, need no link class guessed from the card.
+  const auto bad = findings_of(import_string(example("supermicro-4029gp-trt2-10x3090--acs-and-iommu-on.json")));
+  auto has = [](const std::vector<rigcheck::diagnosis::Finding>& fs, const char* id) {
+    for (const auto& f : fs)
+      if (f.id == id) return true;
+    return false;
+  };
+  EXPECT_TRUE(has(bad, "acs-redirect"));
+  EXPECT_TRUE(has(bad, "iommu-translating"));
+  EXPECT_FALSE(has(bad, "host-link-class-inferred"));
+  EXPECT_FALSE(has(bad, "cuda-build-cannot-run-gpu")) << "this build did not measure that machine";
+  const auto good = findings_of(import_string(example("supermicro-4029gp-trt2-10x3090--healthy.json")));
+  EXPECT_FALSE(has(good, "acs-redirect"));
+  EXPECT_FALSE(has(good, "iommu-translating"));
+  EXPECT_FALSE(has(good, "host-link-class-inferred"));
+}
+
 }  // namespace
 }  // namespace rigcheck::import_test
