@@ -10,11 +10,14 @@
 #include "import_command.h"
 #include "run_command.h"
 #include "terminal_safe.h"
+#include "rigcheck/app/launcher.h"
 #include "rigcheck/topology/errors.h"
 #include "topo_command.h"
 #if RIGCHECK_HAVE_CUDA
 #include "selftest_command.h"
 #endif
+
+extern char** environ;
 
 namespace {
 
@@ -69,6 +72,19 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? kExitOk : kExitBadInput;
   }
+
+  // run, doctor, bench and selftest use the GPUs: N copies of them started by mpirun or srun
+  // would fight over the same devices. Rank 0 says why; every rank stops.
+  const bool uses_gpus = run_cmd->parsed() || doctor_cmd->parsed() || bench_cmd->parsed()
+#if RIGCHECK_HAVE_CUDA
+                         || selftest_cmd->parsed()
+#endif
+      ;
+  if (uses_gpus)
+    if (auto rank = rigcheck::app::launched_as_rank(environ)) {
+      if (rank->rank == 0) std::cerr << "rigcheck: " << rigcheck::app::rank_without_mpi_message(*rank) << "\n";
+      return kExitBadInput;
+    }
 
   try {
     int rc = kExitFailure;
