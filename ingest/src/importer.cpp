@@ -4,6 +4,7 @@
 #include "rigcheck/ingest/lines.h"
 #include "rigcheck/ingest/parsers.h"
 #include "rigcheck/topology/errors.h"
+#include "rigcheck/topology/utf8.h"
 
 namespace rigcheck::ingest {
 
@@ -23,7 +24,10 @@ Parser parser_for(const std::string& tool) {
 
 }  // namespace
 
-void import_text(const NamedText& input, PartialMachine& into) {
+void import_text(const NamedText& raw, PartialMachine& into) {
+  // Pastes come from terminals in any encoding and file names are bytes; what the parsers keep
+  // of them goes into a JSON report, which must be UTF-8. The hash and size stay the raw input's.
+  const NamedText input{topology::valid_utf8(raw.name), topology::valid_utf8(raw.text), raw.sha256};
   const std::vector<Line> lines = normalise(input.text);
   const std::vector<Span> spans = find_blocks(lines);
   const size_t kernel_before = into.kernel.size();
@@ -37,7 +41,7 @@ void import_text(const NamedText& input, PartialMachine& into) {
   InputFile file;
   file.name = input.name;
   file.sha256 = input.sha256;
-  file.bytes = input.text.size();
+  file.bytes = raw.text.size();
   for (const Span& s : spans) {
     if (into.cells.size() >= kMaxCells) {
       Event ev;
