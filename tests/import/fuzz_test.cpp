@@ -111,6 +111,18 @@ TEST(ImportFuzz, BytesThatAreNotUtf8ReachTheReportAsReplacementCharacters) {
   EXPECT_NE(json.find("\xef\xbf\xbd"), std::string::npos);  // U+FFFD, which dump() writes as its UTF-8 bytes
 }
 
+// Found by fuzz_import: nccl-tests and nvbandwidth outputs spliced together (the all_to_one and
+// host_to_all matrices of nvbandwidth among them) gave a judged GPU-to-GPU cell whose plan row is
+// -1 ("all GPUs"), and the path lookup indexed the GPU table with it: out of bounds (UBSan; a
+// normal build read whatever lay before the table). Every finding must come out of it.
+TEST(ImportFuzz, CellOfAllGpusToOneIsNotLookedUpAsAPair) {
+  const std::string path = std::string(RIGCHECK_FIXTURES) + "/bad/import-all-gpus-row-fuzz.txt";
+  std::istringstream no_stdin;
+  app::ImportOutcome out;
+  ASSERT_NO_THROW(out = app::run_import({{path}, {"rigcheck", "import", path}}, no_stdin));
+  EXPECT_FALSE(out.report.at("findings").empty());
+}
+
 // A file name that is not UTF-8 (Linux names are bytes) is kept in the report the same way.
 TEST(ImportFuzz, FileNameThatIsNotUtf8IsReportedAsValidUtf8) {
   ingest::PartialMachine m;
