@@ -18,7 +18,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${BUILD_DIR:-$root/build-fuzz}"
-harnesses=(fuzz_rig fuzz_topology_json fuzz_json_patch fuzz_pci_dump fuzz_nccl_log fuzz_report fuzz_import)
+harnesses=(fuzz_rig fuzz_topology_json fuzz_json_patch fuzz_pci_dump fuzz_nccl_log fuzz_report fuzz_import fuzz_ingest)
 
 if [ "${1:-}" = "--list" ]; then printf '%s\n' "${harnesses[@]}"; exit 0; fi
 which="${1:-all}"
@@ -41,7 +41,7 @@ fi
 max_len() {
   case "$1" in
     fuzz_rig|fuzz_topology_json|fuzz_json_patch) echo 16384 ;;  # seed rigs are 1.5-6 KB
-    fuzz_import) echo 32768 ;;                                   # pasted outputs are up to 10 KB
+    fuzz_import|fuzz_ingest) echo 32768 ;;                       # pasted outputs are up to 10 KB
     fuzz_nccl_log|fuzz_report|fuzz_pci_dump) echo 65536 ;;      # a 30 KB NCCL line; trimmed reports; 2-function dumps
   esac
 }
@@ -99,7 +99,7 @@ for path in sys.argv[3:]:
             out.write(text)
 EOF
       ;;
-    fuzz_import) seed "$dir" "$fx"/imports/*.txt "$fx"/imports/*.md "$fx"/nccl/*.log; rm -f "$dir/SOURCES.md" ;;
+    fuzz_import|fuzz_ingest) seed "$dir" "$fx"/imports/*.txt "$fx"/imports/*.md "$fx"/nccl/*.log; rm -f "$dir/SOURCES.md" ;;
   esac
 }
 
@@ -115,18 +115,18 @@ run_one() {
   # A copy runs, so that rebuilding while a harness runs does not replace the binary under it.
   # FUZZ_ARGS adds libFuzzer options (e.g. "-fork=1 -ignore_crashes=1" to go on after a finding).
   cp "$build_dir/tests/fuzz/$h" "$work/$h.bin"
-  local rc=0
+  local rc=0 start; start="$(date +%s)"
   # shellcheck disable=SC2086
   (cd "$work" && rm -f fuzz-0.log && ASAN_OPTIONS="detect_leaks=0:strict_string_checks=1" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" "$work/$h.bin" -jobs=1 ${FUZZ_ARGS:-} \
     -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len="$(max_len "$h")" -print_final_stats=1 \
     -artifact_prefix="$work/artifacts/" "$work/corpus" "$work/seeds") || rc=$?
-  local log="$work/fuzz-0.log"
+  local elapsed=$(( $(date +%s) - start )) log="$work/fuzz-0.log"
   local runs corpus findings
   runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)"
   corpus="$(ls "$work/corpus" | wc -l)"
   findings="$(( $(ls "$work/artifacts" | wc -l) - before ))"
-  echo "fuzz: $h: ${runs:-?} executions in ${seconds}s, corpus $corpus inputs, $findings finding(s) in $work/artifacts (log $log)"
+  echo "fuzz: $h: ${runs:-?} executions in ${elapsed}s, corpus $corpus inputs, $findings finding(s) in $work/artifacts (log $log)"
   if [ "$rc" -ne 0 ] || [ "$findings" -ne 0 ]; then
     grep -E 'ERROR|SUMMARY|fuzz_[a-z_]*: ' "$log" | head -20 >&2 || true
     status=1
