@@ -142,7 +142,20 @@ TEST(BadInput, TopologyFieldsAreRangeChecked) {
 TEST(BadInput, JsonPatchCopyBombIsRefusedQuickly) {
   const auto start = std::chrono::steady_clock::now();
   input_error([] { load_machine(bad("bb-rig-patch-copy-bomb-16.rig.json")); }, "expand the rig beyond");
+  // fuzz_rig (tests/fuzz) timed out on this seed at 10 s for two variants: the old bound let it
+  // build half a million values first (about 10 s under ASan); now about 1 s under ASan.
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+// The bound itself, without timing: a variant may build some 100,000 values (ten times a rig of
+// 1024 GPUs), not the 1,000,000 that let the copy bomb above run for seconds first.
+TEST(BadInput, JsonPatchMayNotBuildAHundredThousandValues) {
+  nlohmann::json rig = read_json_file(std::string(RIGCHECK_RIGS) + "/gigabyte-t180-g20-4xv100-nvlink.json");
+  nlohmann::json variant = {{"name", "padded"}, {"expect", nlohmann::json::array()}};
+  variant["patch"] = nlohmann::json::array({{{"op", "add"}, {"path", "/padding"}, {"value", nlohmann::json::array()}}});
+  variant["patch"][0]["value"].get_ref<nlohmann::json::array_t&>().resize(150'000, 0);
+  rig["variants"].push_back(variant);
+  input_error([&] { expand_rig(parse_rig(rig), "padded"); }, "expand the rig beyond");
 }
 
 TEST(BadInput, RigModelIdThatIsNotHexIsAnInputError) {
@@ -224,4 +237,22 @@ TEST(BadInput, ReportThatBreaksTheSchemaIsRefusedOnRead) {
   r["topology"]["gpus"] = {{{"index", "zero"}}};
   std::ofstream(path) << r.dump();
   input_error([&] { rigcheck::report::load_report(path); }, "at /topology/gpus/0");
+}
+
+// Seen while fixing fuzz_import's invalid UTF-8 finding: the report header took the command
+// line, NCCL_*/CUDA_* values and the hostname as they were, and `rigcheck run $'\xff'` or a
+// Latin-1 NCCL_DEBUG_FILE made every JSON output throw ("internal error").
+TEST(BadInput, ReportHeaderBytesThatAreNotUtf8AreMadeValid) {
+  rigcheck::report::ReportHeader h;
+  h.mode = "simulated";
+  h.command_line = {"rigcheck", "run", "--name", "caf\xe9"};
+  h.environment = {{"NCCL_DEBUG_FILE", "nccl-\xff.log"}};
+  h.hostname = "host-\xfe";
+  h.rig = "rig-\xe9";
+  const Topology t = load_machine_file(std::string(RIGCHECK_RIGS) + "/dell-t1700-gtx1660.json");
+  const nlohmann::json r = rigcheck::report::new_report(h, t, {});
+  std::string text;
+  ASSERT_NO_THROW(text = r.dump());
+  EXPECT_NE(r.at("command_line").back().get<std::string>().find("\xef\xbf\xbd"), std::string::npos) << text;
+  EXPECT_NE(r.at("rig").get<std::string>().find("\xef\xbf\xbd"), std::string::npos) << text;
 }

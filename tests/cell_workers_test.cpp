@@ -17,10 +17,12 @@ json cell(const std::string& name, const std::string& status) { return {{"name",
 // A worker that plays the GPU: what it measures depends only on what it is asked for, since each
 // call runs in a new process.
 json worker(const std::set<std::string>& only) {
+  // json::array(...) spelled out: `cells = {one_json}` is a copy of that one object with clang
+  // (brace elision, CWG 2137) and an array of it with gcc.
   json cells = json::array();
-  if (only.empty()) cells = {cell("a", "ok"), cell("b", "not-run"), cell("c", "not-run")};
-  else if (only == std::set<std::string>{"b", "c"}) cells = {cell("b", "hang"), cell("c", "not-run")};
-  else if (only == std::set<std::string>{"c"}) cells = {cell("c", "ok")};
+  if (only.empty()) cells = json::array({cell("a", "ok"), cell("b", "not-run"), cell("c", "not-run")});
+  else if (only == std::set<std::string>{"b", "c"}) cells = json::array({cell("b", "hang"), cell("c", "not-run")});
+  else if (only == std::set<std::string>{"c"}) cells = json::array({cell("c", "ok")});
   return {{"backend", "pid " + std::to_string(::getpid())}, {"cells", cells}, {"findings", json::array({only.size()})}};
 }
 

@@ -155,14 +155,16 @@ std::vector<Finding> import_findings(const ingest::PartialMachine& m, const inge
   std::vector<Finding> all = measured_findings(mm.assumed, judged, judgements);
   // What each judged figure's expectation assumed, said on its evidence line.
   std::map<std::string, std::string> assumed;
+  // A plan's row or col is -1 for "all GPUs" (all_to_one, one_to_all): no one card, no one pair.
+  const auto gpu = [&](int position) { return position >= 0 && static_cast<size_t>(position) < mm.index_of.size(); };
   for (const auto& c : judged.cells) {
     const bool host = c.plan.src.is_host() || c.plan.dst.is_host();
-    const auto& link = mm.assumed.pci[mm.assumed.gpus[c.plan.col].node].link;
-    if (host && link && link->max.known())
-      assumed[c.plan.name()] = " (assuming the card's " + describe(link->max) + ")";
+    const auto* link = gpu(c.plan.col) ? &mm.assumed.pci[mm.assumed.gpus[c.plan.col].node].link : nullptr;
+    if (host && link && *link && (*link)->max.known())
+      assumed[c.plan.name()] = " (assuming the card's " + describe((*link)->max) + ")";
     else if (!host)
       assumed[c.plan.name()] = " (path between the GPUs not given)";
-    if (!host)
+    if (!host && gpu(c.plan.row) && gpu(c.plan.col))
       if (const auto* p = ingest::find_pair(m, mm.index_of[c.plan.row], mm.index_of[c.plan.col]); p && (p->path || p->nvlink_links))
         assumed.erase(c.plan.name());
   }

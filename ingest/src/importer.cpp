@@ -8,6 +8,7 @@
 #include "rigcheck/ingest/lines.h"
 #include "rigcheck/ingest/parsers.h"
 #include "rigcheck/topology/errors.h"
+#include "rigcheck/topology/utf8.h"
 
 namespace rigcheck::ingest {
 
@@ -73,7 +74,10 @@ bool import_document(const NamedText& input, PartialMachine& into) {
 
 }  // namespace
 
-void import_text(const NamedText& input, PartialMachine& into) {
+void import_text(const NamedText& raw, PartialMachine& into) {
+  // Pastes come from terminals in any encoding and file names are bytes; what the parsers keep
+  // of them goes into a JSON report, which must be UTF-8. The hash and size stay the raw input's.
+  const NamedText input{topology::valid_utf8(raw.name), topology::valid_utf8(raw.text), raw.sha256};
   if (import_document(input, into)) return;
   const std::vector<Line> lines = normalise(input.text);
   const std::vector<Span> spans = find_blocks(lines);
@@ -92,7 +96,7 @@ void import_text(const NamedText& input, PartialMachine& into) {
   InputFile file;
   file.name = input.name;
   file.sha256 = input.sha256;
-  file.bytes = input.text.size();
+  file.bytes = raw.text.size();
   for (const Span& s : spans) {
     if (into.cells.size() >= kMaxCells) {
       Event ev;

@@ -17,6 +17,7 @@
 #include "schema_check.h"
 #include "rigcheck/topology/errors.h"
 #include "rigcheck/topology/json.h"
+#include "rigcheck/topology/utf8.h"
 
 namespace rigcheck::report {
 
@@ -89,10 +90,15 @@ json new_report(const ReportHeader& h, const topology::Topology& t, const std::v
   r["status"] = "partial";
   r["tool"] = {{"name", "rigcheck"}, {"version", "0.1.0"}};
   r["created_utc"] = h.created_utc;
-  r["command_line"] = redaction_enabled() ? redact_command_line(h.command_line) : h.command_line;
-  r["environment"] = h.environment;
-  r["host"] = {{"hostname", h.hostname.empty() ? json(nullptr) : json(h.hostname)}};
-  r["rig"] = h.rig.empty() ? json(nullptr) : json(h.rig);
+  // Arguments, environment values and the hostname are bytes, not UTF-8; the report must be.
+  std::vector<std::string> argv;
+  for (const auto& a : h.command_line) argv.push_back(topology::valid_utf8(a));
+  std::map<std::string, std::string> env;
+  for (const auto& [k, v] : h.environment) env[topology::valid_utf8(k)] = topology::valid_utf8(v);
+  r["command_line"] = redaction_enabled() ? redact_command_line(argv) : argv;
+  r["environment"] = env;
+  r["host"] = {{"hostname", h.hostname.empty() ? json(nullptr) : json(topology::valid_utf8(h.hostname))}};
+  r["rig"] = h.rig.empty() ? json(nullptr) : json(topology::valid_utf8(h.rig));
   const auto& s = t.system;
   r["versions"] = {{"nvidia_driver", s.nvidia_driver}, {"cuda_driver", s.cuda_driver_version},
                    {"cuda_runtime", s.cuda_runtime_version}, {"nccl", s.nccl_version}, {"kernel", s.kernel}};

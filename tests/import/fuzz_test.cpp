@@ -6,6 +6,7 @@
 #include <chrono>
 #include <random>
 
+#include "rigcheck/app/import_job.h"
 #include "rigcheck/ingest/lines.h"
 #include "support.h"
 
@@ -138,6 +139,39 @@ TEST(ImportFuzz, CutAnywhereInTheNewFormatsNeverThrowsOtherThanUnknown) {
   ss << in.rdbuf();
   const std::string report = ss.str();
   for (size_t cut = 1; cut < report.size(); cut += 1 + report.size() / 61) survive(report.substr(0, cut));
+
+// Found by fuzz_import (tests/fuzz): a paste with bytes that are not UTF-8 (here 0xB5 inside an
+// nccl-tests header line) reached the report verbatim, and writing the report threw nlohmann's
+// "invalid UTF-8 byte": an internal error, whatever the format. Pastes from terminals in other
+// encodings are common; the text is made valid UTF-8 where it enters the importer.
+TEST(ImportFuzz, BytesThatAreNotUtf8ReachTheReportAsReplacementCharacters) {
+  const std::string path = std::string(RIGCHECK_FIXTURES) + "/bad/import-invalid-utf8-fuzz.md";
+  std::istringstream no_stdin;
+  const app::ImportOutcome out = app::run_import({{path}, {"rigcheck", "import", path}}, no_stdin);
+  std::string json;
+  ASSERT_NO_THROW(json = out.report.dump());
+  EXPECT_NE(json.find("\xef\xbf\xbd"), std::string::npos);  // U+FFFD, which dump() writes as its UTF-8 bytes
+}
+
+// Found by fuzz_import: nccl-tests and nvbandwidth outputs spliced together (the all_to_one and
+// host_to_all matrices of nvbandwidth among them) gave a judged GPU-to-GPU cell whose plan row is
+// -1 ("all GPUs"), and the path lookup indexed the GPU table with it: out of bounds (UBSan; a
+// normal build read whatever lay before the table). Every finding must come out of it.
+TEST(ImportFuzz, CellOfAllGpusToOneIsNotLookedUpAsAPair) {
+  const std::string path = std::string(RIGCHECK_FIXTURES) + "/bad/import-all-gpus-row-fuzz.txt";
+  std::istringstream no_stdin;
+  app::ImportOutcome out;
+  ASSERT_NO_THROW(out = app::run_import({{path}, {"rigcheck", "import", path}}, no_stdin));
+  EXPECT_FALSE(out.report.at("findings").empty());
+}
+
+// A file name that is not UTF-8 (Linux names are bytes) is kept in the report the same way.
+TEST(ImportFuzz, FileNameThatIsNotUtf8IsReportedAsValidUtf8) {
+  ingest::PartialMachine m;
+  ingest::import_text({"paste-\xff\xfe.txt", fixture_text("nccl-tests-2024-headerless-ring.txt"), ""}, m);
+  ASSERT_FALSE(m.inputs.empty());
+  EXPECT_NO_THROW((void)nlohmann::json(m.inputs.back().name).dump());
+  EXPECT_NE(m.inputs.back().name.find("\xef\xbf\xbd"), std::string::npos);
 }
 
 }  // namespace

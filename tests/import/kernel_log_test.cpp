@@ -35,7 +35,9 @@ TEST(ImportKernelLog, CorrectableAerBehindJournalPrefixes) {
   EXPECT_EQ(m.kernel[0].kind, K::aer_corrected);
   EXPECT_EQ(m.kernel[0].device, "0000:00:03.1");
   EXPECT_EQ(m.kernel[1].device, "0000:07:00.0");
-  const auto* f = find(findings_of(m), "pcie-aer-errors");
+  // The findings outlive the lookup: find() points into them (ASan caught a temporary here).
+  const auto findings = findings_of(m);
+  const auto* f = find(findings, "pcie-aer-errors");
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->severity, diagnosis::Severity::warning);
 }

@@ -9,8 +9,11 @@
 
 namespace rigcheck::topology::detail {
 
-// Far above any rig (the seed rigs have a few hundred values) and far below a memory problem.
-inline constexpr size_t kMaxPatchedValues = 1'000'000;
+// Far above any rig (the seed rigs have 53 to 184 values; one of kMaxGpus GPUs, about ten values
+// each, some 10,000) and far below a problem: at 1,000,000 the copy bomb of
+// tests/fixtures/bad/bb-rig-patch-copy-bomb-16.rig.json still built ~500,000 values (~5 s per
+// variant under ASan, a timeout of fuzz_rig) before it was refused.
+inline constexpr size_t kMaxPatchedValues = 100'000;
 inline constexpr size_t kMaxPatchOps = 10'000;
 
 // The number of JSON values in j (objects, arrays and scalars), counting stops past `limit`.
