@@ -139,6 +139,7 @@ TEST(ImportFuzz, CutAnywhereInTheNewFormatsNeverThrowsOtherThanUnknown) {
   ss << in.rdbuf();
   const std::string report = ss.str();
   for (size_t cut = 1; cut < report.size(); cut += 1 + report.size() / 61) survive(report.substr(0, cut));
+}
 
 // Found by fuzz_import (tests/fuzz): a paste with bytes that are not UTF-8 (here 0xB5 inside an
 // nccl-tests header line) reached the report verbatim, and writing the report threw nlohmann's
