@@ -2,13 +2,16 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "arg_checks.h"
 #include "exit_codes.h"
+#include "rigcheck/report/png.h"
 #include "rigcheck/report/redact.h"
 #include "rigcheck/report/report.h"
 #include "rigcheck/app/run.h"
@@ -51,10 +54,15 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
 }
 
 CLI::App* add_report_command(CLI::App& app, ReportArgs& args) {
-  CLI::App* cmd = app.add_subcommand("report", "Print a saved report again");
+  CLI::App* cmd = app.add_subcommand("report", "Print a saved report again, or draw it (HTML page, PNG heatmaps)");
   cmd->add_option("file", args.file, "A report written by rigcheck run")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--format", args.format, "text, markdown or json")->check(CLI::IsMember({"text", "markdown", "json"}))
+  cmd->add_option("--format", args.format,
+                  "text, markdown, json, html (one self-contained page: verdict, findings, PCIe/NVLink tree, heatmaps; to "
+                  "standard output, or to DIR/<report name>.html with -o) or png (one heatmap image per GPU-pair test, "
+                  "<report name>-<test>.png, next to the report or in -o DIR; the paths are printed)")
+      ->check(CLI::IsMember({"text", "markdown", "json", "html", "png"}))
       ->capture_default_str();
+  cmd->add_option("-o,--out", args.out, "html, png: the directory to write the files to (created if missing)");
   return cmd;
 }
 
@@ -128,10 +136,47 @@ int run_run(const RunArgs& args, int argc, char** argv) {
   return worst == "critical" ? kExitCritical : (worst == "warning" ? kExitWarnings : kExitOk);
 }
 
+namespace {
+
+// Where `report --format html|png` writes: -o DIR (created), else the report's own directory.
+std::string picture_directory(const ReportArgs& args) {
+  namespace fs = std::filesystem;
+  if (args.out.empty()) {
+    const fs::path parent = fs::path(args.file).parent_path();
+    return parent.empty() ? "." : parent.string();
+  }
+  return report_directory(args.out);
+}
+
+// The HTML page or the PNG heatmaps; the paths written are printed, one a line.
+void write_pictures(const ReportArgs& args, const nlohmann::json& r) {
+  const std::string stem = std::filesystem::path(args.file).stem().string();
+  const report::ReportView view = report::build_view(r);
+  if (args.format == "html") {
+    if (args.out.empty()) {
+      report::print_html(view, std::cout);
+      return;
+    }
+    std::ostringstream page;
+    report::print_html(view, page);
+    const std::string path = (std::filesystem::path(picture_directory(args)) / (stem + ".html")).string();
+    report::write_atomically(path, page.str());
+    std::cout << path << "\n";
+    return;
+  }
+  if (std::none_of(view.tests.begin(), view.tests.end(), [](const report::TestView& t) { return t.pairwise; }))
+    throw topology::InputError(args.file + " has no GPU-pair test, so there is no heatmap to draw (--format html shows the rest)");
+  const auto paths = report::write_heatmap_pngs(view, picture_directory(args), stem);
+  for (const auto& p : paths) std::cout << p << "\n";
+}
+
+}  // namespace
+
 int run_report(const ReportArgs& args) {
   auto r = report::load_report(args.file);
   try {
-    if (args.format == "json") std::cout << r.dump(2) << "\n";
+    if (args.format == "html" || args.format == "png") write_pictures(args, r);
+    else if (args.format == "json") std::cout << r.dump(2) << "\n";
     else if (args.format == "markdown") report::render_report_markdown(r, std::cout);
     else report::render_report_text(r, std::cout);
   } catch (const nlohmann::json::exception& e) {
