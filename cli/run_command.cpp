@@ -33,7 +33,7 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "run",
       "The whole validation: topology, doctor, measurements (each test in its own process with a timeout), "
-      "diagnosis; writes results/<date>-<id>.json and .md. Exit code: 0 nothing above info, 3 warnings, 4 critical, "
+      "diagnosis; writes results/<date>-<id>.json, .md and .html. Exit code: 0 nothing above info, 3 warnings, 4 critical, "
       "1 internal error, 2 bad input.");
   cmd->add_option("--simulate", args.simulate, "Measure on the simulated fabric of this topology JSON or rig file")
       ->check(CLI::ExistingFile);
@@ -130,7 +130,8 @@ int run_run(const RunArgs& args, int argc, char** argv) {
   app::RunOutcome o = app::execute_run(c);
   std::cout << "\n";
   report::render_report_text(o.report, std::cout);
-  std::cout << "\nReport: " << o.json_path << " and " << o.markdown_path << " (attach the .md to your build thread)\n";
+  std::cout << "\nReport: " << o.json_path << ", " << o.markdown_path << " and " << o.html_path
+            << " (attach the .md to your build thread; the .html opens in any browser)\n";
   const std::string worst = o.report.at("verdict").at("worst");
   if (g_interrupted) return kExitFailure;
   return worst == "critical" ? kExitCritical : (worst == "warning" ? kExitWarnings : kExitOk);
