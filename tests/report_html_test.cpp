@@ -120,3 +120,33 @@ TEST(ReportHtml, LoadsNothingFromTheNetwork) {
       EXPECT_EQ(html.find(load), std::string::npos) << name << ": " << load;
   }
 }
+
+TEST(ReportHtml, TheTreeMarksADowntrainedLinkAndTheChipset) {
+  // The riser that trains at Gen1: GPU1's box and the line to it are drawn as degraded.
+  const report::ReportView riser = report::build_view(example("asrock-x99-ws-e-2x3090-risers--riser-gen1.json"));
+  int degraded_gpus = 0;
+  for (const auto& n : riser.pci_tree) degraded_gpus += n.gpu >= 0 && n.degraded;
+  EXPECT_EQ(degraded_gpus, 1);
+  std::ostringstream page;
+  report::print_html(riser, page);
+  EXPECT_EQ(count(page.str(), "class=\"edge degraded\""), 1u);
+  EXPECT_NE(page.str().find("class=\"node endpoint gpu degraded\""), std::string::npos);
+  EXPECT_NE(page.str().find("Gen1 x16"), std::string::npos);
+  // The second card in the chipset slot: its switch and its GPU are drawn behind the chipset.
+  const std::string chipset = html_of(example("asus-crosshair-viii-x570-3090--second-card-in-chipset-slot.json"));
+  EXPECT_NE(chipset.find("class=\"node endpoint gpu chipset\""), std::string::npos);
+  EXPECT_EQ(count(chipset, "class=\"node endpoint gpu"), 2u);
+}
+
+TEST(ReportHtml, ImportedFiguresAreLabelledImported) {
+  json r = example("asrock-x99-ws-e-2x3090-risers--healthy.json");
+  r["mode"] = "imported";
+  r["inputs"] = json::array({{{"name", "p2p.txt"}, {"sha256", std::string(64, 'a')}, {"bytes", 10}, {"blocks", json::array()}}});
+  const std::string html = html_of(r);
+  EXPECT_EQ(html.find("SIMULATED"), std::string::npos);
+  EXPECT_NE(html.find("<span class=\"badge\">IMPORTED</span> rigcheck did not measure this machine"), std::string::npos);
+  EXPECT_NE(html.find("p2p.txt (sha256 aaaa"), std::string::npos);
+  const size_t figures = count(html, "<figure class=\"heatmap\"") + count(html, "<h3><span class=\"badge\">");
+  EXPECT_GT(figures, 3u);
+  EXPECT_EQ(count(html, "<span class=\"badge\">IMPORTED</span>"), figures + count(html, "<h2><span class=\"badge\">") + 1);
+}

@@ -96,3 +96,22 @@ TEST(ReportPng, AReportWithoutPairTestsHasNoHeatmap) {
   const auto dir = std::filesystem::temp_directory_path();
   EXPECT_TRUE(report::write_heatmap_pngs(v, dir.string(), "none").empty());
 }
+
+TEST(ReportPng, SixteenGpuHeatmapsStayInsideTheirImage) {
+  // A wide rig: the matrix of a 16-GPU copy of the 10-GPU report (cells beyond GPU9 empty) still
+  // fits the size the layout gives, with narrower cells.
+  report::ReportView v = report::build_view(example("supermicro-4029gp-trt2-10x3090--acs-and-iommu-on.json"));
+  for (auto& t : v.tests) {
+    if (!t.pairwise) continue;
+    t.matrix.labels.clear();
+    for (int i = 0; i < 16; ++i) t.matrix.labels.push_back("GPU" + std::to_string(i));
+    t.matrix.cells.resize(16);
+    for (auto& row : t.matrix.cells) row.resize(16);
+    const report::PngSize size = report::heatmap_png_size(t);
+    EXPECT_LT(size.width, 16 * 72) << "narrower cells from 16 GPUs on";
+    Surface s = decode(report::heatmap_png(v, t));
+    ASSERT_EQ(cairo_surface_status(s.get()), CAIRO_STATUS_SUCCESS);
+    EXPECT_EQ(cairo_image_surface_get_width(s.get()), size.width);
+    EXPECT_EQ(cairo_image_surface_get_height(s.get()), size.height);
+  }
+}
