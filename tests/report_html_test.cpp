@@ -42,6 +42,7 @@ TEST(ReportHtml, HasEverySection) {
   EXPECT_EQ(count(html, "class=\"node endpoint gpu"), 4u);
   EXPECT_NE(html.find(">NV1</text>"), std::string::npos);
   EXPECT_NE(html.find(">NV2</text>"), std::string::npos);
+  EXPECT_NE(html.find(">CPU socket 1</text>"), std::string::npos) << "the second socket's host bridge";
   // Three GPU-pair heatmaps, and the per-GPU tests as tables.
   EXPECT_EQ(count(html, "<figure class=\"heatmap\""), 3u);
   EXPECT_NE(html.find("host_to_device_ce (GB/s)</h3>"), std::string::npos);

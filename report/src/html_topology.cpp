@@ -106,7 +106,8 @@ void print_topology_svg(const ReportView& v, std::ostream& out) {
   for (size_t i = 0; i < v.pci_tree.size(); ++i) {
     const auto& n = v.pci_tree[i];
     std::string cls = "node " + n.kind + (n.gpu >= 0 ? " gpu" : "") + (n.chipset ? " chipset" : "") + (n.degraded ? " degraded" : "");
-    const std::string second = n.gpu >= 0 || n.address.empty() ? n.name : n.address;
+    std::string second = n.gpu >= 0 || n.address.empty() ? n.name : n.address;
+    if (second.empty() && n.package >= 0) second = "CPU socket " + std::to_string(n.package);
     const std::string third = n.gpu >= 0 ? n.address + (n.link.empty() ? "" : "  " + n.link) : n.link;
     out << "<g class=\"" << cls << "\"><title>" << html_text(kind_text(n) + " " + n.address + " " + n.name + " " + n.link)
         << (n.degraded ? " (below its maximum)" : "") << "</title>"

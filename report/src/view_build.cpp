@@ -292,6 +292,7 @@ std::vector<PciNodeView> pci_tree_of(const json& topo) {
     if (!p.at("address").is_null()) n.address = p.at("address");
     n.name = p.at("name");
     n.chipset = p.at("chipset");
+    n.package = p.at("package");
     if (!p.at("link").is_null()) {
       const json& cur = p.at("link").at("current");
       const json& max = p.at("link").at("max");

@@ -92,6 +92,7 @@ struct PciNodeView {
   bool degraded = false;    // the link runs below its maximum
   bool chipset = false;     // behind the chipset rather than the CPU
   int gpu = -1;             // the rigcheck GPU index of an endpoint that is a GPU
+  int package = -1;         // a host bridge's CPU package (socket), -1 when not known
 };
 
 // NVLink between two GPUs (a < b), or from a GPU to an NVSwitch.
