@@ -174,6 +174,9 @@ void write_pictures(const ReportArgs& args, const nlohmann::json& r) {
 }  // namespace
 
 int run_report(const ReportArgs& args) {
+  // Text, Markdown and JSON go to standard output (redirect them); -o there would be ignored.
+  if (!args.out.empty() && args.format != "html" && args.format != "png")
+    throw topology::InputError("-o/--out applies to --format html and png; --format " + args.format + " prints to standard output");
   auto r = report::load_report(args.file);
   try {
     if (args.format == "html" || args.format == "png") write_pictures(args, r);
