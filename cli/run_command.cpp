@@ -2,13 +2,16 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "arg_checks.h"
 #include "exit_codes.h"
+#include "rigcheck/report/png.h"
 #include "rigcheck/report/redact.h"
 #include "rigcheck/report/report.h"
 #include "rigcheck/app/run.h"
@@ -44,7 +47,7 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "run",
       "The whole validation: topology, doctor, measurements (each test in its own process with a timeout), "
-      "diagnosis; writes results/<date>-<id>.json and .md. Exit code: 0 nothing above info, 3 warnings, 4 critical, "
+      "diagnosis; writes results/<date>-<id>.json, .md and .html. Exit code: 0 nothing above info, 3 warnings, 4 critical, "
       "1 internal error, 2 bad input.");
   cmd->add_option("--simulate", args.simulate, "Measure on the simulated fabric of this topology JSON or rig file")
       ->check(CLI::ExistingFile);
@@ -65,10 +68,15 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
 }
 
 CLI::App* add_report_command(CLI::App& app, ReportArgs& args) {
-  CLI::App* cmd = app.add_subcommand("report", "Print a saved report again");
+  CLI::App* cmd = app.add_subcommand("report", "Print a saved report again, or draw it (HTML page, PNG heatmaps)");
   cmd->add_option("file", args.file, "A report written by rigcheck run")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--format", args.format, "text, markdown or json")->check(CLI::IsMember({"text", "markdown", "json"}))
+  cmd->add_option("--format", args.format,
+                  "text, markdown, json, html (one self-contained page: verdict, findings, PCIe/NVLink tree, heatmaps; to "
+                  "standard output, or to DIR/<report name>.html with -o) or png (one heatmap image per GPU-pair test, "
+                  "<report name>-<test>.png, next to the report or in -o DIR; the paths are printed)")
+      ->check(CLI::IsMember({"text", "markdown", "json", "html", "png"}))
       ->capture_default_str();
+  cmd->add_option("-o,--out", args.out, "html, png: the directory to write the files to (created if missing)");
   return cmd;
 }
 
@@ -148,16 +156,57 @@ int run_run(const RunArgs& args, int argc, char** argv) {
   app::RunOutcome o = app::execute_run(c);
   std::cout << "\n";
   report::render_report_text(o.report, std::cout);
-  std::cout << "\nReport: " << o.json_path << " and " << o.markdown_path << " (attach the .md to your build thread)\n";
+  std::cout << "\nReport: " << o.json_path << ", " << o.markdown_path << " and " << o.html_path
+            << " (attach the .md to your build thread; the .html opens in any browser)\n";
   const std::string worst = o.report.at("verdict").at("worst");
   if (g_interrupted) return kExitFailure;
   return worst == "critical" ? kExitCritical : (worst == "warning" ? kExitWarnings : kExitOk);
 }
 
+namespace {
+
+// Where `report --format html|png` writes: -o DIR (created), else the report's own directory.
+std::string picture_directory(const ReportArgs& args) {
+  namespace fs = std::filesystem;
+  if (args.out.empty()) {
+    const fs::path parent = fs::path(args.file).parent_path();
+    return parent.empty() ? "." : parent.string();
+  }
+  return report_directory(args.out);
+}
+
+// The HTML page or the PNG heatmaps; the paths written are printed, one a line.
+void write_pictures(const ReportArgs& args, const nlohmann::json& r) {
+  const std::string stem = std::filesystem::path(args.file).stem().string();
+  const report::ReportView view = report::build_view(r);
+  if (args.format == "html") {
+    if (args.out.empty()) {
+      report::print_html(view, std::cout);
+      return;
+    }
+    std::ostringstream page;
+    report::print_html(view, page);
+    const std::string path = (std::filesystem::path(picture_directory(args)) / (stem + ".html")).string();
+    report::write_atomically(path, page.str());
+    std::cout << path << "\n";
+    return;
+  }
+  if (std::none_of(view.tests.begin(), view.tests.end(), [](const report::TestView& t) { return t.pairwise; }))
+    throw topology::InputError(args.file + " has no GPU-pair test, so there is no heatmap to draw (--format html shows the rest)");
+  const auto paths = report::write_heatmap_pngs(view, picture_directory(args), stem);
+  for (const auto& p : paths) std::cout << p << "\n";
+}
+
+}  // namespace
+
 int run_report(const ReportArgs& args) {
+  // Text, Markdown and JSON go to standard output (redirect them); -o there would be ignored.
+  if (!args.out.empty() && args.format != "html" && args.format != "png")
+    throw topology::InputError("-o/--out applies to --format html and png; --format " + args.format + " prints to standard output");
   auto r = report::load_report(args.file);
   try {
-    if (args.format == "json") std::cout << r.dump(2) << "\n";
+    if (args.format == "html" || args.format == "png") write_pictures(args, r);
+    else if (args.format == "json") std::cout << r.dump(2) << "\n";
     else if (args.format == "markdown") report::render_report_markdown(r, std::cout);
     else report::render_report_text(r, std::cout);
   } catch (const nlohmann::json::exception& e) {

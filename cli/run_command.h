@@ -25,6 +25,7 @@ struct RunArgs {
 struct ReportArgs {
   std::string file;
   std::string format = "text";
+  std::string out;  // html, png: the directory for the files ("" : html to stdout, png next to the report)
 };
 
 struct CompareArgs {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates results/examples/: a simulated report (JSON + Markdown) for every variant of every
+# Regenerates results/examples/: a simulated report (JSON, Markdown, HTML) for every variant of every
 # seed rig in results/rigs/, so a newcomer can see what a report looks like before running one.
 # Every file says SIMULATED. Usage: scripts/make-examples.sh [path/to/rigcheck]
 set -euo pipefail
@@ -7,7 +7,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rigcheck="${1:-${BUILD_DIR:-$root/build}/cli/rigcheck}"
 out="$root/results/examples"
 mkdir -p "$out"
-rm -f "$out"/*.json "$out"/*.md
+rm -f "$out"/*.json "$out"/*.md "$out"/*.html
 for rig in "$root"/results/rigs/*.json; do
   name=$(basename "$rig" .json)
   for variant in $(python3 -c "import json,sys; print(' '.join(v['name'] for v in json.load(open(sys.argv[1]))['variants']))" "$rig"); do

@@ -12,6 +12,7 @@ packages=(
                               # --no-install-recommends below would leave it out
   libpci-dev pciutils pci.ids # PCI config space (ACS, link registers) and device names
   libcli11-dev nlohmann-json3-dev
+  libcairo2-dev               # draws and encodes the heatmap PNGs of `rigcheck report --format png`
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jsonschema  # JSON Schema validation in the tests
 )

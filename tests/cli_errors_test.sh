@@ -52,6 +52,8 @@ refuse "--out" "$rigcheck" run --simulate "$x99" --out "$tmp/afile" --quiet
 
 # Output that cannot be written is a failure, not success.
 expect 1 "cannot write to standard output" -- bash -c '"$0" report "$1" >/dev/full' "$rigcheck" "$tmp/new/dir/ok.json"
+expect 2 "-o/--out applies to --format html and png" -- "$rigcheck" report "$tmp/new/dir/ok.json" --format markdown -o "$tmp/pics"
+expect 2 "--out: cannot create the directory" -- "$rigcheck" report "$tmp/new/dir/ok.json" --format html -o /dev/null/pics
 
 # Every reproducer, through the command a user would type.
 for d in pcidump-negative-offset-min.txt pcidump-heap-underflow-min.txt pcidump-wild-offset-min.txt \

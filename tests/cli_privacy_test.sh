@@ -52,6 +52,10 @@ done
 grep -q "Evil" "$tmp/evil.txt" || fail "the planted name is not shown at all"
 if grep -q "</details><script\|<script>" "$tmp/evil.md"; then fail "the Markdown report passes HTML from a name"; fi
 grep -q 'Evil \\| &lt;/details&gt;' "$tmp/evil.md" || fail "the Markdown report does not escape | and <"
+"$rigcheck" report "$tmp/evil.json" --format html >"$tmp/evil.html" 2>&1 || fail "HTML report of the planted names failed"
+if grep -q "<script" "$tmp/evil.html"; then fail "the HTML report passes HTML from a name"; fi
+if LC_ALL=C grep -q $'\x1b\|\x07\|\xc2\x9b' "$tmp/evil.html"; then fail "the HTML report passes control characters"; fi
+grep -q 'Evil | &lt;/details&gt;&lt;script&gt;' "$tmp/evil.html" || fail "the HTML report does not escape <"
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed"

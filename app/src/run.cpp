@@ -239,6 +239,7 @@ RunOutcome execute_run(const RunConfig& config) {
   RunOutcome out;
   out.json_path = (std::filesystem::path(config.out_dir) / (stem + ".json")).string();
   out.markdown_path = (std::filesystem::path(config.out_dir) / (stem + ".md")).string();
+  out.html_path = (std::filesystem::path(config.out_dir) / (stem + ".html")).string();
   auto save = [&] { report::write_atomically(out.json_path, report.dump(2) + "\n"); };
 
   say(config, std::string("topology: ") + std::to_string(t.gpus.size()) + " GPU(s); doctor: " +
@@ -337,6 +338,9 @@ RunOutcome execute_run(const RunConfig& config) {
   std::ostringstream md;
   report::render_report_markdown(report, md);
   report::write_atomically(out.markdown_path, md.str());
+  std::ostringstream html;
+  report::render_report_html(report, html);
+  report::write_atomically(out.html_path, html.str());
   out.report = report;
   return out;
 }

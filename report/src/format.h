@@ -31,4 +31,27 @@ inline std::string markdown_text(const std::string& s) {
   return out;
 }
 
+// Text from the machine or the user for an HTML page, in element content and in quoted
+// attribute values alike: a GPU named "<script>" is shown as text, never run; control
+// characters (C0 and C1) become U+FFFD so that nothing invisible reaches the page.
+inline std::string html_text(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 && static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
+      out += "\xef\xbf\xbd";  // a C1 control character (U+0080-U+009F): U+FFFD too
+      ++i;
+    } else if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (c == '&') out += "&amp;";
+    else if (c == '"') out += "&quot;";
+    else if (c == '\'') out += "&#39;";
+    else if (c == '\n' || c == '\t') out += static_cast<char>(c);
+    else if (c < 0x20 || c == 0x7f) out += "\xef\xbf\xbd";  // U+FFFD
+    else out += static_cast<char>(c);
+  }
+  return out;
+}
+
 }  // namespace rigcheck::report::detail

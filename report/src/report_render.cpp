@@ -9,4 +9,6 @@ void render_report_text(const nlohmann::json& report, std::ostream& out) { print
 
 void render_report_markdown(const nlohmann::json& report, std::ostream& out) { print_markdown(build_view(report), out); }
 
+void render_report_html(const nlohmann::json& report, std::ostream& out) { print_html(build_view(report), out); }
+
 }  // namespace rigcheck::report

@@ -211,19 +211,37 @@ std::string expected_legend(const json& topo, const std::vector<const json*>& ce
   return s + " " + unit;
 }
 
+// A cell's colour band: the verdict decides whether it is short (as the '!' does), the ratio how far.
+Shade shade_of(const json& c) {
+  const std::string status = c.at("status");
+  if (status == "unsupported") return Shade::unsupported;
+  if (status != "ok") return Shade::failed;
+  if (c.at("ratio_to_expected").is_null()) return Shade::no_expectation;
+  const std::string v = c.at("verdict");
+  if (v != "below_expectation" && v != "cross_socket") return Shade::ok;
+  return c.at("ratio_to_expected").get<double>() < kFarRatio ? Shade::far_short : Shade::short_of;
+}
+
 void fill_matrix(const json& topo, const std::vector<const json*>& cells, TestView& t) {
   const int n = static_cast<int>(topo.at("gpus").size());
   const bool wide = n >= kWideRig;
   t.matrix.title = t.name;
   t.matrix.cells.assign(n, std::vector<std::string>(n, ""));
+  t.shades.assign(n, std::vector<Shade>(n, Shade::missing));
+  t.ratios.assign(n, std::vector<double>(n, 0.0));
   for (int i = 0; i < n; ++i) {
     t.matrix.labels.push_back("GPU" + std::to_string(i));
     t.matrix.cells[i][i] = "-";
+    t.shades[i][i] = Shade::self;
   }
   for (const json* c : cells) {
     int a, b;
-    if (pair_of(*c, a, b) && a < n && b < n && t.matrix.cells[a][b].empty()) t.matrix.cells[a][b] = matrix_cell(*c, wide);
+    if (!pair_of(*c, a, b) || a >= n || b >= n || !t.matrix.cells[a][b].empty()) continue;
+    t.matrix.cells[a][b] = matrix_cell(*c, wide);
+    t.shades[a][b] = shade_of(*c);
+    if (!c->at("ratio_to_expected").is_null()) t.ratios[a][b] = c->at("ratio_to_expected").get<double>();
   }
+  t.picture_caption = t.description.empty() ? "row GPU -> column GPU" : t.description;
   t.expected_legend = expected_legend(topo, cells, t.unit);
 }
 
@@ -297,7 +315,73 @@ CollectiveView collective_of(const json& c) {
   return v;
 }
 
+std::string link_text(const json& l) {
+  return "Gen" + std::to_string(l.at("gen").get<int>()) + " x" + std::to_string(l.at("width").get<int>());
+}
+
+std::vector<PciNodeView> pci_tree_of(const json& topo) {
+  std::map<int, int> gpu_at;  // PCI node id -> GPU index
+  for (const auto& g : topo.at("gpus")) gpu_at[g.at("node").get<int>()] = g.at("index").get<int>();
+  std::vector<PciNodeView> out;
+  for (const auto& p : topo.at("pci")) {
+    PciNodeView n;
+    n.id = p.at("id");
+    n.parent = p.at("parent");
+    n.kind = p.at("kind");
+    if (!p.at("address").is_null()) n.address = p.at("address");
+    n.name = p.at("name");
+    n.chipset = p.at("chipset");
+    n.package = p.at("package");
+    if (!p.at("link").is_null()) {
+      const json& cur = p.at("link").at("current");
+      const json& max = p.at("link").at("max");
+      if (cur.at("gen").get<int>() > 0) n.link = link_text(cur);
+      n.degraded = cur.at("gen").get<int>() > 0 && (cur.at("gen").get<int>() < max.at("gen").get<int>() ||
+                                                   cur.at("width").get<int>() < max.at("width").get<int>());
+    }
+    if (gpu_at.count(n.id)) {  // a GPU is named by its model, as in the GPU table
+      n.gpu = gpu_at[n.id];
+      for (const auto& g : topo.at("gpus"))
+        if (g.at("index") == n.gpu) n.name = g.at("name");
+    }
+    out.push_back(n);
+  }
+  return out;
+}
+
+std::vector<NvLinkView> nvlinks_of(const json& topo) {
+  std::vector<NvLinkView> out;
+  for (const auto& p : topo.at("pairs")) {
+    if (p.at("nvlink_links").get<int>() <= 0) continue;
+    NvLinkView l{std::min(p.at("a").get<int>(), p.at("b").get<int>()), std::max(p.at("a").get<int>(), p.at("b").get<int>()),
+                 p.at("nvlink_links").get<int>(), 0, p.at("via_nvswitch").get<bool>()};
+    if (p.at("bottleneck").at("kind") == "nvlink") l.gbps = p.at("bottleneck").at("gbps");
+    out.push_back(l);
+  }
+  return out;
+}
+
 }  // namespace
+
+const char* shade_name(Shade s) {
+  switch (s) {
+    case Shade::self: return "self";
+    case Shade::ok: return "ok";
+    case Shade::short_of: return "short";
+    case Shade::far_short: return "far";
+    case Shade::no_expectation: return "none";
+    case Shade::unsupported: return "na";
+    case Shade::failed: return "failed";
+    case Shade::missing: return "missing";
+  }
+  return "missing";
+}
+
+std::string figure_badge(const ReportView& v) {
+  if (v.mode == "simulated") return "SIMULATED";
+  if (v.mode == "imported") return "IMPORTED";
+  return "";
+}
 
 std::string mode_label(const std::string& mode) {
   if (mode == "simulated") return " (SIMULATED)";
@@ -339,6 +423,9 @@ ReportView build_view(const json& r) {
       for (int j = 0; j < n; ++j) v.path_matrix.cells.back().push_back(path_class(topo, i, j));
     }
   }
+
+  v.pci_tree = pci_tree_of(topo);
+  v.nvlinks = nvlinks_of(topo);
 
   v.measurement_note = r.at("measurement_note");
   if (r.contains("backend")) v.backend = r.at("backend");

@@ -35,6 +35,7 @@ struct RunOutcome {
   nlohmann::json report;
   std::string json_path;
   std::string markdown_path;
+  std::string html_path;  // the same report as one self-contained page, for a browser
 };
 
 // The tests a run measures: the quick set, or every test with --full.

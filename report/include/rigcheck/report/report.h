@@ -55,6 +55,7 @@ void write_atomically(const std::string& path, const std::string& text);
 
 void render_report_text(const nlohmann::json& report, std::ostream& out);
 void render_report_markdown(const nlohmann::json& report, std::ostream& out);
+void render_report_html(const nlohmann::json& report, std::ostream& out);
 
 // Reports side by side: every measured cell with its value per report and the change against the
 // first, changed verdicts, findings that appear or disappear.

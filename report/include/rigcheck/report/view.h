@@ -28,6 +28,17 @@ struct Matrix {
   std::vector<std::vector<std::string>> cells;  // [row][column]
 };
 
+// How far a matrix cell is from its expectation, for the pictures' colours (HTML, PNG). The
+// bands follow the verdict, so a coloured cell and a '!' always agree: ok is at or above
+// diagnosis::kOkRatio; short and far are below it (far: under kFarRatio of the expected figure;
+// not 0.5, where a path through the host at twice the time would split one cause in two colours).
+// For latency the ratio is expected / measured, so a lower ratio is worse for both kinds.
+enum class Shade { self, ok, short_of, far_short, no_expectation, unsupported, failed, missing };
+inline constexpr double kFarRatio = 0.4;
+
+// The name of a shade, as the pictures' legends and CSS classes use it ("ok", "short", "far", ...).
+const char* shade_name(Shade s);
+
 struct FindingView {
   std::string severity;  // "critical", "warning", "info"
   std::string id;
@@ -65,6 +76,32 @@ struct TestView {
   std::string worst_cell;         // its name
   std::string worst_percent;      // "62% !", "" when there is no expectation
   Table cells;                    // cell, median, % of expected, verdict, samples
+  // pairwise: per matrix cell [row][column], its colour band and ratio to expected (0: none)
+  std::vector<std::vector<Shade>> shades;
+  std::vector<std::vector<double>> ratios;
+  std::string picture_caption;    // pairwise: "row GPU -> column GPU" for the heatmaps
+};
+
+// The machine's PCIe tree, for a picture: every node with its parent, in the report's order.
+struct PciNodeView {
+  int id = -1;
+  int parent = -1;          // -1: a root (host bridge)
+  std::string kind;         // "host_bridge", "root_port", "switch_upstream", "switch_downstream", "endpoint"
+  std::string address;      // "" for a host bridge
+  std::string name;         // the device's name; a GPU's model
+  std::string link;         // "Gen3 x16" (the link as it runs now), "" when not known
+  bool degraded = false;    // the link runs below its maximum
+  bool chipset = false;     // behind the chipset rather than the CPU
+  int gpu = -1;             // the rigcheck GPU index of an endpoint that is a GPU
+  int package = -1;         // a host bridge's CPU package (socket), -1 when not known
+};
+
+// NVLink between two GPUs (a < b), or from a GPU to an NVSwitch.
+struct NvLinkView {
+  int a = -1, b = -1;
+  int links = 0;
+  double gbps = 0;          // per direction, all links together
+  bool via_nvswitch = false;
 };
 
 struct CollectiveView {
@@ -113,6 +150,8 @@ struct ReportView {
   std::vector<GpuView> gpus;
   bool has_path_matrix = false;
   Matrix path_matrix;          // nvidia-smi topo -m classes
+  std::vector<PciNodeView> pci_tree;
+  std::vector<NvLinkView> nvlinks;
   std::string measurement_note;
   std::string backend;         // "" when the report has none
   std::vector<TestView> tests;
@@ -128,6 +167,12 @@ ReportView build_view(const nlohmann::json& report);
 // The printers.
 void print_text(const ReportView& view, std::ostream& out);
 void print_markdown(const ReportView& view, std::ostream& out);
+// One self-contained HTML page (inline CSS and SVG, nothing loaded from anywhere): the verdict,
+// the findings, the PCIe/NVLink tree and heatmaps of the pairwise tests.
+void print_html(const ReportView& view, std::ostream& out);
+
+// "SIMULATED", "IMPORTED" or "": the badge every figure of the pictures carries.
+std::string figure_badge(const ReportView& view);
 
 // The report's name wherever its figures are compared: " (SIMULATED)", " (IMPORTED)" or "".
 std::string mode_label(const std::string& mode);
