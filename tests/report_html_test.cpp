@@ -151,3 +151,10 @@ TEST(ReportHtml, ImportedFiguresAreLabelledImported) {
   EXPECT_GT(figures, 3u);
   EXPECT_EQ(count(html, "<span class=\"badge\">IMPORTED</span>"), figures + count(html, "<h2><span class=\"badge\">") + 1);
 }
+
+TEST(ReportHtml, ThePlatformsLimitsAreInTheHeader) {
+  const auto r = rigcheck::report::load_report(std::string(RIGCHECK_EXAMPLES) + "/supermicro-4029gp-trt2-10x3090--acs-and-iommu-on.json");
+  std::ostringstream html;
+  rigcheck::report::print_html(rigcheck::report::build_view(r), html);
+  EXPECT_NE(html.str().find("<b>Platform:</b> GPU0-GPU9: the slot allows Gen3 x16"), std::string::npos);
+}

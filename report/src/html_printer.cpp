@@ -90,6 +90,7 @@ void print_header(const ReportView& v, std::ostream& out) {
   if (v.partial) out << "<p class=\"banner\"><b>Partial report</b>: the run did not finish.</p>\n";
   out << "<p class=\"verdict sev-" << html_text(v.verdict) << "\"><b>Verdict: " << html_text(v.verdict) << "</b> - " << html_text(v.summary)
       << " (" << v.critical << " critical, " << v.warning << " warning, " << v.info << " info)</p>\n";
+  for (const auto& p : v.platform) out << "<p class=\"platform\"><b>Platform:</b> " << html_text(p) << "</p>\n";
   print_table(v.versions, out);
   out << "</header>\n";
 }

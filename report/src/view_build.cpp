@@ -315,10 +315,6 @@ CollectiveView collective_of(const json& c) {
   return v;
 }
 
-std::string link_text(const json& l) {
-  return "Gen" + std::to_string(l.at("gen").get<int>()) + " x" + std::to_string(l.at("width").get<int>());
-}
-
 std::vector<PciNodeView> pci_tree_of(const json& topo) {
   std::map<int, int> gpu_at;  // PCI node id -> GPU index
   for (const auto& g : topo.at("gpus")) gpu_at[g.at("node").get<int>()] = g.at("index").get<int>();
