@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "rigcheck/bench/gbench_harness.h"
 #include "rigcheck/bench/sim_backend.h"
 #include "topology_builder.h"
@@ -60,4 +62,23 @@ TEST(GoogleBenchmarkHarness, UnknownFlagIsRejected) {
   SimBackend sim(t, default_fabric_constants());
   EXPECT_THROW(run_with_google_benchmark(sim, t, {find_test("host_to_device_ce")}, fast(), {"--bogus"}),
                std::invalid_argument);
+}
+
+TEST(GoogleBenchmarkHarness, MoreCellsThanOneBatchAreEachRunAndReportedOnce) {
+  // 17 GPUs: 272 pair cells, more than one registration batch of the harness (256), with a
+  // filter that keeps cells on both sides of the batch boundary.
+  rigcheck::testing::TopologyBuilder b;
+  int hb = b.host_bridge();
+  for (int i = 0; i < 17; ++i) b.gpu(b.root_port(hb), 0x20b2, 4, 16);
+  auto t = b.build();
+  SimBackend sim(t, default_fabric_constants());
+  RunOptions o = fast();
+  o.sampler.time_cap_s = 0.01;
+  BenchRun all = run_with_google_benchmark(sim, t, {find_test("device_to_device_write_ce")}, o, {});
+  ASSERT_EQ(all.cells.size(), 17u * 16u);
+  std::set<std::string> names;
+  for (const auto& c : all.cells) EXPECT_TRUE(names.insert(c.plan.name()).second) << c.plan.name();
+  BenchRun some = run_with_google_benchmark(sim, t, {find_test("device_to_device_write_ce")}, o,
+                                            {"--benchmark_filter=/gpu(0|16)-gpu"});
+  EXPECT_EQ(some.cells.size(), 2u * 16u);
 }

@@ -2,6 +2,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 
@@ -75,34 +76,41 @@ BenchRun run_with_google_benchmark(Backend& backend, const topology::Topology& t
   std::vector<Slot> slots;
   for (const TestSpec* spec : tests)
     for (CellPlan& cell : plan_cells(*spec, t, backend, options.plan)) slots.push_back({std::move(cell), {}, false, false});
-  std::map<std::string, Slot*> by_name;
-  benchmark::ClearRegisteredBenchmarks();
-  for (Slot& slot : slots) {
-    by_name[slot.plan.name()] = &slot;
-    benchmark::RegisterBenchmark(slot.plan.name().c_str(),
-                                 [&backend, &options, &slot](benchmark::State& state) {
-                                   for (auto _ : state) {
-                                     CellResult r = measure_cell(backend, slot.plan, options);
-                                     const bool first = !slot.measured;
-                                     slot.measured = true;
-                                     if (r.status != CellStatus::ok) state.SkipWithError(to_string(r.status));
-                                     // Google Benchmark's time is one sample's worth of the median.
-                                     double seconds = 1e-9;
-                                     if (!r.sampling.samples.empty() && r.value() > 0)
-                                       seconds = r.unit == "ns" ? r.value() * 1e-9
-                                                                : static_cast<double>(slot.plan.bytes_counted) *
-                                                                      options.repetitions / (r.value() * 1e9);
-                                     state.SetIterationTime(seconds);
-                                     state.counters[r.unit] = r.value();
-                                     merge(slot.result, std::move(r), first);
-                                   }
-                                 })
-        ->UseManualTime()
-        ->Iterations(1)
-        ->Unit(benchmark::kMicrosecond);
+  // Registered and run in batches: Google Benchmark's cost per run grows with the number of
+  // registered benchmarks, so one registration of every cell of a 64-GPU machine (tens of
+  // thousands) would make the whole run quadratic in cells; batches keep it linear.
+  constexpr size_t kBatch = 256;
+  for (size_t first = 0; first < slots.size(); first += kBatch) {
+    std::map<std::string, Slot*> by_name;
+    benchmark::ClearRegisteredBenchmarks();
+    for (size_t i = first; i < std::min(slots.size(), first + kBatch); ++i) {
+      Slot& slot = slots[i];
+      by_name[slot.plan.name()] = &slot;
+      benchmark::RegisterBenchmark(slot.plan.name().c_str(),
+                                   [&backend, &options, &slot](benchmark::State& state) {
+                                     for (auto _ : state) {
+                                       CellResult r = measure_cell(backend, slot.plan, options);
+                                       const bool first_run = !slot.measured;
+                                       slot.measured = true;
+                                       if (r.status != CellStatus::ok) state.SkipWithError(to_string(r.status));
+                                       // Google Benchmark's time is one sample's worth of the median.
+                                       double seconds = 1e-9;
+                                       if (!r.sampling.samples.empty() && r.value() > 0)
+                                         seconds = r.unit == "ns" ? r.value() * 1e-9
+                                                                  : static_cast<double>(slot.plan.bytes_counted) *
+                                                                        options.repetitions / (r.value() * 1e9);
+                                       state.SetIterationTime(seconds);
+                                       state.counters[r.unit] = r.value();
+                                       merge(slot.result, std::move(r), first_run);
+                                     }
+                                   })
+          ->UseManualTime()
+          ->Iterations(1)
+          ->Unit(benchmark::kMicrosecond);
+    }
+    CollectingReporter reporter(by_name);
+    benchmark::RunSpecifiedBenchmarks(&reporter);
   }
-  CollectingReporter reporter(by_name);
-  benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::ClearRegisteredBenchmarks();
 
   BenchRun run;
