@@ -257,7 +257,7 @@ GroupOutcome run_isolated_group(const std::vector<std::function<nlohmann::json()
 
 std::vector<IsolatedOutcome> run_isolated_many(const std::vector<std::function<nlohmann::json()>>& work, double timeout_s,
                                                const std::atomic<bool>* stop) {
-  return run_isolated_group(work, {timeout_s, stop, false}).outcomes;
+  return run_isolated_group(work, {timeout_s, stop, false, {}}).outcomes;
 }
 
 IsolatedOutcome run_isolated(const std::function<nlohmann::json()>& work, double timeout_s, const std::atomic<bool>* stop,

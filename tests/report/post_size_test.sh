@@ -2,7 +2,7 @@
 # The Markdown report is meant to be pasted into a forum post: it must fit where people post it,
 # with every finding and every matrix. Discourse forums take 32,000 characters per post by default,
 # a GitHub comment 65,536. Every seed rig and variant (up to 10 GPUs) must fit in 32,000; a
-# generated 16-GPU rig (make_wide_rig.py) in 65,536; and a report that holds back anything must
+# generated 16-GPU rig (make_wide_rig.py) in 65,536, and so must compare of a rig's variants; a report that holds back anything must
 # say to attach the JSON.
 #   post_size_test.sh RIGCHECK RIGS_DIR PYTHON
 set -u
@@ -45,6 +45,20 @@ done
 "$python" "$here/make_wide_rig.py" "$rigs/supermicro-4029gp-trt2-10x3090.json" "$tmp/generated-16x3090.json"
 for variant in healthy acs-and-iommu-on driver-545; do check "$tmp/generated-16x3090.json" "$variant" 65536; done
 
-[ "$checked" -ge 18 ] || fail "only $checked reports were checked"
+# compare of a machine's variants (healthy vs ACS and IOMMU on vs driver 545) fits the same limits.
+compare_fits() {
+  local limit=$1 name=$2; shift 2
+  "$rigcheck" compare --markdown "$@" >"$tmp/$name.md" 2>&1 || { fail "$name: compare failed"; return; }
+  local size
+  size=$("$python" -c 'import sys; print(len(open(sys.argv[1], encoding="utf-8").read()))' "$tmp/$name.md")
+  checked=$((checked + 1))
+  [ "$size" -le "$limit" ] || fail "$name: the compare Markdown has $size characters, more than $limit"
+  grep -q "^\*\*device_to_device_write_ce: " "$tmp/$name.md" || fail "$name: no delta matrix"
+  echo "$name: $size characters (limit $limit)"
+}
+compare_fits 32000 compare-10 "$tmp"/supermicro-4029gp-trt2-10x3090--{healthy,acs-and-iommu-on,driver-545}.json
+compare_fits 65536 compare-16 "$tmp"/generated-16x3090--{healthy,acs-and-iommu-on,driver-545}.json
+
+[ "$checked" -ge 20 ] || fail "only $checked reports were checked"
 [ "$failures" -eq 0 ] && echo "$checked reports fit" && exit 0
 exit 1
