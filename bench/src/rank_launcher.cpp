@@ -88,7 +88,7 @@ GroupOutcome launch_ranks(const RankLaunch& launch) {
       id.state = 1;
       return launch.run_rank(0, made);
     });
-  return run_isolated_group(workers, {launch.timeout_s, launch.stop, true});
+  return run_isolated_group(workers, {launch.timeout_s, launch.stop, true, {}});
 }
 
 }  // namespace rigcheck::bench
