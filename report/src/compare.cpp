@@ -6,9 +6,9 @@
 #include <map>
 #include <set>
 
+#include "cells.h"
 #include "format.h"
 #include "matrix_printer.h"
-#include "rigcheck/bench/catalogue.h"
 #include "rigcheck/report/report.h"
 #include "rigcheck/report/view.h"
 
@@ -18,30 +18,9 @@ using nlohmann::json;
 
 namespace {
 
-using detail::format_value;
+using detail::cell_value;
 using detail::markdown_text;
-
-// As in the report's own tables (view_build.cpp): the median, or what happened instead.
-std::string cell_value(const json& c) {
-  const std::string status = c.at("status");
-  if (status != "ok") return status == "unsupported" ? "n/a" : status;
-  std::string s = format_value(c.at("median").get<double>(), c.at("unit"));
-  if (c.at("path") == "host-staged") s += "*";
-  return s;
-}
-
-// A pairwise test's cell: its row and column GPU (src and dst of the cell).
-bool pair_of(const json& c, int& row, int& col) {
-  if (!bench::find_test(c.at("test").get<std::string>()) ||
-      bench::find_test(c.at("test").get<std::string>())->shape != bench::TestShape::per_pair)
-    return false;
-  const json& src = c.at("src");
-  const json& dst = c.at("dst");
-  if (src.value("kind", "") != "gpu" || dst.value("kind", "") != "gpu") return false;
-  row = src.at("gpu");
-  col = dst.at("gpu");
-  return row >= 0 && col >= 0 && row != col;
-}
+using detail::pair_of;
 
 // Per pairwise test, the change of report `other` against the first, cell by cell, as a matrix:
 // 90 lines of "gpuA-gpuB: x y (+z%)" would bury the pattern (a whole switch at -50 %) a matrix shows.

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
-#include <regex>
 
+#include "cells.h"
 #include "format.h"
 #include "rigcheck/bench/catalogue.h"
 #include "rigcheck/report/view.h"
@@ -16,21 +16,14 @@ using nlohmann::json;
 
 namespace {
 
+using detail::cell_value;
 using detail::format_value;
+using detail::pair_of;
 
 std::string version(int v) { return v ? topology::cuda_version_text(v) : "-"; }
 std::string nccl_version(int v) { return v ? topology::nccl_version_text(v) : "-"; }
 std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
 
-// The median of a cell, or what happened instead; host-staged figures carry '*' because they are
-// not peer-to-peer figures.
-std::string cell_value(const json& c) {
-  const std::string status = c.at("status");
-  if (status != "ok") return status == "unsupported" ? "n/a" : status;
-  std::string s = format_value(c.at("median").get<double>(), c.at("unit"));
-  if (c.at("path") == "host-staged") s += "*";
-  return s;
-}
 
 // How a cell compares with its expectation: "62% !" for bandwidth; for latency, where lower is
 // better, how many times the expected figure it took ("2.0x !"). '!' marks a shortfall.
@@ -178,16 +171,6 @@ std::string matrix_cell(const json& c, bool wide) {
   return s;
 }
 
-// "…/gpu3-gpu7" (a pair cell's name, imported ones may end in " #2"): its row and column.
-bool pair_of(const json& c, int& row, int& col) {
-  static const std::regex pair(R"(/gpu(\d+)-gpu(\d+)(\s|$))");
-  std::smatch m;
-  const std::string name = c.at("name");
-  if (!std::regex_search(name, m, pair)) return false;
-  row = std::stoi(m[1]);
-  col = std::stoi(m[2]);
-  return true;
-}
 
 // The expected figure per path class, as a legend under the matrix ("PIX 13.33, SYS 9.80-10.10").
 std::string expected_legend(const json& topo, const std::vector<const json*>& cells, const std::string& unit) {

@@ -1,0 +1,18 @@
+#pragma once
+// Reading the report's measurement cells, shared by the view and compare. Internal.
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace rigcheck::report::detail {
+
+// The median of a cell in its unit, or what happened instead ("n/a", "hang", …); host-staged
+// figures carry '*' because they are not peer-to-peer figures.
+std::string cell_value(const nlohmann::json& c);
+
+// A cell of a pairwise catalogue test: its row and column GPU (the cell's source and destination).
+// False for any other cell.
+bool pair_of(const nlohmann::json& c, int& row, int& col);
+
+}  // namespace rigcheck::report::detail
