@@ -67,8 +67,59 @@ std::vector<Finding> doctor(const topology::Topology& t) { return diagnosis::sta
 }  // namespace
 
 TEST(Rules, HealthyPairRaisesNothing) {
+  // Nothing but the info that the two GPUs share their switch's uplink to the host.
   auto t = Pair().build();
-  EXPECT_TRUE(doctor(t).empty()) << ::testing::PrintToString(ids(doctor(t)));
+  EXPECT_EQ(ids(doctor(t)), std::vector<std::string>{"switch-uplink-shared"});
+}
+
+TEST(Rules, TwoGpusBehindOneSwitchShareItsUplinkAndTheReportSaysWhatItCosts) {
+  auto fs = doctor(Pair().build());
+  const auto& f = get(fs, "switch-uplink-shared");
+  EXPECT_EQ(f.severity, Severity::info);
+  EXPECT_EQ(f.gpus, (std::vector<int>{0, 1}));
+  EXPECT_NE(f.title.find("2 GPUs share the uplink"), std::string::npos) << f.title;
+  // Gen4 x16: 31.51 GB/s per direction, ~15.75 each when both copy to the host at once.
+  EXPECT_NE(f.explanation.find("31.51 GB/s per direction"), std::string::npos) << f.explanation;
+  EXPECT_NE(f.explanation.find("about 15.75 GB/s each"), std::string::npos) << f.explanation;
+  // One GPU per root port shares nothing.
+  TopologyBuilder b;
+  b.gpu(b.root_port(b.host_bridge()), kA100, 4, 16);
+  b.gpu(b.root_port(b.host_bridge()), kA100, 4, 16);
+  EXPECT_FALSE(has(doctor(b.build()), "switch-uplink-shared"));
+}
+
+TEST(Rules, ASwitchUplinkNarrowerThanItsEndsOrInASplitSlotIsAFault) {
+  auto uplink_of = [](topology::Topology& t) -> topology::PciLink& {
+    for (auto& n : t.pci)
+      if (n.kind == topology::PciKind::switch_upstream) return *n.link;
+    throw std::runtime_error("no switch");
+  };
+  // Trained x8 of x16: a fault, at rest or not (widths do not change with power saving).
+  auto narrow = Pair().build();
+  narrow.source.kind = "live";
+  uplink_of(narrow).current = {4, 8};
+  auto fs = doctor(narrow);
+  ASSERT_TRUE(has(fs, "switch-uplink-degraded")) << ::testing::PrintToString(ids(fs));
+  EXPECT_EQ(get(fs, "switch-uplink-degraded").severity, Severity::warning);
+  EXPECT_EQ(get(fs, "switch-uplink-degraded").gpus, (std::vector<int>{0, 1}));
+  EXPECT_NE(get(fs, "switch-uplink-degraded").title.find("runs at Gen4 x8, below its Gen4 x16"), std::string::npos)
+      << get(fs, "switch-uplink-degraded").title;
+  // Gen1 read at rest is power saving; the same state in a rig file (under load) is a fault.
+  auto slow = Pair().build();
+  slow.source.kind = "live";
+  uplink_of(slow).current = {1, 16};
+  EXPECT_FALSE(has(doctor(slow), "switch-uplink-degraded"));
+  slow.source.kind = "json";
+  EXPECT_TRUE(has(doctor(slow), "switch-uplink-degraded"));
+  // The slot above the switch offers x4 of its x16 (a BIOS bifurcation split).
+  auto split = Pair().build();
+  uplink_of(split).port_max = {4, 4};
+  uplink_of(split).max = uplink_of(split).current = {4, 4};
+  fs = doctor(split);
+  ASSERT_TRUE(has(fs, "switch-uplink-degraded"));
+  EXPECT_NE(get(fs, "switch-uplink-degraded").fix.find("bifurcation"), std::string::npos);
+  EXPECT_NE(get(fs, "switch-uplink-degraded").title.find("in an x4 slot, its uplink can do x16"), std::string::npos)
+      << get(fs, "switch-uplink-degraded").title;
 }
 
 TEST(Rules, AcsRedirectNamesTheBridgeAndTheCommand) {
@@ -103,6 +154,26 @@ TEST(Rules, SlotLimitsWidthAndGeneration) {
   EXPECT_TRUE(has(fs, "pcie-slot-limits-width"));
   EXPECT_TRUE(has(fs, "pcie-slot-limits-gen"));
   EXPECT_EQ(get(fs, "pcie-slot-limits-width").gpus, std::vector<int>{0});
+}
+
+TEST(Rules, AGen4CardOnAGen3OnlyPlatformIsThePlatformsNatureNotAWarning) {
+  // GPU1's port is Gen4, so GPU0's Gen3 port holds its card back: a warning.
+  auto mixed = Pair().build();
+  mixed.pci[mixed.gpus[0].node].link->port_max = {3, 16};
+  mixed.pci[mixed.gpus[0].node].link->max = {3, 16};
+  EXPECT_EQ(get(doctor(mixed), "pcie-slot-limits-gen").severity, Severity::warning);
+  // Every GPU port is Gen3 (a Gen3 platform or switch): info, and it says it is the platform.
+  auto gen3 = Pair().build();
+  for (const auto& g : gen3.gpus) {
+    gen3.pci[g.node].link->port_max = {3, 16};
+    gen3.pci[g.node].link->max = {3, 16};
+  }
+  const auto fs = doctor(gen3);
+  const auto& f = get(fs, "pcie-slot-limits-gen");
+  EXPECT_EQ(f.severity, Severity::info);
+  EXPECT_EQ(f.gpus, (std::vector<int>{0, 1})) << "one finding for both GPUs";
+  EXPECT_NE(f.explanation.find("no GPU port of this machine does more"), std::string::npos) << f.explanation;
+  EXPECT_EQ(diagnosis::worst(fs), Severity::info) << ::testing::PrintToString(ids(fs));
 }
 
 TEST(Rules, WidthBelowMaxIsAFaultGenBelowMaxAtRestIsNot) {
@@ -145,6 +216,31 @@ TEST(Rules, GeforcePairWithoutP2P) {
   auto fs = doctor(dc);
   ASSERT_TRUE(has(fs, "p2p-unsupported"));
   EXPECT_NE(get(fs, "p2p-unsupported").evidence[0].find("CHIPSET_NOT_SUPPORTED"), std::string::npos);
+}
+
+TEST(Rules, DatacenterPairsAcrossTheSocketsWithoutP2PAreThePlatformsPolicy) {
+  // Two A100 PCIe, one per socket, no NVLink: CUDA grants no peer access across the sockets.
+  auto across = [](const std::string& nvml) {
+    TopologyBuilder b(2);
+    b.gpu(b.root_port(b.host_bridge(0)), kA100, 4, 16);
+    b.gpu(b.root_port(b.host_bridge(1)), kA100, 4, 16);
+    b.set_p2p(0, 1, false);
+    auto t = b.build();
+    t.pairs[0].p2p.nvml_read = nvml;
+    return t;
+  };
+  for (const char* nvml : {"", "IOH_TOPOLOGY_NOT_SUPPORTED"}) {
+    const auto fs = doctor(across(nvml));
+    ASSERT_TRUE(has(fs, "p2p-unsupported")) << nvml;
+    EXPECT_EQ(get(fs, "p2p-unsupported").severity, Severity::info) << nvml;
+    EXPECT_NE(get(fs, "p2p-unsupported").title.find("platform policy"), std::string::npos);
+  }
+  // The driver refusing the card itself is not the platform's policy.
+  EXPECT_EQ(get(doctor(across("GPU_NOT_SUPPORTED")), "p2p-unsupported").severity, Severity::warning);
+  // Nor is a pair on one socket.
+  auto same = Pair().build();
+  same.pairs[0].p2p.cuda = false;
+  EXPECT_EQ(get(doctor(same), "p2p-unsupported").severity, Severity::warning);
 }
 
 TEST(Rules, NvlinkFewerLinksThanTheModel) {
@@ -256,6 +352,49 @@ TEST(MeasuredRules, P2PSlowerThanHostStaged) {
   auto fs = measured(t, {cell_of(t, "device_to_device_write_ce", 0, 9.9)});
   EXPECT_EQ(get(fs, "p2p-slower-than-host-staged").severity, Severity::critical);
   EXPECT_FALSE(has(measured(t, {cell_of(t, "device_to_device_write_ce", 0, 20.0)}), "p2p-slower-than-host-staged"));
+}
+
+// A healthy cell: the value is the expectation the judge gives it.
+bench::CellResult healthy_cell(const topology::Topology& t, const char* test, int index) {
+  auto c = cell_of(t, test, index, 1.0);
+  bench::BenchRun run;
+  run.cells = {c};
+  run.repetitions = 8;
+  const double expected = diagnosis::judge_run(t, run).at(0).expected.value;
+  c.sampling.samples = {expected};
+  c.sampling.stats = bench::summarize(c.sampling.samples);
+  return c;
+}
+
+TEST(MeasuredRules, CrossSocketP2PIsComparedWithAStagedPathThatCrossesTheSocketsToo) {
+  // Dual-socket Gen5, one H100 PCIe per socket, no NVLink: P2P crosses the socket link, and so
+  // does a copy staged through host memory. A staged estimate from the GPUs' own links alone
+  // (63 x 0.85 x 0.65 = 34.8 GB/s) called the healthy 33.9 GB/s P2P "slower than host-staged".
+  TopologyBuilder b(2);
+  b.gpu(b.root_port(b.host_bridge(0)), 0x2331, 5, 16);
+  b.gpu(b.root_port(b.host_bridge(1)), 0x2331, 5, 16);
+  auto t = b.build();
+  for (const char* test : {"device_to_device_write_ce", "device_to_device_read_ce", "device_to_device_write_sm"}) {
+    auto fs = measured(t, {healthy_cell(t, test, 0), healthy_cell(t, test, 1)});
+    EXPECT_FALSE(has(fs, "p2p-slower-than-host-staged")) << test << ": " << ::testing::PrintToString(ids(fs));
+  }
+  // A real shortfall is still found: far below what staging across the sockets gives.
+  EXPECT_TRUE(has(measured(t, {cell_of(t, "device_to_device_write_ce", 0, 5.0)}), "p2p-slower-than-host-staged"));
+}
+
+TEST(MeasuredRules, AStagedCopyCrossesTheSameNarrowLinkAsP2P) {
+  // GPU1's link trained x8: P2P and the staged path both cross it, so P2P at the x8 rate is not
+  // "slower than host-staged" (the staged estimate used the link's x16 maximum).
+  Pair p;
+  auto t = p.build();
+  t.source.kind = "live";
+  t.pci[t.gpus[1].node].link->current = {4, 8};
+  for (const char* test : {"device_to_device_write_ce", "device_to_device_read_ce"}) {
+    auto fs = measured(t, {healthy_cell(t, test, 0), healthy_cell(t, test, 1)});
+    EXPECT_FALSE(has(fs, "p2p-slower-than-host-staged")) << test << ": " << ::testing::PrintToString(ids(fs));
+  }
+  // x8 Gen4 staged: 15.75 x 0.85 x 0.65 = 8.7 GB/s; a P2P figure well below it is still flagged.
+  EXPECT_TRUE(has(measured(t, {cell_of(t, "device_to_device_write_ce", 0, 4.0)}), "p2p-slower-than-host-staged"));
 }
 
 TEST(MeasuredRules, ALinkDowntrainedInALaterCellIsFoundToo) {

@@ -6,12 +6,17 @@
 #include <set>
 
 #include "rigcheck/diagnosis/catalogue.h"
+#include "rigcheck/fabric/fabric.h"
 #include "rigcheck/fabric/fabric_constants.h"
 #include "rigcheck/topology/nvml.h"
 #include "rigcheck/topology/paths.h"
 
 namespace rigcheck::diagnosis {
 namespace {
+
+// P2P below this share of the host-staged estimate is "slower than host-staged": a healthy direct
+// path is faster than staging, a redirected or translated one falls far below it (ACS, IOMMU).
+constexpr double kStagedMargin = 0.9;
 
 using bench::CellResult;
 using bench::CellStatus;
@@ -207,7 +212,7 @@ std::vector<Finding> measured_findings(const topology::Topology& t, const bench:
     for (int x : gpus_of(cell))
       if (std::find(g.gpus.begin(), g.gpus.end(), x) == g.gpus.end()) g.gpus.push_back(x);
   };
-  const auto& k = fabric::default_fabric_constants();
+  const fabric::Fabric fabric(t, fabric::default_fabric_constants());
   std::set<int> downtrained_seen;  // one line per GPU, not per cell
   for (size_t i = 0; i < run.cells.size(); ++i) {
     const CellResult& cell = run.cells[i];
@@ -233,8 +238,12 @@ std::vector<Finding> measured_findings(const topology::Topology& t, const bench:
       const auto& gb = t.gpus[cell.plan.col];
       const auto* pair = t.pair(cell.plan.row, cell.plan.col);
       if (pair && pair->nvlink_links == 0 && ga.host_path.gbps > 0 && gb.host_path.gbps > 0) {
-        const double staged = std::min(ga.host_path.gbps, gb.host_path.gbps) * k.pcie_efficiency_ce * k.host_staged_efficiency;
-        if (cell.value() < staged) {
+        // The staged figure is the fabric's own route for it (both legs, the links as they run,
+        // the socket crossing), so it crosses whatever narrow link or socket link P2P crosses.
+        const fabric::Route staged_route = fabric.host_staged_route(cell.plan.src.gpu, cell.plan.dst.gpu, fabric::Engine::ce);
+        const double staged = fabric.fair_rates({&staged_route}).at(0);
+        // Within a few percent is not "slower": both are estimates of one machine's links.
+        if (staged > 0 && cell.value() < staged * kStagedMargin) {
           const std::string cause = joined(causes_on_path(t, cell));
           Judgement vs_staged = j;
           vs_staged.expected.value = staged;

@@ -11,6 +11,7 @@
 #include "rigcheck/topology/gpu_models.h"
 #include "rigcheck/topology/paths.h"
 #include "rigcheck/topology/render.h"
+#include "switch_rules.h"
 
 namespace rigcheck::embedded {
 extern const char* const known_issues_json;
@@ -71,6 +72,16 @@ int compute_capability_code(const std::string& cc) {  // "8.6" -> 86
 
 // ---- links at rest ----------------------------------------------------------------------------
 
+// The highest generation any GPU's upstream port advertises (its LNKCAP); 0 when none is known.
+int best_gpu_port_gen(const Topology& t) {
+  int best = 0;
+  for (const Gpu& g : t.gpus) {
+    const PciNode& n = t.pci[g.node];
+    if (n.link && n.link->port_max.known()) best = std::max(best, n.link->port_max.gen);
+  }
+  return best;
+}
+
 void link_rules(const Topology& t, std::vector<Finding>& out) {
   for (const Gpu& g : t.gpus) {
     const PciNode& n = t.pci[g.node];
@@ -88,12 +99,22 @@ void link_rules(const Topology& t, std::vector<Finding>& out) {
                                    {g.index}));
       }
       if (l.port_max.gen < l.device_max.gen) {
-        out.push_back(make_finding("pcie-slot-limits-gen",
-                                   {{"gpu", gpu_label(g)},
-                                    {"card_gen", std::to_string(l.device_max.gen)},
-                                    {"port_gen", std::to_string(l.port_max.gen)}},
-                                   {"GPU capability " + describe(l.device_max) + ", port capability " + describe(l.port_max)},
-                                   {g.index}));
+        const Params params = {{"gpu", gpu_label(g)},
+                               {"card_gen", std::to_string(l.device_max.gen)},
+                               {"port_gen", std::to_string(l.port_max.gen)}};
+        std::vector<std::string> evidence = {"GPU capability " + describe(l.device_max) + ", port capability " +
+                                             describe(l.port_max)};
+        // A warning only when this machine has a port that does the card's generation (another
+        // slot, or a setting that holds this one back); when no GPU port does, it is what the
+        // platform is.
+        const int best = best_gpu_port_gen(t);
+        if (best >= l.device_max.gen) {
+          evidence.push_back("another GPU port of this machine is Gen" + std::to_string(best));
+          out.push_back(make_finding("pcie-slot-limits-gen", params, evidence, {g.index}));
+        } else {
+          evidence.push_back("no GPU port of this machine is above Gen" + std::to_string(best));
+          out.push_back(make_finding_variant("pcie-slot-limits-gen", "platform", params, evidence, {g.index}));
+        }
       }
     }
     // NVIDIA GPUs lower their link *generation* when idle, never their width: a narrow link at
@@ -221,9 +242,36 @@ void iommu_rules(const Topology& t, std::vector<Finding>& out) {
 
 // ---- P2P support, NVLink ------------------------------------------------------------------------
 
+// A pair without peer access that crosses the CPU sockets, of models whose driver does grant PCIe
+// P2P: CUDA's platform policy (NVML IOH_TOPOLOGY_NOT_SUPPORTED / CHIPSET_NOT_SUPPORTED), not a
+// fault of the machine. Copies between them are host-staged, and measured as such.
+bool cross_socket_policy(const Topology& t, const topology::GpuPair& p) {
+  if (p.pcie != topology::PathClass::sys) return false;
+  if (!p.p2p.nvml_read.empty() && p.p2p.nvml_read != "IOH_TOPOLOGY_NOT_SUPPORTED" && p.p2p.nvml_read != "CHIPSET_NOT_SUPPORTED")
+    return false;
+  for (int g : {p.a, p.b}) {
+    const auto* m = topology::find_gpu_model(t.gpus[g].device_id);
+    if (!m || !m->p2p_over_pcie) return false;
+  }
+  return true;
+}
+
+std::string p2p_evidence(const topology::GpuPair& p) {
+  return "GPU" + std::to_string(p.a) + "-GPU" + std::to_string(p.b) + ": " + (p.p2p.cuda ? "CUDA peer access no" : "") +
+         (p.p2p.nvml_read.empty() ? "" : (p.p2p.cuda ? ", " : "") + std::string("NVML ") + p.p2p.nvml_read) +
+         (!p.p2p.cuda && p.p2p.nvml_read.empty() ? "stock driver disables P2P for this model" : "");
+}
+
+void cap_evidence(std::vector<std::string>& evidence) {
+  if (evidence.size() <= 8) return;
+  const size_t more = evidence.size() - 8;
+  evidence.resize(8);
+  evidence.push_back("… and " + std::to_string(more) + " more pairs");
+}
+
 void p2p_rules(const Topology& t, std::vector<Finding>& out) {
-  std::vector<std::string> evidence;
-  std::set<int> gpus;
+  std::vector<std::string> evidence, policy_evidence;
+  std::set<int> gpus, policy_gpus;
   bool geforce = false;
   for (const auto& p : t.pairs) {
     if (p.nvlink_links > 0) continue;
@@ -236,23 +284,29 @@ void p2p_rules(const Topology& t, std::vector<Finding>& out) {
       }
     }
     if (!no) continue;
-    evidence.push_back("GPU" + std::to_string(p.a) + "-GPU" + std::to_string(p.b) + ": " +
-                       (p.p2p.cuda ? "CUDA peer access no" : "") +
-                       (p.p2p.nvml_read.empty() ? "" : (p.p2p.cuda ? ", " : "") + std::string("NVML ") + p.p2p.nvml_read) +
-                       (!p.p2p.cuda && p.p2p.nvml_read.empty() ? "stock driver disables P2P for this model" : ""));
-    gpus.insert(p.a);
-    gpus.insert(p.b);
+    const bool policy = cross_socket_policy(t, p);
+    (policy ? policy_evidence : evidence).push_back(p2p_evidence(p));
+    (policy ? policy_gpus : gpus).insert({p.a, p.b});
   }
-  if (evidence.empty()) return;
-  if (evidence.size() > 8) {
-    const size_t more = evidence.size() - 8;
-    evidence.resize(8);
-    evidence.push_back("… and " + std::to_string(more) + " more pairs");
+  if (!evidence.empty()) {
+    cap_evidence(evidence);
+    // GeForce models: the stock driver's policy is the reason, and the advice is another.
+    const std::vector<int> concerned(gpus.begin(), gpus.end());
+    out.push_back(geforce ? make_finding_variant("p2p-unsupported", "geforce", {}, evidence, concerned)
+                          : make_finding("p2p-unsupported", {}, evidence, concerned));
+  } else if (!policy_evidence.empty()) {
+    cap_evidence(policy_evidence);
+    out.push_back(make_finding_variant("p2p-unsupported", "cross-socket", {}, policy_evidence,
+                                       std::vector<int>(policy_gpus.begin(), policy_gpus.end())));
   }
-  // GeForce models: the stock driver's policy is the reason, and the advice is another.
-  const std::vector<int> concerned(gpus.begin(), gpus.end());
-  out.push_back(geforce ? make_finding_variant("p2p-unsupported", "geforce", {}, evidence, concerned)
-                        : make_finding("p2p-unsupported", {}, evidence, concerned));
+  // With other pairs lacking P2P for other reasons, the cross-socket ones are named in that finding.
+  if (!evidence.empty() && !policy_evidence.empty()) {
+    Finding& f = out.back();
+    for (const auto& e : policy_evidence) f.evidence.push_back(e + " (crosses the CPU sockets: platform policy, expected)");
+    f.gpus.insert(f.gpus.end(), policy_gpus.begin(), policy_gpus.end());
+    std::sort(f.gpus.begin(), f.gpus.end());
+    f.gpus.erase(std::unique(f.gpus.begin(), f.gpus.end()), f.gpus.end());
+  }
 }
 
 void nvlink_rules(const Topology& t, std::vector<Finding>& out) {
@@ -361,6 +415,15 @@ std::vector<Finding> merge_same_id(std::vector<Finding> in) {
       continue;
     }
     Finding& into = out[it->second];
+    // The merged finding speaks with its most severe case's wording (a warning and an info of
+    // one id: the warning).
+    if (f.severity > into.severity) {
+      into.severity = f.severity;
+      into.title = f.title;
+      into.explanation = f.explanation;
+      into.fix = f.fix;
+      into.reference = f.reference;
+    }
     for (auto& e : f.evidence) into.evidence.push_back((f.gpus.size() == 1 ? "GPU" + std::to_string(f.gpus[0]) + ": " : "") + e);
     for (int g : f.gpus)
       if (std::find(into.gpus.begin(), into.gpus.end(), g) == into.gpus.end()) into.gpus.push_back(g);
@@ -380,6 +443,7 @@ std::vector<Finding> static_findings(const Topology& t, const BuildInfo& build) 
     return out;
   }
   link_rules(t, out);
+  switch_uplink_rules(t, out);
   placement_rules(t, out);
   acs_rules(t, out);
   iommu_rules(t, out);
