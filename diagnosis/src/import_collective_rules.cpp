@@ -143,6 +143,9 @@ std::vector<Finding> import_collective_findings(const ingest::PartialMachine& m,
   FindingSet out;
   size_t judged = 0;
   for (const auto& c : m.collectives) {
+    // Several headers in one run: independent one-rank jobs (nccl-tests-not-mpi says so), no
+    // collective across their ranks to judge or to call multi-host.
+    if (c.headers > 1) continue;
     if (c.hosts > 1) multi_host(m, c, out);
     else if (judged++ < kMaxJudgedCollectives) judge(m, mm, c, out);
   }

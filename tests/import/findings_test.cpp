@@ -26,7 +26,8 @@ const std::vector<Expectation>& expectations() {
       {"nccl-tests-2020-4x2080ti-error-column-cut.txt", {"import-output-truncated"}, {"nccl-wrong-results"}},
       {"nccl-tests-2024-mpi-tag-output-cut.txt", {"import-output-truncated"}, {"nccl-wrong-results"}},
       {"nccl-tests-2024-headerless-ring.txt", {}, {"import-output-truncated", "nccl-tests-single-rank", "nccl-busbw-collapse"}},
-      {"nccl-tests-2022-non-mpi-duplicate-headers.txt", {"nccl-tests-not-mpi"}, {"nccl-wrong-results"}},
+      {"nccl-tests-2022-non-mpi-duplicate-headers.txt", {"nccl-tests-not-mpi"},
+       {"nccl-wrong-results", "import-collective-multi-host", "import-collective-judged"}},
       {"nccl-tests-2021-8xa100-stripped-hash.txt", {"import-output-truncated"}, {"nccl-tests-not-mpi"}},
       // With the H800 in the model table its host copies are judged against Gen5 x16: device-to-host
       // under a concurrent host-to-device copy runs at 34.3-34.7 GB/s on seven GPUs (GPU1: 50.5),
