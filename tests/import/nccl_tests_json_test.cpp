@@ -1,6 +1,7 @@
 // nccl-tests JSON: the community --json dialect of NVIDIA/nccl-tests#318 (a real, cut paste) and
-// the -J document of nccl-tests 2.17.x, whose layout is taken from its writer (src/util.cu): no
-// public -J document was found, so those tests build one the way the writer does, key by key.
+// the -J document of nccl-tests 2.17.x: a real version-3 document (8x H100 on Azure, published
+// re-indented) and, for the versions and cases it lacks (v1's "bandwidith" spelling, unchecked
+// results, several hosts), documents these tests build the way the writer (src/util.cu) does.
 
 #include <gtest/gtest.h>
 
