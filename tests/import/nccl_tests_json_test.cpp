@@ -1,7 +1,7 @@
 // nccl-tests JSON: the community --json dialect of NVIDIA/nccl-tests#318 (a real, cut paste) and
 // the -J document of nccl-tests 2.17.x: a real version-3 document (8x H100 on Azure, published
 // re-indented) and, for the versions and cases it lacks (v1's "bandwidith" spelling, unchecked
-// results, several hosts), documents these tests build the way the writer (src/util.cu) does.
+// results), documents these tests build the way the writer (src/util.cu) does.
 
 #include <gtest/gtest.h>
 
@@ -180,6 +180,36 @@ TEST(ImportNcclTestsJson, RealVersion3DocumentOfEightH100) {
       EXPECT_NE(f.evidence[0].find("faster than the model"), std::string::npos) << f.evidence[0];
       EXPECT_NE(f.evidence[0].find("no input gives the GPUs' paths"), std::string::npos) << f.evidence[0];
     }
+}
+
+}  // namespace
+}  // namespace rigcheck::import_test
+
+namespace rigcheck::import_test {
+namespace {
+
+TEST(ImportNcclTestsJson, DevicesOfTwoHosts) {
+  // The Azure document with the hostname of ranks 4-7 changed to "nccl-json-b": a second host.
+  std::string text = fixture_text("nccl-tests-json-v3-azure-nd96isr-8xh100.json");
+  size_t at = 0;
+  for (int rank = 0; rank < 8; ++rank) {
+    at = text.find("\"hostname\": \"nccl-json\"", at);
+    ASSERT_NE(at, std::string::npos);
+    if (rank >= 4) text.replace(at, 23, "\"hostname\": \"nccl-json-b\"");
+    at += 23;
+  }
+  const auto m = import_string(text);
+  ASSERT_EQ(m.collectives.size(), 1u);
+  EXPECT_EQ(m.collectives[0].hosts, 2);
+  EXPECT_EQ(m.gpus.size(), 4u);  // the model is the first host's
+  ASSERT_EQ(m.hosts.size(), 2u);
+  EXPECT_EQ(m.hosts[1].name, "nccl-json-b");
+  ASSERT_EQ(m.hosts[1].gpus.size(), 4u);
+  EXPECT_EQ(m.hosts[1].gpus[0].index, 4);
+  EXPECT_EQ(m.hosts[1].gpus[0].address->str(), "0009:00:00.0");
+  const auto ids = finding_ids(m);
+  EXPECT_TRUE(ids.count("import-collective-multi-host"));
+  EXPECT_FALSE(ids.count("import-collective-judged"));
 }
 
 }  // namespace
