@@ -114,7 +114,9 @@ void sm_asymmetry(const ingest::PartialMachine& m, const ingest::MachineModel& m
       if (ce_h2d && ce_d2h && ce_h2d->value < 0.9 * ce_d2h->value) continue;
       out.add(make_finding("sm-h2d-below-d2h"),
               "IMPORTED GPU" + std::to_string(g.index) + ": SM H2D " + gbps(h2d->value) + " vs SM D2H " + gbps(d2h->value) +
-                  (ce_h2d && ce_d2h ? ", CE " + gbps(ce_h2d->value) + " / " + gbps(ce_d2h->value) : ", no CE figures to compare"),
+                  (ce_h2d && ce_d2h ? ", CE " + gbps(ce_h2d->value) + " / " + gbps(ce_d2h->value) +
+                                             "; the SM host-to-device figure is the SM read of host memory, not judged as a link shortfall"
+                                       : ", no CE figures to compare"),
               {pos(mm, g.index)});
     }
   }

@@ -59,6 +59,33 @@ void name_gpu(PartialMachine& m, int index, const std::string& name, const Prove
   }
 }
 
+namespace {
+// A paste is bounded, yet one made of rank lines only would make these lists as long as it is
+// and their look-ups quadratic: beyond these, rank lines are counted but not recorded.
+constexpr size_t kMaxHosts = 1024;
+constexpr size_t kMaxRankDevices = 65536;
+}  // namespace
+
+void note_rank_device(PartialMachine& m, ImportedCollective& c, const RankDevice& r, const std::string& bdf, const Provenance& at) {
+  if (c.rank_devices.size() < kMaxRankDevices) c.rank_devices.push_back(r);
+  if (r.device < 0) return;
+  auto host = std::find_if(m.hosts.begin(), m.hosts.end(), [&](const ImportedHost& h) { return h.name == r.host; });
+  if (host == m.hosts.end()) {
+    if (m.hosts.size() >= kMaxHosts) return;
+    m.hosts.push_back({r.host, {}});
+    host = m.hosts.end() - 1;
+  }
+  for (const auto& g : host->gpus)
+    if (g.index == r.device) return;  // every run of a file names the same GPUs again
+  ImportedGpu g;
+  g.index = r.device;
+  g.name = r.name;
+  if (!bdf.empty()) g.address = topology::PciAddress::parse(bdf);
+  g.from = at;
+  host->gpus.push_back(std::move(g));
+  std::sort(host->gpus.begin(), host->gpus.end(), [](const ImportedGpu& x, const ImportedGpu& y) { return x.index < y.index; });
+}
+
 void say_cannot_show(PartialMachine& m, const std::string& what) {
   if (std::find(m.cannot_show.begin(), m.cannot_show.end(), what) == m.cannot_show.end()) m.cannot_show.push_back(what);
 }

@@ -117,21 +117,31 @@ std::string parse_nccl_tests(const BlockInput& in, PartialMachine& m) {
       hosts.insert(host);
       if (pid >= 0) pids.insert(std::string(tok[pid + 1]));
       if (first_host.empty()) first_host = host;
-      long d = 0;
-      if (!parse_int(tok[dev + 1], d) || d < 0 || d > 4096 || host != first_host) continue;
-      ImportedGpu& g = gpu_at(m, static_cast<int>(d));
+      long d = 0, rank = 0;
+      if (!parse_int(tok[dev + 1], d) || d < 0 || d > 4096) continue;
       size_t name_from = dev + 2;
+      std::string bus, bdf;
       if (name_from < tok.size() && tok[name_from].front() == '[') {
-        std::string bus(tok[name_from].substr(1, tok[name_from].size() - 2));
+        bus = std::string(tok[name_from].substr(1, tok[name_from].size() - 2));
         ++name_from;
-        std::string bdf;
         if (starts_with(bus, "0x")) bdf = "0000:" + std::string(bus.substr(2)) + ":00.0";
         else if (std::count(bus.begin(), bus.end(), ':') == 2) bdf = bus + ".0", domain_bracket = true;
         // [0x00] is what nccl-tests prints when it could not read the bus (older CUDA): no address.
-        if (bus != "0x00" && !g.address) g.address = topology::PciAddress::parse(bdf);
+        if (bus == "0x00") bdf.clear();
       }
       std::string name;
       for (size_t k = name_from; k < tok.size(); ++k) name += (name.empty() ? "" : " ") + std::string(tok[k]);
+      RankDevice rd;
+      rd.rank = parse_int(tok[1], rank) ? static_cast<int>(rank) : c.ranks - 1;
+      rd.host = host;
+      rd.device = static_cast<int>(d);
+      rd.bus = bus;
+      rd.name = name;
+      note_rank_device(m, c, rd, bdf, here);
+      // The machine model is one host's: the first host's GPUs; the others are per host in m.hosts.
+      if (host != first_host) continue;
+      ImportedGpu& g = gpu_at(m, static_cast<int>(d));
+      if (!bdf.empty() && !g.address) g.address = topology::PciAddress::parse(bdf);
       name_gpu(m, static_cast<int>(d), name, here);
     } else if (std::find(tok.begin(), tok.end(), "busbw") != tok.end() && std::find(tok.begin(), tok.end(), "algbw") != tok.end()) {
       Columns fresh;

@@ -109,15 +109,26 @@ std::string read_official(const nlohmann::json& j, ImportedCollective& c, Partia
       bool ok = false;
       const nlohmann::json* dev = member(d, {"device"});
       const double index = dev ? number_of(*dev, ok) : -1;
-      if (!ok || !(index >= 0 && index <= 4096) || host != first_host) continue;  // NaN fails too  // GPUs of the first host only, as in the text
-      ImportedGpu& g = gpu_at(m, static_cast<int>(index));
+      if (!ok || !(index >= 0 && index <= 4096)) continue;  // NaN fails too
       const std::string bus = string_of(d, "device_hex");
       std::string bdf;
       if (bus.rfind("0x", 0) == 0 && bus != "0x00") bdf = "0000:" + bus.substr(2) + ":00.0";
       else if (std::count(bus.begin(), bus.end(), ':') == 2) bdf = bus + ".0";
+      RankDevice rd;
+      bool ok_rank = false;
+      const nlohmann::json* rank = member(d, {"rank"});
+      const double r = rank ? number_of(*rank, ok_rank) : -1;
+      rd.rank = ok_rank && r >= 0 && r < 1e9 ? static_cast<int>(r) : c.ranks - 1;
+      rd.host = host;
+      rd.device = static_cast<int>(index);
+      rd.bus = bus;
+      rd.name = string_of(d, "device_info");
+      note_rank_device(m, c, rd, bdf, c.from);
+      if (host != first_host) continue;  // the machine model is the first host's, as in the text
+      ImportedGpu& g = gpu_at(m, static_cast<int>(index));
       if (!bdf.empty() && !g.address) g.address = topology::PciAddress::parse(bdf);
       Provenance here = c.from;
-      name_gpu(m, static_cast<int>(index), string_of(d, "device_info"), here);
+      name_gpu(m, static_cast<int>(index), rd.name, here);
     }
   }
   c.hosts = static_cast<int>(hosts.size());

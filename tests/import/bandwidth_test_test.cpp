@@ -48,3 +48,43 @@ TEST(ImportBandwidthTest, OneRunOfTheFileAlone) {
 
 }  // namespace
 }  // namespace rigcheck::import_test
+
+namespace rigcheck::import_test {
+namespace {
+
+TEST(ImportBandwidthTest, CsvShmooThreeRuns) {
+  // --csv prints one "bandwidthTest-H2D-Pinned, Bandwidth = …" line per size: the largest is kept.
+  const auto m = import_fixture("bandwidthtest-csv-shmoo-v100-pcie-h2d-d2h-d2d.txt");
+  ASSERT_EQ(m.inputs[0].blocks.size(), 3u);
+  for (const auto& b : m.inputs[0].blocks) {
+    EXPECT_EQ(b.tool, "bandwidthTest");
+    EXPECT_EQ(b.version, "CUDA 10.1+ (--csv)");
+  }
+  ASSERT_EQ(m.gpus.size(), 1u);
+  EXPECT_EQ(m.gpus[0].name, "Tesla V100-PCIE-32GB");
+  EXPECT_TRUE(m.conflicts.empty());
+  EXPECT_EQ(count_cells(m, "host_to_device_ce"), 1u);
+  const auto* h2d = cell(m, "host_to_device_ce", -1, 0);
+  ASSERT_NE(h2d, nullptr);
+  EXPECT_DOUBLE_EQ(h2d->value, 12.4);
+  EXPECT_EQ(h2d->from.bytes, 68000000u);
+  EXPECT_EQ(h2d->from.line, 88);
+  EXPECT_TRUE(h2d->mapped);
+  const auto* d2h = cell(m, "device_to_host_ce", -1, 0);
+  ASSERT_NE(d2h, nullptr);
+  EXPECT_DOUBLE_EQ(d2h->value, 13.1);
+  EXPECT_EQ(d2h->from.line, 177);
+  const auto* d2d = cell(m, "bandwidthTest.d2d_pinned", -1, 0);
+  ASSERT_NE(d2d, nullptr);
+  EXPECT_DOUBLE_EQ(d2d->value, 762.8);
+  EXPECT_EQ(d2d->from.line, 266);
+  EXPECT_FALSE(d2d->mapped);
+  EXPECT_TRUE(m.events.empty());
+  const auto ids = finding_ids(m);
+  // 12.4 / 13.1 GB/s is a healthy Gen3 x16 V100.
+  for (const char* id : {"below-expectation", "host-link-class-inferred", "import-output-truncated", "import-tool-error"})
+    EXPECT_FALSE(ids.count(id)) << id;
+}
+
+}  // namespace
+}  // namespace rigcheck::import_test

@@ -1,6 +1,7 @@
 // nccl-tests JSON: the community --json dialect of NVIDIA/nccl-tests#318 (a real, cut paste) and
-// the -J document of nccl-tests 2.17.x, whose layout is taken from its writer (src/util.cu): no
-// public -J document was found, so those tests build one the way the writer does, key by key.
+// the -J document of nccl-tests 2.17.x: a real version-3 document (8x H100 on Azure, published
+// re-indented) and, for the versions and cases it lacks (v1's "bandwidith" spelling, unchecked
+// results), documents these tests build the way the writer (src/util.cu) does.
 
 #include <gtest/gtest.h>
 
@@ -123,6 +124,92 @@ TEST(ImportNcclTestsJson, CutBeforeAnyResultIsUnparsedNotACrash) {
   const auto m = import_string("some prose\n" + doc);
   EXPECT_TRUE(m.collectives.empty());
   EXPECT_EQ(count_events(m, Event::Kind::unparsed), 1u);
+}
+
+}  // namespace
+}  // namespace rigcheck::import_test
+
+namespace rigcheck::import_test {
+namespace {
+
+TEST(ImportNcclTestsJson, RealVersion3DocumentOfEightH100) {
+  // A -J document of nccl-tests' own writer (re-indented before it was published).
+  const auto m = import_fixture("nccl-tests-json-v3-azure-nd96isr-8xh100.json");
+  ASSERT_EQ(m.collectives.size(), 1u);
+  const auto& c = m.collectives[0];
+  EXPECT_EQ(c.op, "all_reduce");  // args[0], /usr/local/bin/all_reduce_perf
+  EXPECT_EQ(c.from.version, "-J JSON v3");
+  EXPECT_EQ(c.ranks, 8);
+  EXPECT_EQ(c.hosts, 1);
+  EXPECT_FALSE(c.one_process);  // eight Pids: mpirun, one rank per GPU
+  EXPECT_TRUE(c.complete);
+  ASSERT_EQ(c.rows.size(), 2u);
+  const auto& oop = c.rows[0];
+  EXPECT_FALSE(oop.in_place);
+  EXPECT_EQ(oop.bytes, 17179869184ull);
+  EXPECT_EQ(oop.count, 4294967296ull);
+  EXPECT_EQ(oop.type, "float");
+  EXPECT_DOUBLE_EQ(oop.time_us, 62517.395194);
+  EXPECT_DOUBLE_EQ(oop.algbw, 274.801423);
+  EXPECT_DOUBLE_EQ(oop.busbw, 480.902491);
+  EXPECT_EQ(oop.wrong, 0);
+  EXPECT_TRUE(c.rows[1].in_place);
+  EXPECT_DOUBLE_EQ(c.rows[1].busbw, 479.686103);
+  EXPECT_DOUBLE_EQ(*c.avg_busbw, 480.294297);
+  EXPECT_EQ(m.versions.nccl, 22304);
+  ASSERT_EQ(m.gpus.size(), 8u);
+  EXPECT_EQ(m.gpus[0].address->str(), "0001:00:00.0");
+  EXPECT_EQ(m.gpus[5].address->str(), "000a:00:00.0");
+  EXPECT_EQ(m.gpus[7].name, "NVIDIA H100 80GB HBM3");
+  ASSERT_EQ(c.rank_devices.size(), 8u);
+  EXPECT_EQ(c.rank_devices[3].device, 3);
+  EXPECT_EQ(c.rank_devices[3].bus, "0008:00:00");
+  EXPECT_TRUE(m.events.empty());  // "errors": [""] is no error
+  const auto fs = findings_of(m);
+  std::set<std::string> ids;
+  for (const auto& f : fs) ids.insert(f.id);
+  EXPECT_TRUE(ids.count("virtualised-pcie"));        // one PCI domain per GPU: Hyper-V
+  EXPECT_TRUE(ids.count("import-collective-judged"));  // 480.9 GB/s against the PCIe-only model
+  for (const char* id : {"collective-below-expectation", "nccl-wrong-results", "nccl-tests-single-rank", "import-output-truncated",
+                         "import-collective-multi-host", "import-tool-error"})
+    EXPECT_FALSE(ids.count(id)) << id;
+  for (const auto& f : fs)
+    if (f.id == "import-collective-judged") {
+      ASSERT_EQ(f.evidence.size(), 1u);
+      EXPECT_NE(f.evidence[0].find("busbw 480.90 GB/s at 17179869184 bytes"), std::string::npos) << f.evidence[0];
+      EXPECT_NE(f.evidence[0].find("faster than the model"), std::string::npos) << f.evidence[0];
+      EXPECT_NE(f.evidence[0].find("no input gives the GPUs' paths"), std::string::npos) << f.evidence[0];
+    }
+}
+
+}  // namespace
+}  // namespace rigcheck::import_test
+
+namespace rigcheck::import_test {
+namespace {
+
+TEST(ImportNcclTestsJson, DevicesOfTwoHosts) {
+  // The Azure document with the hostname of ranks 4-7 changed to "nccl-json-b": a second host.
+  std::string text = fixture_text("nccl-tests-json-v3-azure-nd96isr-8xh100.json");
+  size_t at = 0;
+  for (int rank = 0; rank < 8; ++rank) {
+    at = text.find("\"hostname\": \"nccl-json\"", at);
+    ASSERT_NE(at, std::string::npos);
+    if (rank >= 4) text.replace(at, 23, "\"hostname\": \"nccl-json-b\"");
+    at += 23;
+  }
+  const auto m = import_string(text);
+  ASSERT_EQ(m.collectives.size(), 1u);
+  EXPECT_EQ(m.collectives[0].hosts, 2);
+  EXPECT_EQ(m.gpus.size(), 4u);  // the model is the first host's
+  ASSERT_EQ(m.hosts.size(), 2u);
+  EXPECT_EQ(m.hosts[1].name, "nccl-json-b");
+  ASSERT_EQ(m.hosts[1].gpus.size(), 4u);
+  EXPECT_EQ(m.hosts[1].gpus[0].index, 4);
+  EXPECT_EQ(m.hosts[1].gpus[0].address->str(), "0009:00:00.0");
+  const auto ids = finding_ids(m);
+  EXPECT_TRUE(ids.count("import-collective-multi-host"));
+  EXPECT_FALSE(ids.count("import-collective-judged"));
 }
 
 }  // namespace

@@ -126,3 +126,65 @@ TEST(ImportNcclTests, Brackets2025AndCommandAboveTheHeader) {
 
 }  // namespace
 }  // namespace rigcheck::import_test
+
+namespace rigcheck::import_test {
+namespace {
+
+TEST(ImportNcclTests, TwoHostsEachModelledPerHost) {
+  const auto m = import_fixture("nccl-tests-2024-2x8xh100-gcp-a3mega-two-hosts.md");
+  ASSERT_EQ(m.collectives.size(), 1u);
+  const auto& c = m.collectives[0];
+  EXPECT_EQ(c.ranks, 16);
+  EXPECT_EQ(c.hosts, 2);
+  EXPECT_FALSE(c.one_process);
+  EXPECT_TRUE(c.complete);
+  EXPECT_EQ(c.rows.size(), 62u);  // 31 sizes from 8 B to 8 GiB
+  EXPECT_DOUBLE_EQ(row(c, 8589934592ull, false)->busbw, 338.82);
+  EXPECT_DOUBLE_EQ(row(c, 8589934592ull, true)->time_us, 47743);
+  EXPECT_DOUBLE_EQ(*c.avg_busbw, 70.742);
+  // The machine model is the first host's eight GPUs; both hosts are kept, per host.
+  ASSERT_EQ(m.gpus.size(), 8u);
+  EXPECT_EQ(m.gpus[4].address->str(), "0000:84:00.0");
+  ASSERT_EQ(m.hosts.size(), 2u);
+  EXPECT_EQ(m.hosts[0].name, "ztan-mig-235z");
+  EXPECT_EQ(m.hosts[1].name, "ztan-mig-gq73");
+  ASSERT_EQ(m.hosts[1].gpus.size(), 8u);
+  EXPECT_EQ(m.hosts[1].gpus[7].index, 7);
+  EXPECT_EQ(m.hosts[1].gpus[7].address->str(), "0000:8c:00.0");
+  EXPECT_EQ(m.hosts[1].gpus[7].name, "NVIDIA H100 80GB HBM3");
+  ASSERT_EQ(c.rank_devices.size(), 16u);
+  EXPECT_EQ(c.rank_devices[8].rank, 8);
+  EXPECT_EQ(c.rank_devices[8].host, "ztan-mig-gq73");
+  EXPECT_EQ(c.rank_devices[8].device, 0);
+  EXPECT_EQ(c.rank_devices[8].bus, "0000:04:00");
+  const auto fs = findings_of(m);
+  std::set<std::string> ids;
+  for (const auto& f : fs) ids.insert(f.id);
+  EXPECT_TRUE(ids.count("import-collective-multi-host"));
+  // Inter-node figures are not judged against one node's model.
+  for (const char* id : {"import-collective-judged", "collective-below-expectation", "nccl-tests-not-mpi", "import-output-truncated", "nccl-busbw-collapse"})
+    EXPECT_FALSE(ids.count(id)) << id;
+  for (const auto& f : fs)
+    if (f.id == "import-collective-multi-host") {
+      ASSERT_EQ(f.evidence.size(), 1u);
+      EXPECT_NE(f.evidence[0].find("16 ranks on 2 hosts"), std::string::npos) << f.evidence[0];
+      EXPECT_NE(f.evidence[0].find("ztan-mig-gq73: 8x NVIDIA H100 80GB HBM3 (0000:04:00.0 0000:05:00.0"), std::string::npos) << f.evidence[0];
+    }
+}
+
+TEST(ImportNcclTests, SingleHostCollectiveJudgedAgainstTheModel) {
+  // 8x A100-SXM4 with no topo -m: the model assumes PCIe only, so 232 GB/s is far above it.
+  const auto fs = findings_of(import_fixture("nccl-tests-2022-8xa100-sxm4-two-runs.txt"));
+  const diagnosis::Finding* judged = nullptr;
+  for (const auto& f : fs)
+    if (f.id == "import-collective-judged") judged = &f;
+  ASSERT_NE(judged, nullptr);
+  ASSERT_EQ(judged->evidence.size(), 2u);  // both runs
+  EXPECT_NE(judged->evidence[0].find("busbw 232.44 GB/s at 4294967296 bytes"), std::string::npos) << judged->evidence[0];
+  EXPECT_NE(judged->evidence[0].find("faster than the model"), std::string::npos) << judged->evidence[0];
+  EXPECT_NE(judged->evidence[1].find("busbw 232.81 GB/s"), std::string::npos) << judged->evidence[1];
+  for (const auto& f : fs) EXPECT_NE(f.id, "collective-below-expectation");
+}
+
+}  // namespace
+}  // namespace rigcheck::import_test

@@ -70,6 +70,16 @@ struct CollectiveRow {
   int line = 0;
 };
 
+// One rank line of nccl-tests ("Rank 8 Group 0 Pid 6733 on host2 device 0 [0000:04:00] NAME"),
+// text or -J JSON: which host and which of its GPUs the rank drove.
+struct RankDevice {
+  int rank = 0;
+  std::string host;
+  int device = -1;          // the CUDA device index on that host
+  std::string bus;          // as printed: "0x1b", "0000:1b:00"; "" when not printed
+  std::string name;         // "NVIDIA H100 80GB HBM3"
+};
+
 struct ImportedCollective {
   std::string op;          // "all_reduce" … as nccl-tests names it; "" when the paste does not say
   int ranks = 0;           // rank lines seen
@@ -79,6 +89,7 @@ struct ImportedCollective {
   int avg_lines = 0;       // "Avg bus bandwidth" lines in the block
   std::optional<double> avg_busbw;
   bool complete = false;   // the footer was reached
+  std::vector<RankDevice> rank_devices;  // in rank order, every host's
   std::vector<CollectiveRow> rows;
   Provenance from;
 };
@@ -209,6 +220,13 @@ struct Versions {
   int nccl = 0;          // 22907
 };
 
+// The GPUs of one host that an input names (nccl-tests rank lines of a multi-node run). The
+// machine model is one host's (`gpus`, the first host's); the others are kept here, per host.
+struct ImportedHost {
+  std::string name;                 // "ztan-mig-gq73"
+  std::vector<ImportedGpu> gpus;    // by the host's device index
+};
+
 struct PartialMachine {
   std::vector<InputFile> inputs;
   std::vector<ImportedGpu> gpus;    // by index
@@ -217,6 +235,7 @@ struct PartialMachine {
   Versions versions;
   std::vector<ImportedCell> cells;
   std::vector<ImportedCollective> collectives;
+  std::vector<ImportedHost> hosts;  // every host rank lines name, the first one included
   std::vector<Event> events;
   std::vector<KernelEvent> kernel;
   NcclTransports nccl;
@@ -245,5 +264,10 @@ void say_cannot_show(PartialMachine& m, const std::string& what);
 // Gives GPU `index` the name a tool printed; a different name already given by another line is
 // recorded as a conflict (the inputs come from different machines) and the first name is kept.
 void name_gpu(PartialMachine& m, int index, const std::string& name, const Provenance& at);
+
+// Records a rank line's GPU under its host in `m.hosts` (added when missing) and on the
+// collective; the first host's GPUs are also the machine's own (`gpu_at`, `name_gpu`), done by
+// the caller. `bdf` is the address the bus bracket gives, "" when none.
+void note_rank_device(PartialMachine& m, ImportedCollective& c, const RankDevice& r, const std::string& bdf, const Provenance& at);
 
 }  // namespace rigcheck::ingest
