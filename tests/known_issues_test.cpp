@@ -122,26 +122,26 @@ std::map<std::string, Case> cases() {
                                        {"no NVLink (PCIe card)", device(kV100Pcie)}}};
   c["nccl-cumem-alltoall-connect-hang"] = {[] { return with(machine(kH100Sxm, 8), {nccl(21903)}); },
                                            {{"2.18.6", nccl(21806)}, {"2.20.3", nccl(22003)}}};
-  c["nccl-2.29.2-arm-hang"] = {[] { return with(machine(kH100Sxm, 4, kGrace), {nccl(22902)}); },
+  c["nccl-arm-cas-hang"] = {[] { return with(machine(kH100Sxm, 4, kGrace), {nccl(22902)}); },
                                {{"2.29.3", nccl(22903)}, {"2.29.1", nccl(22901)}, {"x86 CPU", cpu(kAmd)}}};
   // NCCL before 2.9 encoded its version as major*1000+minor*100+patch: 2803 is 2.8.3.
   c["nccl-ll128-hang-after-2-31-steps"] = {[] { return with(machine(kV100Sxm2), {nccl(2704)}); },
                                            {{"2.8.3", nccl(2803)}, {"2.9.6", nccl(20906)}}};
-  c["nccl-2.0.2-driver-384"] = {[] { return with(machine(kV100Pcie), {nccl(2002), driver("384.81")}); },
+  c["nccl-2-0-2-driver-384"] = {[] { return with(machine(kV100Pcie), {nccl(2002), driver("384.81")}); },
                                 {{"driver 384.30", driver("384.30")}, {"NCCL 2.0.4", nccl(2004)}, {"no driver", driver("")}}};
   c["driver-390-gpudirect-rdma-corruption"] = {[] { return with(machine(kV100Pcie), {driver("390.46")}); },
                                                {{"396.26", driver("396.26")}, {"387.26", driver("387.26")}}};
   c["driver-560-nccl-p2p-hang"] = {[] { return with(machine(kRtx4090), {driver("560.35.03")}); },
                                    {{"570.86.10", driver("570.86.10")}, {"555.42.02", driver("555.42.02")}}};
-  c["driver-550.90.07-pcie-peer-errors-h100"] = {[] { return with(machine(kH100Pcie, 4), {driver("550.90.07")}); },
+  c["driver-550-90-pcie-peer-errors-h100"] = {[] { return with(machine(kH100Pcie, 4), {driver("550.90.07")}); },
                                                  {{"550.90.08", driver("550.90.08")}, {"550.54.15", driver("550.54.15")}, {"A100", device(kA100Pcie80)}}};
-  c["driver-580.142-p2p-corruption-rtx6000-ada"] = {[] { return with(machine(kRtx6000Ada), {driver("580.142")}); },
+  c["driver-580-142-p2p-corruption-rtx6000-ada"] = {[] { return with(machine(kRtx6000Ada), {driver("580.142")}); },
                                                     {{"580.126.09", driver("580.126.09")}, {"580.142.01", driver("580.142.01")}, {"L40S", device(kL40S)}}};
-  c["driver-595.91.07-a100-custom-allreduce"] = {[] { return with(machine(kA100Pcie80), {driver("595.91.07")}); },
+  c["driver-595-91-a100-custom-allreduce"] = {[] { return with(machine(kA100Pcie80), {driver("595.91.07")}); },
                                                  {{"595.84", driver("595.84")}, {"A100 SXM", device(kA100Sxm40)}}};
-  c["nccl-2.29.7-cumem-init-hang-pcie"] = {[] { return with(machine(kRtx3090, 8), {nccl(22907)}); },
+  c["nccl-2-29-7-cumem-init-hang-pcie"] = {[] { return with(machine(kRtx3090, 8), {nccl(22907)}); },
                                            {{"2.29.3", nccl(22903)}, {"2.30.0", nccl(23000)}, {"RTX 4090", device(kRtx4090)}}};
-  c["nccl-peermem-not-detected-kernel-6.6"] = {[] { return with(machine(kH100Sxm), {nccl(22204), kernel("6.8.0-111-generic")}); },
+  c["nccl-peermem-not-detected-kernel-6-6"] = {[] { return with(machine(kH100Sxm), {nccl(22204), kernel("6.8.0-111-generic")}); },
                                                {{"kernel 6.5", kernel("6.5.0-45-generic")}, {"NCCL 2.23.4", nccl(22304)}, {"kernel unknown", kernel("")}}};
   c["nccl-cumem-host-needs-numa-in-docker"] = {[] { return with(machine(kH100Sxm), {nccl(22403), cuda_driver(12060)}); },
                                                {{"CUDA 12.4 driver", cuda_driver(12040)}, {"NCCL 2.26.3", nccl(22603)}, {"NCCL 2.23.4", nccl(22304)},
