@@ -127,6 +127,10 @@ std::map<std::string, Case> cases() {
   // NCCL before 2.9 encoded its version as major*1000+minor*100+patch: 2803 is 2.8.3.
   c["nccl-ll128-hang-after-2-31-steps"] = {[] { return with(machine(kV100Sxm2), {nccl(2704)}); },
                                            {{"2.8.3", nccl(2803)}, {"2.9.6", nccl(20906)}}};
+  c["nccl-ll128-unaligned-corruption"] = {[] { return with(machine(kA100Sxm80), {nccl(21403)}); },
+                                          {{"2.15.5", nccl(21505)}, {"no NCCL", nccl(0)}}};
+  c["nccl-bf16-sharp-hang"] = {[] { return with(machine(kA100Sxm80, 8), {nccl(21802)}); },
+                               {{"2.18.3", nccl(21803)}, {"2.18.0", nccl(21800)}}};
   c["nccl-2-0-2-driver-384"] = {[] { return with(machine(kV100Pcie), {nccl(2002), driver("384.81")}); },
                                 {{"driver 384.30", driver("384.30")}, {"NCCL 2.0.4", nccl(2004)}, {"no driver", driver("")}}};
   c["driver-390-gpudirect-rdma-corruption"] = {[] { return with(machine(kV100Pcie), {driver("390.46")}); },
