@@ -182,8 +182,10 @@ TEST(GpuModels, DataCenterFiguresFromTheirSources) {
   EXPECT_EQ(b200.memory_gib, 180);
   EXPECT_EQ(b200.nvlink_version, 5);
   EXPECT_EQ(b200.nvlink_links * b200.nvlink_gbps_per_link * 2, 1800.0);
-  EXPECT_EQ(b200.pcie_gen, 0);
+  EXPECT_EQ(b200.pcie_gen, 5);  // an MLCommons system description of an 8x B200 server
+  EXPECT_EQ(b200.pcie_width, 16);
   EXPECT_TRUE(contains(b200.sources.at("memory"), "dgx-b200"));
+  EXPECT_TRUE(contains(b200.sources.at("pcie"), "mlcommons"));
 }
 
 // ---- the parser's rules --------------------------------------------------------------------------
