@@ -120,10 +120,13 @@ void collect_gpus(DiscoveryState& state, const std::optional<RootedFs>& fs) {
       g.architecture = m->architecture;
       g.compute_capability = m->compute_capability;
       g.memory_bytes = static_cast<uint64_t>(m->memory_gib) << 30;
-      g.gpu_max_gen = m->pcie_gen;
+      if (m->pcie_gen > 0) g.gpu_max_gen = m->pcie_gen;
     } else {
-      g.name = n->name.empty() ? "NVIDIA device " + std::to_string(n->device_id) : n->name;
+      // Not in the table: the name libpci or hwloc read from pci.ids, else the id itself.
+      g.name = n->name.empty() ? unknown_gpu_name(n->device_id) : n->name;
     }
+    // No figure from the table: the card's own capability (its LnkCap, or sysfs max_link_speed).
+    if (!g.gpu_max_gen && n->link && n->link->device_max.gen > 0) g.gpu_max_gen = n->link->device_max.gen;
     // Locality: the root bus's CPU-side attachment, refined by sysfs numa_node when present.
     int hb = n->id;
     while (t.pci[hb].parent >= 0) hb = t.pci[hb].parent;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 
@@ -10,6 +11,7 @@
 #include "hwloc_source.h"
 #include "nvml_source.h"
 #include "pci_config_source.h"
+#include "rigcheck/topology/gpu_models.h"
 #include "rigcheck/topology/paths.h"
 #include "rigcheck/topology/system_state.h"
 #include "rigcheck/topology/utf8.h"
@@ -19,8 +21,32 @@
 namespace rigcheck::topology {
 namespace {
 
+// A GPU whose model is not in topology/data/gpu_models.json, or whose row leaves figures out: say
+// so, and where rigcheck took what it knows instead (the card's LnkCap, CUDA).
+void note_models_not_in_table(detail::DiscoveryState& state) {
+  const Topology& t = state.topo;
+  for (const Gpu& g : t.gpus) {
+    const GpuModel* m = find_gpu_model(g.device_id);
+    if (m && m->pcie_gen > 0 && m->pcie_width > 0 && m->memory_gib > 0 && m->nvlink_known && !m->compute_capability.empty()) continue;
+    const auto& link = t.pci[g.node].link;
+    const LinkState cap = link ? link->device_max : LinkState{};
+    std::string taken = "PCIe capability " + (cap.known() ? "Gen" + std::to_string(cap.gen) + " x" + std::to_string(cap.width) + " from the card's own link capability"
+                                                         : std::string("unknown (the card's link capability was not readable)"));
+    taken += ", compute capability " + (g.compute_capability.empty() ? std::string("unknown (CUDA did not report the GPU)") : g.compute_capability + (m && !m->compute_capability.empty() ? "" : " from CUDA"));
+    char id[8];
+    std::snprintf(id, sizeof id, "%04x", g.device_id);
+    const std::string who = "GPU" + std::to_string(g.index) + " (" + g.address.str() + ", 10de:" + id + " " + g.name + ")";
+    if (!m)
+      state.note("gpu", who + " is not in rigcheck's GPU model table: " + taken +
+                            "; its NVLink links and the stock driver's P2P policy are not known (P2P is taken from CUDA when it runs)");
+    else
+      state.note("gpu", who + ": rigcheck's GPU model table leaves figures out that no source gives; " + taken);
+  }
+}
+
 void note_gpu_findings(detail::DiscoveryState& state) {
   Topology& t = state.topo;
+  note_models_not_in_table(state);
   if (t.gpus.empty())
     state.note("gpu", "no NVIDIA GPU found in the PCI tree" +
                           std::string(t.source.kind == "xml" ? " of this XML" : " of this machine"));

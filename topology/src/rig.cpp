@@ -142,9 +142,16 @@ class Expander {
   void gpu(int parent, LinkState slot, const json& g) {
     const uint16_t device = parse_hex16(g.at("model"));
     const GpuModel* model = find_gpu_model(device);
-    if (!model) throw InputError("unknown GPU model " + g.at("model").get<std::string>() + " (see topology/data/gpu_models.json)");
+    // A model the table lacks, or whose row has no sourced PCIe link, is described by the rig itself.
+    const bool table_link = model && model->pcie_gen > 0 && model->pcie_width > 0;
+    if (!g.contains("link") && !table_link)
+      throw InputError("GPU model " + g.at("model").get<std::string>() +
+                       (model ? " has no PCIe generation and width in topology/data/gpu_models.json"
+                              : " is not in topology/data/gpu_models.json") +
+                       ": give the GPU's \"link\" (e.g. \"gen4x16\")");
     const LinkState cap = g.contains("link") ? parse_link(g.at("link")) : LinkState{model->pcie_gen, model->pcie_width};
-    int id = add(parent, PciKind::endpoint, g.at("address"), 0x10de, device, 0x0300, "NVIDIA Corporation " + model->name);
+    const std::string name = model ? model->name : unknown_gpu_name(device);
+    int id = add(parent, PciKind::endpoint, g.at("address"), 0x10de, device, 0x0300, model ? "NVIDIA Corporation " + name : name);
     link_below(t_.pci[id], cap, slot, g);
     t_.pci[id].driver = "nvidia";
     t_.pci[id].chipset = t_.pci[parent].chipset;
@@ -154,13 +161,19 @@ class Expander {
     out.address = *t_.pci[id].address;
     out.vendor_id = 0x10de;
     out.device_id = device;
-    out.name = model->name;
-    out.architecture = model->architecture;
-    out.compute_capability = model->compute_capability;
-    out.memory_bytes = static_cast<uint64_t>(model->memory_gib) << 30;
+    out.name = name;
+    if (model) {
+      out.architecture = model->architecture;
+      out.compute_capability = model->compute_capability;
+      out.memory_bytes = static_cast<uint64_t>(model->memory_gib) << 30;
+    } else {
+      t_.notes.push_back({"gpu", "GPU model 10de:" + g.at("model").get<std::string>() + " (" + name +
+                                     ") is not in rigcheck's GPU model table: its link is the rig's " + describe(cap) +
+                                     "; compute capability, memory, NVLink links and P2P policy are not known"});
+    }
     out.bar1_bytes = g.contains("bar1_mib") ? number_in<uint64_t>(g.at("bar1_mib"), "bar1_mib", 1, uint64_t{1} << 30) << 20
                                             : out.memory_bytes;
-    out.gpu_max_gen = model->pcie_gen;
+    out.gpu_max_gen = model && model->pcie_gen > 0 ? model->pcie_gen : cap.gen;
     out.chipset_attached = t_.pci[id].chipset;
     int hb = id;
     while (t_.pci[hb].parent >= 0) hb = t_.pci[hb].parent;
