@@ -120,7 +120,10 @@ def evaluate(rc, corpus):
             if back is None or abs(back - fig["published"]) > 0.005 * max(1.0, abs(fig["published"])):
                 problems.append(f"{e['id']} {fig['metric']} {fig['cell']}: corpus says {fig['published']}, "
                                 f"rigcheck import reads {back} from {fig['file']}:{fig.get('line')}")
-            expected, note = expected_of(rc, e["rig"], fig)
+            try:
+                expected, note = expected_of(rc, e["rig"], fig)
+            except RuntimeError as err:  # a rig rigcheck cannot load: reported, the others go on
+                expected, note = None, str(err)
             ratio = fig["published"] / expected if expected else None
             row = {"entry": e["id"], "class": e["class"], "status": e["status"], "metric": fig["metric"],
                    "cell": fig["cell"], "published": fig["published"], "expected": expected, "ratio": ratio,
@@ -198,17 +201,34 @@ def text(rows, faults, problems, tol):
     return "\n".join(lines) + "\n"
 
 
+BEGIN, END = "<!-- calibration table: begin (scripts/calibration.py --doc) -->", "<!-- calibration table: end -->"
+
+
+def write_doc(path, table):
+    with open(path) as f:
+        doc = f.read()
+    if BEGIN not in doc or END not in doc:
+        raise SystemExit(f"{path} has no calibration markers")
+    head, rest = doc.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    with open(path, "w") as f:
+        f.write(head + BEGIN + "\n\n" + table + "\n" + END + tail)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rigcheck", default=os.path.join(ROOT, "build", "cli", "rigcheck"), help="the rigcheck executable")
     ap.add_argument("--corpus", default=os.path.join(ROOT, "tests", "calibration", "corpus.json"))
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown (docs/calibration.md)")
     ap.add_argument("--check", action="store_true", help="exit 1 on any failure")
+    ap.add_argument("--doc", metavar="MD", help="replace the Markdown table between the calibration markers of this file")
     args = ap.parse_args()
     with open(args.corpus) as f:
         corpus = json.load(f)
     with tempfile.TemporaryDirectory() as work:
         rows, faults, problems = evaluate(Rigcheck(args.rigcheck, work), corpus)
+    if args.doc:
+        write_doc(args.doc, markdown(rows, faults, problems, corpus["tolerance"]))
     printer = markdown if args.markdown else text
     sys.stdout.write(printer(rows, faults, problems, corpus["tolerance"]))
     return 1 if args.check and problems else 0
