@@ -177,6 +177,24 @@ TEST(BadInput, RigNumbersAreRangeChecked) {
   input_error([&] { expand_with("/nvlink/0/gpus/0", 1e10); }, "gpus");
 }
 
+// "nvswitch": every GPU's links go to the NVSwitch fabric: each pair is NVLink through NVSwitch,
+// with the links of the GPU (HGX boards: 12 on A100, 18 on H100); a count out of range is refused.
+TEST(BadInput, RigNvSwitchLinksEveryPairThroughTheSwitch) {
+  nlohmann::json rig = read_json_file(std::string(RIGCHECK_RIGS) + "/gigabyte-t180-g20-4xv100-nvlink.json");
+  rig.erase("nvlink");
+  rig["nvswitch"] = {{"links_per_gpu", 6}};
+  const auto t = expand_rig(parse_rig(rig), "");
+  ASSERT_EQ(t.pairs.size(), 6u);
+  for (const auto& p : t.pairs) {
+    EXPECT_TRUE(p.via_nvswitch);
+    EXPECT_EQ(p.nvlink_links, 6);
+    EXPECT_EQ(p.bottleneck.kind, "nvlink");
+    EXPECT_DOUBLE_EQ(p.bottleneck.gbps, 6 * 25.0);  // V100 NVLink 2: 25 GB/s per link and direction
+  }
+  rig["nvswitch"] = {{"links_per_gpu", 0}};
+  input_error([&] { expand_rig(parse_rig(rig), ""); }, "links_per_gpu");
+}
+
 // A rig of 10,000 GPUs ran doctor for a minute at 7.7 GB: the GPU count is capped before the pairs.
 TEST(BadInput, MoreGpusThanAnyMachineIsRefusedQuickly) {
   nlohmann::json rig = read_json_file(std::string(RIGCHECK_RIGS) + "/gigabyte-t180-g20-4xv100-nvlink.json");

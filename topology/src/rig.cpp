@@ -308,6 +308,17 @@ Topology expand(const json& j) {
     t.gpus[a].nvlink.push_back({"gpu", b, t.gpus[b].address.str(), links, version, rate});
     t.gpus[b].nvlink.push_back({"gpu", a, t.gpus[a].address.str(), links, version, rate});
   }
+  // "nvswitch": {"links_per_gpu": 18}: every GPU's links go to the NVSwitch fabric of an HGX/DGX
+  // board (no direct GPU-GPU bundles); the paths then see every pair through NVSwitch.
+  if (j.contains("nvswitch")) {
+    const int links = number_in(j.at("nvswitch").at("links_per_gpu"), "links_per_gpu", 1, kMaxNvLinksPerBundle);
+    for (auto& g : t.gpus) {
+      const GpuModel* m = find_gpu_model(g.device_id);
+      const int version = m ? m->nvlink_version : 0;
+      const double rate = m && m->nvlink_gbps_per_link > 0 ? m->nvlink_gbps_per_link : nvlink_gbps_per_link(version);
+      g.nvlink.push_back({"nvswitch", -1, "nvswitch", links, version, rate});
+    }
+  }
   compute_paths(t);
   const std::string p2p = j.value("p2p", "stock");
   if (p2p == "all" || p2p == "none")
