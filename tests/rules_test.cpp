@@ -243,6 +243,21 @@ TEST(Rules, DatacenterPairsAcrossTheSocketsWithoutP2PAreThePlatformsPolicy) {
   EXPECT_EQ(get(doctor(same), "p2p-unsupported").severity, Severity::warning);
 }
 
+TEST(Rules, AGpuTheModelTableLacksIsNamedAsSuchNotAFault) {
+  // 10de:2fff is in no pci.ids and not in the table: judged on its own LnkCap, with an info.
+  TopologyBuilder b;
+  b.gpu(b.root_port(b.host_bridge()), 0x2fff, 5, 16);
+  auto t = b.build();
+  t.gpus[0].name = "NVIDIA device 10de:2fff";
+  const auto fs = doctor(t);
+  ASSERT_TRUE(has(fs, "gpu-model-not-in-table")) << ::testing::PrintToString(ids(fs));
+  const auto& f = get(fs, "gpu-model-not-in-table");
+  EXPECT_EQ(f.severity, Severity::info);
+  EXPECT_NE(f.evidence[0].find("PCIe capability (its LnkCap) Gen5 x16"), std::string::npos) << f.evidence[0];
+  EXPECT_EQ(diagnosis::worst(fs), Severity::info);
+  EXPECT_FALSE(has(doctor(Pair().build()), "gpu-model-not-in-table"));
+}
+
 TEST(Rules, NvlinkFewerLinksThanTheModel) {
   Pair p(kV100Sxm2);
   p.b.nvlink(0, 1, 4, 2, 25.0);

@@ -306,6 +306,23 @@ void p2p_rules(const Topology& t, std::vector<Finding>& out) {
   }
 }
 
+// A GPU the model table does not know is still measured and judged (its PCIe capability from its
+// own LnkCap); the report says that what only the table knows (NVLink links, the driver's P2P
+// policy) was not checked.
+void model_rules(const Topology& t, std::vector<Finding>& out) {
+  for (const Gpu& g : t.gpus) {
+    if (topology::find_gpu_model(g.device_id)) continue;
+    char id[8];
+    std::snprintf(id, sizeof id, "%04x", g.device_id);
+    const auto& link = t.pci[g.node].link;
+    const std::string cap = link && link->device_max.known() ? describe(link->device_max) : std::string("unknown");
+    out.push_back(make_finding("gpu-model-not-in-table", {{"gpu", gpu_label(g)}, {"device_id", id}},
+                               {"10de:" + std::string(id) + " " + g.name + "; PCIe capability (its LnkCap) " + cap +
+                                ", compute capability " + (g.compute_capability.empty() ? "unknown" : g.compute_capability)},
+                               {g.index}));
+  }
+}
+
 void nvlink_rules(const Topology& t, std::vector<Finding>& out) {
   for (const Gpu& g : t.gpus) {
     const auto* m = topology::find_gpu_model(g.device_id);
@@ -422,6 +439,7 @@ std::vector<Finding> static_findings(const Topology& t, const BuildInfo& build) 
   iommu_rules(t, out);
   p2p_rules(t, out);
   nvlink_rules(t, out);
+  model_rules(t, out);
   version_rules(t, build, out);
   aer_rules(t, out);
   out = merge_same_id(std::move(out));

@@ -181,8 +181,12 @@ void link_assumptions(const PartialMachine& m, std::vector<std::string>& out) {
     const topology::GpuModel* model = model_for_name(name);
     std::string who = "GPU" + std::to_string(gpus.front());
     if (gpus.size() > 1) who += (gpus.size() == static_cast<size_t>(gpus.back() - gpus.front() + 1) ? "-GPU" : ",…,GPU") + std::to_string(gpus.back());
-    out.push_back(who + " (" + name + "): link assumed at the card's Gen" + std::to_string(model->pcie_gen) + " x" +
-                  std::to_string(model->pcie_width) + " on a CPU root port");
+    // The table leaves a model's PCIe figures out when no source gives them: then nothing is assumed.
+    if (model->pcie_gen <= 0 || model->pcie_width <= 0)
+      out.push_back(who + " (" + name + "): link unknown (no input states it and rigcheck's model table has no PCIe figure for the card)");
+    else
+      out.push_back(who + " (" + name + "): link assumed at the card's Gen" + std::to_string(model->pcie_gen) + " x" +
+                    std::to_string(model->pcie_width) + " on a CPU root port");
   }
 }
 

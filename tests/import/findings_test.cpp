@@ -140,6 +140,18 @@ TEST(ImportFindings, HostFigureFitsANarrowerLinkThanTheCard) {
   EXPECT_NE(mm.assumptions[0].find("link assumed at the card's Gen4 x16"), std::string::npos) << mm.assumptions[0];
 }
 
+TEST(ImportFindings, ACardWithoutPcieFiguresInTheTableHasNoAssumedLink) {
+  // The A800's PCIe figures are not in the table (no source gives them): its link is said to be
+  // unknown, never "Gen0 x0", and its host figure is judged against no invented link.
+  const std::string text = replace_once(fixture_text("nvbandwidth-v0.8-a100-h2d-sm.txt"), "NVIDIA A100-SXM4-40GB", "NVIDIA A800-SXM4-80GB");
+  const auto mm = ingest::machine_model(import_string(text));
+  ASSERT_EQ(mm.assumptions.size(), 1u);
+  EXPECT_NE(mm.assumptions[0].find("link unknown"), std::string::npos) << mm.assumptions[0];
+  EXPECT_EQ(mm.assumptions[0].find("Gen0"), std::string::npos) << mm.assumptions[0];
+  const auto fs = findings_of(import_string(text));
+  EXPECT_EQ(find(fs, "host-link-class-inferred"), nullptr);
+}
+
 TEST(ImportFindings, LinkClassesOfAFigure) {
   std::vector<std::string> got;
   for (const auto& l : diagnosis::link_classes_for(6.2)) got.push_back(describe(l));
