@@ -247,6 +247,26 @@ TEST(KnownIssues, MalformedRowsAreRejected) {
   EXPECT_THROW(diagnosis::parse_known_issues(twice), std::logic_error);
 }
 
+// Conditions no row of today's table uses are matched too: the IOMMU mode and the compute
+// capability (on a catalogue id, since the wording must exist).
+TEST(KnownIssues, IommuAndComputeCapabilityConditions) {
+  const auto table = diagnosis::parse_known_issues(nlohmann::json{
+      {"issues", {{{"id", "driver-560-nccl-p2p-hang"}, {"driver", {{"min", "560"}}}, {"iommu", {"translated"}}, {"compute_capabilities", {"8.9"}}}}}}
+                                                       .dump());
+  auto t = with(machine(kRtx4090), {driver("560.35.03")});
+  t.system.iommu = topology::IommuMode::translated;
+  const auto fs = diagnosis::known_issue_findings(t, table);
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].evidence, (std::vector<std::string>{"NVIDIA driver 560.35.03", "IOMMU translated", "on GPU0, GPU1"}));
+  for (auto mode : {topology::IommuMode::passthrough, topology::IommuMode::off, topology::IommuMode::unknown}) {
+    t.system.iommu = mode;
+    EXPECT_TRUE(diagnosis::known_issue_findings(t, table).empty()) << topology::to_string(mode);
+  }
+  auto a100 = with(machine(kA100Sxm80), {driver("560.35.03")});  // compute capability 8.0
+  a100.system.iommu = topology::IommuMode::translated;
+  EXPECT_TRUE(diagnosis::known_issue_findings(a100, table).empty());
+}
+
 // A rig file's `system` section carries the versions a simulated run judges: the seed rig of a
 // V100 NVLink machine, with an old NCCL, raises the cube-mesh row; with a link down, the
 // link-down corruption row too.

@@ -197,6 +197,10 @@ std::vector<KnownIssue> parse_known_issues(std::string_view json_text) {
 
 std::vector<Finding> known_issue_findings(const Topology& t) {
   static const std::vector<KnownIssue> table = parse_known_issues(rigcheck::embedded::known_issues_json);
+  return known_issue_findings(t, table);
+}
+
+std::vector<Finding> known_issue_findings(const Topology& t, const std::vector<KnownIssue>& table) {
   std::vector<Finding> out;
   for (const KnownIssue& k : table) {
     std::vector<std::string> evidence;

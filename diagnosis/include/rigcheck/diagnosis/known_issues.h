@@ -50,5 +50,7 @@ VersionParts cuda_version_parts(int code);
 
 // One finding per row of the embedded table that applies to `t`, with its evidence and GPUs.
 std::vector<Finding> known_issue_findings(const topology::Topology& t);
+// The same against `table` (whose ids must be catalogue entries).
+std::vector<Finding> known_issue_findings(const topology::Topology& t, const std::vector<KnownIssue>& table);
 
 }  // namespace rigcheck::diagnosis
