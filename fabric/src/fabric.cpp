@@ -125,7 +125,10 @@ int Fabric::link_gen(int gpu) const {
 double Fabric::ce_efficiency(int gpu) const { return link_gen(gpu) >= 5 ? c_.pcie_efficiency_ce_gen5 : c_.pcie_efficiency_ce; }
 
 double Fabric::sm_host_efficiency(int gpu, bool to_host) const {
-  if (t_.gpus[gpu].architecture == "Hopper") return to_host ? c_.hopper_pcie_efficiency_sm_d2h : c_.hopper_pcie_efficiency_sm_h2d;
+  std::string arch = t_.gpus[gpu].architecture;
+  if (arch.empty())
+    if (const auto* m = topology::find_gpu_model(t_.gpus[gpu].device_id)) arch = m->architecture;
+  if (arch == "Hopper") return to_host ? c_.hopper_pcie_efficiency_sm_d2h : c_.hopper_pcie_efficiency_sm_h2d;
   return c_.pcie_efficiency_sm;
 }
 
