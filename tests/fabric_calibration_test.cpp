@@ -169,7 +169,7 @@ TEST(FabricCalibration, CrossSocketP2POnEpycGenoa) {
 
 TEST(FabricCalibration, AGen4PairCrossesEpycSocketsAtFullSpeed) {
   // ASUS ESC8000A-E12 (EPYC 9004), RTX 6000 Ada Gen4 x16: 26.33 GB/s on one socket, 26.32 across
-  // (luigifcruz/stelline docs/quickstart/validated-hardware/server/asus-esc8000a-e12.md).
+  // (https://github.com/luigifcruz/stelline/blob/5abfb581/docs/quickstart/validated-hardware/server/asus-esc8000a-e12.md).
   TwoSocketRig rig(kA100Pcie, 4);
   auto t = rig.b.build();
   name_cpus(t, "AMD EPYC (Genoa, 9004 series)");
@@ -259,6 +259,32 @@ TEST(FabricCalibration, NcclOverNvlinkBridgesGetsAboutHalfTheLinks) {
     Fabric f(t, quiet());
     expect_near_published(ring_model(f, {0, 1}, false).rate_gbps, 116.0, "H100 PCIe bridge busbw");
   }
+}
+
+TEST(FabricCalibration, NvswitchBoardsByNvlinkGeneration) {
+  // GPUs with `links` NVLinks each into the NVSwitch fabric, 25 GB/s per link per direction.
+  auto board = [](uint16_t device, int links, int version) {
+    TopologyBuilder b;
+    int hb = b.host_bridge();
+    for (int i = 0; i < 8; ++i) b.gpu(b.root_port(hb), device, 5, 16);
+    auto t = b.build();
+    for (auto& g : t.gpus) g.nvlink = {{"nvswitch", -1, "nvswitch", links, version, 25.0}};
+    return t;
+  };
+  // HGX H100 (18 links): p2pBandwidthLatencyTest writes 371-377 GB/s (https://github.com/NVIDIA/nccl/issues/1264).
+  auto h100 = board(kH100Sxm, 18, 4);
+  SimBackend s100(h100, quiet());
+  expect_near_published(rates(s100, {copy(Endpoint::device(0), Endpoint::device(1))})[0], 374.0, "H100 NVSwitch CE write");
+  // HGX H800 (8 links): nvbandwidth CE 172-176 GB/s (liguodongiot/llm-action ai-infra nvbandwidth notes).
+  auto h800 = board(kH100Sxm, 8, 4);
+  SimBackend s800(h800, quiet());
+  expect_near_published(rates(s800, {copy(Endpoint::device(0), Endpoint::device(1))})[0], 174.0, "H800 NVSwitch CE write");
+  // HGX A100 (12 NVLink3 links): all_reduce busbw ~230 GB/s (https://github.com/NVIDIA/nccl-tests/issues/149).
+  auto a100 = board(0x20b2, 12, 3);
+  Fabric fa(a100, quiet());
+  const Ring ring = ring_model(fa, {0, 1, 2, 3, 4, 5, 6, 7}, false);
+  EXPECT_EQ(ring.hops[0].transport, "nvswitch");
+  expect_near_published(ring.rate_gbps, 230.0, "A100 NVSwitch ring busbw");
 }
 
 TEST(FabricCalibration, NcclOverGen5PcieTopsOutNearFortyGBs) {
