@@ -116,7 +116,7 @@ TEST(Fabric, UnsupportedP2PBecomesHostStaged) {
   // Both legs cross the shared Gen4 x16 uplink (up, then down): the slower leg bounds it, and
   // staging costs its efficiency factor.
   double staged = rates(sim, {copy(Endpoint::device(0), Endpoint::device(1))})[0];
-  EXPECT_NEAR(staged, pcie_gbps(4, 16) * C().pcie_efficiency_ce * C().host_staged_efficiency, 1e-6);
+  EXPECT_NEAR(staged, pcie_gbps(4, 16) * C().pcie_efficiency_ce * C().host_staged_efficiency_gen4, 1e-6);
   CopyOutcome sm = sim.run_copies({copy(Endpoint::device(0), Endpoint::device(1), Engine::sm)}, 1, 1e9);
   EXPECT_FALSE(sm.error.empty());
   // A measured "yes" from CUDA overrides the model table's policy (a patched driver).
@@ -136,10 +136,11 @@ TEST(Fabric, NvlinkPairsBeatPcieByTheLinkRatio) {
   SimBackend sim(t, quiet());
   double nv = rates(sim, {copy(Endpoint::device(0), Endpoint::device(1))})[0];
   double pcie = rates(sim, {copy(Endpoint::device(0), Endpoint::device(2))})[0];
-  EXPECT_NEAR(nv, 50.0 * C().nvlink_efficiency_ce, 1e-6);
+  // NVLink 2 (V100): its own copy-engine efficiency.
+  EXPECT_NEAR(nv, 50.0 * C().nvlink_efficiency_ce_v2, 1e-6);
   // PHB pair across root ports: Gen3 x16 links, root complex forwarding not the limit.
   EXPECT_NEAR(pcie, pcie_gbps(3, 16) * C().pcie_efficiency_ce, 1e-6);
-  EXPECT_NEAR(nv / pcie, (50.0 * C().nvlink_efficiency_ce) / (pcie_gbps(3, 16) * C().pcie_efficiency_ce), 1e-9);
+  EXPECT_NEAR(nv / pcie, (50.0 * C().nvlink_efficiency_ce_v2) / (pcie_gbps(3, 16) * C().pcie_efficiency_ce), 1e-9);
 }
 
 TEST(Fabric, RemoteNumaHostMemoryCrossesTheSocketLink) {
@@ -150,8 +151,13 @@ TEST(Fabric, RemoteNumaHostMemoryCrossesTheSocketLink) {
   SimBackend sim(t, quiet());
   double local = rates(sim, {copy(Endpoint::host(0), Endpoint::device(0))})[0];
   double remote = rates(sim, {copy(Endpoint::host(1), Endpoint::device(0))})[0];
-  EXPECT_NEAR(local, pcie_gbps(5, 16) * C().pcie_efficiency_ce, 1e-6);
-  EXPECT_NEAR(remote, C().inter_socket_gbps * C().pcie_efficiency_ce, 1e-6);
+  // "Test CPU" is no platform of the table: the stated default, two UPI links at 10.4 GT/s.
+  Fabric f(t, quiet());
+  EXPECT_FALSE(f.platform().known);
+  EXPECT_EQ(f.platform().links, 2);
+  const double socket = 10.4 * 2 * C().socket_link_efficiency;  // one link: 17.1 GB/s < Gen5 x16
+  EXPECT_NEAR(local, pcie_gbps(5, 16) * C().pcie_efficiency_ce_gen5, 1e-6);
+  EXPECT_NEAR(remote, socket * C().pcie_efficiency_ce_gen5, 1e-6);
 }
 
 TEST(Fabric, ChipsetGpusShareTheDmiUplink) {

@@ -68,12 +68,25 @@ Expectation ExpectationModel::expect(const bench::CellPlan& cell, int repetition
   }
   const fabric::Transfer& t = plan.transfers.front();
   const fabric::Fabric& fabric = sim_.fabric();
-  fabric::Route route = fabric.route(t.src, t.dst, t.engine);
-  int edge = fabric.narrowest_edge(route);
+  // The link that actually limits the measured copy among all the copies of the cell (a shared
+  // root port or socket link, not necessarily the narrowest link on its own route).
+  std::vector<fabric::Route> routes;
+  for (const auto& x : plan.transfers) {
+    routes.push_back(fabric.route(x.src, x.dst, x.engine));
+    if (x.split_bidirectional) routes.push_back(fabric.route(x.dst, x.src, x.engine));
+  }
+  std::vector<const fabric::Route*> flows;
+  for (const auto& r : routes) flows.push_back(&r);
+  const fabric::Route& route = routes.front();
+  int edge = fabric.fair_share(flows).binding.front();
+  if (edge < 0) edge = fabric.narrowest_edge(route);
   std::string kind = route.nvlink ? "NVLink" : "PCIe";
   e.reasoning = (edge >= 0 ? fabric.edge_name(edge) + " " + fmt(fabric.capacity(edge)) + " GB/s" : "no limiting link") +
                 " x " + fmt(route.efficiency) + " (" + kind + ", " + (t.engine == fabric::Engine::ce ? "copy engine" : "SM copy") +
-                (route.path == fabric::PeerPath::host_staged ? ", host-staged" : "") + ")";
+                (route.path == fabric::PeerPath::host_staged ? ", host-staged" : "") +
+                (route.crosses_sockets ? ", across the sockets" : "") + ")";
+  if (route.crosses_sockets && !fabric.platform().known)
+    e.reasoning += "; socket link of an " + fabric::describe(fabric.platform(), healthy_);
   e.reasoning += ", less the fixed per-copy cost";
   if (plan.concurrency > 1) e.reasoning += ", shared max-min fairly with " + std::to_string(plan.concurrency - 1) + " other copies";
   if (plan.direction == "bi" && plan.aggregation == bench::Aggregation::total) e.reasoning += ", both directions counted";

@@ -31,18 +31,17 @@ topology::LinkState loaded_link(const topology::Topology& t, const topology::Pci
   return {};
 }
 
-Fabric::Fabric(const topology::Topology& t, const FabricConstants& c) : t_(t), c_(c) {
+Fabric::Fabric(const topology::Topology& t, const FabricConstants& c) : t_(t), c_(c), platform_(&platform_of(t)) {
   const int n = static_cast<int>(t.pci.size());
   up_edge_.assign(n, -1);
   forward_edge_.assign(n, -1);
   for (const auto& node : t.pci) {
-    if (node.parent < 0) {
-      forward_edge_[node.id] = add_edge("root complex P2P forwarding (" + std::to_string(node.domain) + ":" +
-                                            std::to_string(node.secondary_bus) + ")",
-                                        c.root_complex_p2p_gbps);
-      continue;
-    }
+    if (node.parent < 0) continue;
     std::string name = node.address ? node.address->str() : "node " + std::to_string(node.id);
+    // A port right below a host bridge forwards peer traffic to the root complex's other ports:
+    // one capacity per port and direction, so pairs on different ports do not share it.
+    if (t.pci[node.parent].parent < 0)
+      forward_edge_[node.id] = add_edge("root complex P2P forwarding from " + name, c.root_complex_p2p_gbps);
     double gbps = node.link ? link_capacity(t, *node.link) : 0;
     if (node.kind == PciKind::root_port && node.chipset) {
       if (auto dmi = topology::chipset_uplink(t, node.id)) {
@@ -57,11 +56,20 @@ Fabric::Fabric(const topology::Topology& t, const FabricConstants& c) : t_(t), c
   for (const auto& p : t.packages) max_package = std::max(max_package, p.os_index);
   for (const auto& node : t.pci) max_package = std::max(max_package, node.package);
   sockets_ = max_package + 1;
-  socket_edge_.assign(sockets_, std::vector<int>(sockets_, -1));
+  // The sockets are joined by the platform's links (platforms.json); one stream crosses one of
+  // them (measured: a Gen4 x16 pair crosses EPYC sockets at full speed, a Gen5 x16 pair is held
+  // at about one xGMI link), so each link is its own edge and streams spread over them.
+  socket_edge_.assign(sockets_, std::vector<std::vector<int>>(sockets_));
+  const std::string platform_text = describe(*platform_, t);
   for (int a = 0; a < sockets_; ++a)
     for (int b = a + 1; b < sockets_; ++b)
-      socket_edge_[a][b] = socket_edge_[b][a] =
-          add_edge("inter-socket link " + std::to_string(a) + "-" + std::to_string(b), c.inter_socket_gbps);
+      for (int l = 0; l < std::max(1, platform_->links); ++l) {
+        const int e = add_edge("inter-socket link " + std::to_string(a) + "-" + std::to_string(b) + " #" + std::to_string(l) +
+                                   " (" + platform_text + ")",
+                               platform_->link_gbps() * c.socket_link_efficiency);
+        socket_edge_[a][b].push_back(e);
+        socket_edge_[b][a].push_back(e);
+      }
   for (const auto& numa : t.numa_nodes)
     memory_edge_.push_back(add_edge("host memory node " + std::to_string(numa.os_index), c.host_memory_gbps));
   if (memory_edge_.empty()) memory_edge_.push_back(add_edge("host memory", c.host_memory_gbps));
@@ -69,18 +77,72 @@ Fabric::Fabric(const topology::Topology& t, const FabricConstants& c) : t_(t), c
   const int g = static_cast<int>(t.gpus.size());
   nvlink_edge_.assign(g, std::vector<int>(g, -1));
   nvswitch_edge_.assign(g, -1);
+  nvlink_version_.assign(g, std::vector<int>(g, 0));
   for (const auto& gpu : t.gpus) {
     device_memory_edge_.push_back(add_edge("GPU" + std::to_string(gpu.index) + " memory", c.device_memory_gbps));
     int switch_links = 0;
     double rate = 0;
     for (const auto& b : gpu.nvlink) {
       if (b.remote_kind == "nvswitch") switch_links += b.links, rate = b.gbps_per_link;
-      if (b.remote_kind == "gpu" && b.remote_gpu > gpu.index)
+      if (b.remote_kind == "gpu" && b.remote_gpu > gpu.index) {
         nvlink_edge_[gpu.index][b.remote_gpu] = nvlink_edge_[b.remote_gpu][gpu.index] = add_edge(
             "NVLink GPU" + std::to_string(gpu.index) + "-GPU" + std::to_string(b.remote_gpu), b.links * b.gbps_per_link);
+        nvlink_version_[gpu.index][b.remote_gpu] = nvlink_version_[b.remote_gpu][gpu.index] = b.version;
+      }
     }
     if (switch_links > 0)
       nvswitch_edge_[gpu.index] = add_edge("NVLink GPU" + std::to_string(gpu.index) + "-NVSwitch", switch_links * rate);
+  }
+  add_staging_edges();
+}
+
+void Fabric::add_staging_edges() {
+  // The driver stages a copy without peer access through host memory; both directions of one
+  // pair go through it, so they share one capacity: the gain times the pair's slower host link.
+  const int g = static_cast<int>(t_.gpus.size());
+  std::vector<double> host_link(g, 0);
+  for (int i = 0; i < g; ++i) {
+    const Route up = host_route(i, host_numa_for(Endpoint::host(), i), true, Engine::ce);
+    const int e = narrowest_edge(up);
+    host_link[i] = e >= 0 ? capacity(e) : 0;
+  }
+  staging_edge_.assign(g, std::vector<int>(g, -1));
+  for (int a = 0; a < g; ++a)
+    for (int b = a + 1; b < g; ++b) {
+      const double slower = std::min(host_link[a], host_link[b]);
+      if (slower <= 0) continue;  // an unlimited host link: nothing to share
+      staging_edge_[a][b] = staging_edge_[b][a] =
+          add_edge("host staging of GPU" + std::to_string(a) + "-GPU" + std::to_string(b) + " (both directions)",
+                   slower * c_.host_staged_bidirectional_gain);
+    }
+}
+
+int Fabric::link_gen(int gpu) const {
+  const auto& node = t_.pci[t_.gpus[gpu].node];
+  return node.link ? loaded_link(t_, *node.link).gen : 0;
+}
+
+double Fabric::ce_efficiency(int gpu) const { return link_gen(gpu) >= 5 ? c_.pcie_efficiency_ce_gen5 : c_.pcie_efficiency_ce; }
+
+double Fabric::sm_host_efficiency(int gpu, bool to_host) const {
+  std::string arch = t_.gpus[gpu].architecture;
+  if (arch.empty())
+    if (const auto* m = topology::find_gpu_model(t_.gpus[gpu].device_id)) arch = m->architecture;
+  if (arch == "Hopper") return to_host ? c_.hopper_pcie_efficiency_sm_d2h : c_.hopper_pcie_efficiency_sm_h2d;
+  return c_.pcie_efficiency_sm;
+}
+
+double Fabric::nvlink_ce_efficiency(int a, int b) const {
+  int version = nvlink_edge_[a][b] >= 0 ? nvlink_version_[a][b] : 0;
+  if (version == 0)
+    for (const auto& bundle : t_.gpus[a].nvlink) version = std::max(version, bundle.version);
+  if (version == 0)
+    if (const auto* m = topology::find_gpu_model(t_.gpus[a].device_id)) version = m->nvlink_version;
+  switch (version) {
+    case 2: return c_.nvlink_efficiency_ce_v2;
+    case 3: return c_.nvlink_efficiency_ce_v3;
+    case 4: return c_.nvlink_efficiency_ce_v4;
+    default: return c_.nvlink_efficiency_ce;
   }
 }
 
@@ -131,9 +193,10 @@ void Fabric::append_down(int stop, int to, std::vector<int>& out, double& latenc
   latency += c_.pcie_hop_ns * static_cast<double>(chain.size());
 }
 
-void Fabric::append_socket_crossing(int from, int to, std::vector<int>& out, double& latency) const {
+void Fabric::append_socket_crossing(int from, int to, int stream, std::vector<int>& out, double& latency) const {
   if (from == to) return;
-  out.push_back(socket_edge_[from][to] * 2 + (from < to ? 0 : 1));
+  const auto& links = socket_edge_[from][to];
+  out.push_back(links[static_cast<size_t>(std::max(0, stream)) % links.size()] * 2 + (from < to ? 0 : 1));
   latency += c_.inter_socket_ns;
 }
 
@@ -164,7 +227,7 @@ Route Fabric::host_route(int gpu, int numa, bool to_host, Engine engine) const {
   double latency = c_.base_access_ns + c_.root_complex_ns;
   append_up(node, root, up, latency);
   std::vector<int> cross;
-  append_socket_crossing(socket_of_root(root), socket_of_numa(numa), cross, latency);
+  append_socket_crossing(socket_of_root(root), socket_of_numa(numa), gpu, cross, latency);
   int mem_index = 0;
   for (size_t i = 0; i < t_.numa_nodes.size(); ++i)
     if (t_.numa_nodes[i].os_index == numa) mem_index = static_cast<int>(i);
@@ -180,7 +243,7 @@ Route Fabric::host_route(int gpu, int numa, bool to_host, Engine engine) const {
     for (auto it = up.rbegin(); it != up.rend(); ++it) r.edges.push_back(*it ^ 1);
   }
   r.latency_ns = latency;
-  r.efficiency = engine == Engine::ce ? c_.pcie_efficiency_ce : c_.pcie_efficiency_sm;
+  r.efficiency = engine == Engine::ce ? ce_efficiency(gpu) : sm_host_efficiency(gpu, to_host);
   return r;
 }
 
@@ -201,15 +264,20 @@ Route Fabric::pcie_peer_route(int a, int b, Engine engine) const {
     append_up(na, ra, r.edges, latency);
     latency += c_.root_complex_ns;
     if (ra == rb) {
-      r.edges.push_back(forward_edge_[ra] * 2);
+      // Forwarded by the root port the data comes up through (the child of the host bridge).
+      int port = na;
+      while (port >= 0 && t_.pci[port].parent != ra) port = t_.pci[port].parent;
+      if (port >= 0 && forward_edge_[port] >= 0) r.edges.push_back(forward_edge_[port] * 2);
     } else {
-      append_socket_crossing(socket_of_root(ra), socket_of_root(rb), r.edges, latency);
+      const int sa = socket_of_root(ra), sb = socket_of_root(rb);
+      append_socket_crossing(sa, sb, a + b, r.edges, latency);  // a pair's two directions on one link
+      r.crosses_sockets = sa != sb;
       latency += c_.root_complex_ns;
     }
     append_down(rb, nb, r.edges, latency);
   }
   r.latency_ns = latency;
-  r.efficiency = engine == Engine::ce ? c_.pcie_efficiency_ce : c_.pcie_efficiency_sm;
+  r.efficiency = engine == Engine::ce ? std::min(ce_efficiency(a), ce_efficiency(b)) : c_.pcie_efficiency_sm;
   if (t_.system.iommu == topology::IommuMode::translated) r.efficiency *= c_.iommu_translated_p2p_factor;
   return r;
 }
@@ -235,7 +303,7 @@ Route Fabric::route(const Endpoint& src, const Endpoint& dst, Engine engine) con
       r.edges = {nvswitch_edge_[a] * 2, nvswitch_edge_[b] * 2 + 1};
       r.latency_ns = c_.base_access_ns + 2 * c_.nvlink_hop_ns;
     }
-    r.efficiency = engine == Engine::ce ? c_.nvlink_efficiency_ce : c_.nvlink_efficiency_sm;
+    r.efficiency = engine == Engine::ce ? nvlink_ce_efficiency(a, b) : c_.nvlink_efficiency_sm;
     return r;
   }
   PeerPath path = peer_path(a, b, engine);
@@ -254,9 +322,30 @@ Route Fabric::host_staged_route(int a, int b, Engine engine) const {
   r.path = PeerPath::host_staged;
   r.edges = to_host.edges;
   r.edges.insert(r.edges.end(), from_host.edges.begin(), from_host.edges.end());
-  r.efficiency = to_host.efficiency * c_.host_staged_efficiency;
+  if (a != b && staging_edge_[a][b] >= 0) r.edges.push_back(staging_edge_[a][b] * 2);  // one direction for both ways
+  // The driver's staging (copy engines) costs its own factor, by the generation of the slower
+  // GPU link; NCCL's SHM transport (SM copies) has its own, applied by the ring model.
+  r.efficiency = std::min(to_host.efficiency, from_host.efficiency);
+  if (engine == Engine::ce) {
+    const int gen = std::min(link_gen(a), link_gen(b));
+    r.efficiency *= gen >= 5   ? c_.host_staged_efficiency_gen5
+                    : gen == 4 ? c_.host_staged_efficiency_gen4
+                    : gen >= 1 ? c_.host_staged_efficiency_gen3
+                               : c_.host_staged_efficiency;
+  }
   r.latency_ns = c_.host_staged_latency_us * 1000.0;
   return r;
+}
+
+double Fabric::host_staged_gbps(int a, int b, Engine engine) const {
+  const Route r = host_staged_route(a, b, engine);
+  return fair_rates({&r}).front();
+}
+
+double Fabric::host_staged_bidirectional_gbps(int a, int b, Engine engine) const {
+  const Route there = host_staged_route(a, b, engine), back = host_staged_route(b, a, engine);
+  const auto rates = fair_rates({&there, &back});
+  return rates[0] + rates[1];
 }
 
 int Fabric::narrowest_edge(const Route& route) const {
@@ -266,11 +355,14 @@ int Fabric::narrowest_edge(const Route& route) const {
   return best;
 }
 
-std::vector<double> Fabric::fair_rates(const std::vector<const Route*>& flows) const {
+std::vector<double> Fabric::fair_rates(const std::vector<const Route*>& flows) const { return fair_share(flows).rates; }
+
+FairShare Fabric::fair_share(const std::vector<const Route*>& flows) const {
   // Progressive filling: raise every unfrozen flow's rate together until some link is full,
   // freeze the flows on it, repeat. The raw rates are then scaled by each route's efficiency.
   const size_t n = flows.size();
   std::vector<double> rate(n, 0);
+  std::vector<int> binding(n, -1);
   std::vector<bool> frozen(n, false);
   std::map<int, double> remaining;
   for (const Route* f : flows)
@@ -305,11 +397,11 @@ std::vector<double> Fabric::fair_rates(const std::vector<const Route*>& flows) c
     for (size_t i = 0; i < n; ++i) {
       if (frozen[i]) continue;
       for (int e : flows[i]->edges)
-        if (capacity(e) > 0 && remaining[e] <= 1e-9 * capacity(e)) frozen[i] = true;
+        if (capacity(e) > 0 && remaining[e] <= 1e-9 * capacity(e) && !frozen[i]) frozen[i] = true, binding[i] = e;
     }
   }
   for (size_t i = 0; i < n; ++i) rate[i] *= flows[i]->efficiency;
-  return rate;
+  return {rate, binding};
 }
 
 }  // namespace rigcheck::fabric

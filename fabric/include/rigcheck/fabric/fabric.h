@@ -7,6 +7,7 @@
 
 #include "rigcheck/fabric/transfer.h"
 #include "rigcheck/fabric/fabric_constants.h"
+#include "rigcheck/fabric/platform.h"
 #include "rigcheck/topology/model.h"
 
 namespace rigcheck::fabric {
@@ -19,6 +20,13 @@ struct Route {
   double latency_ns = 0;   // one dependent access along the route
   PeerPath path = PeerPath::direct;
   bool nvlink = false;
+  bool crosses_sockets = false;  // a peer route over the socket link (its efficiency carries the cost)
+};
+
+// Rates of flows running together, and for each flow the directed edge that stopped it (-1: none).
+struct FairShare {
+  std::vector<double> rates;   // GB/s after each route's efficiency
+  std::vector<int> binding;    // the link that filled first among those the flow crosses
 };
 
 // The gen/width a link runs at under load in the model. Rig files (and topology JSON written from
@@ -35,11 +43,25 @@ class Fabric {
   Route route(const Endpoint& src, const Endpoint& dst, Engine engine) const;
   // GPU to GPU through a bounce buffer in the source GPU's local host memory, both legs at once
   // (how the driver stages a copy without peer access, and how NCCL's SHM transport moves data).
+  // Both directions of one pair share the pair's staging (host_staged_bidirectional_gain), so a
+  // staged pair both ways moves little more than one way. The route is of this fabric's machine
+  // state: build the Fabric from the actual topology for the machine as it is, from
+  // diagnosis::healthy_version() for the machine as it should be.
   Route host_staged_route(int src_gpu, int dst_gpu, Engine engine) const;
+  // What one staged copy src -> dst moves alone (GB/s, one direction), and a staged pair both
+  // ways at once (the sum of both directions).
+  double host_staged_gbps(int src_gpu, int dst_gpu, Engine engine = Engine::ce) const;
+  double host_staged_bidirectional_gbps(int gpu_a, int gpu_b, Engine engine = Engine::ce) const;
   PeerPath peer_path(int src_gpu, int dst_gpu, Engine engine) const;
 
   // Max-min fair rates (GB/s, after each route's efficiency) of flows running together.
   std::vector<double> fair_rates(const std::vector<const Route*>& flows) const;
+  FairShare fair_share(const std::vector<const Route*>& flows) const;
+
+  // The platform the socket links come from (platforms.json), and whether the CPU model matched.
+  const Platform& platform() const { return *platform_; }
+  const topology::Topology& topology() const { return t_; }
+  const FabricConstants& constants() const { return c_; }
 
   // The slowest finite link on a route (-1 when every edge is unlimited).
   int narrowest_edge(const Route& route) const;
@@ -61,21 +83,30 @@ class Fabric {
   int host_numa_for(const Endpoint& host, int gpu) const;
   void append_up(int from_node, int stop_node, std::vector<int>& out, double& latency) const;
   void append_down(int stop_node, int to_node, std::vector<int>& out, double& latency) const;
-  void append_socket_crossing(int from_socket, int to_socket, std::vector<int>& out, double& latency) const;
+  // `stream` picks which of the platform's socket links the crossing uses.
+  void append_socket_crossing(int from_socket, int to_socket, int stream, std::vector<int>& out, double& latency) const;
   bool p2p_allowed(int a, int b) const;
   Route host_route(int gpu, int numa, bool to_host, Engine engine) const;
   Route pcie_peer_route(int a, int b, Engine engine) const;
+  int link_gen(int gpu) const;  // the GPU's own link generation as the model runs it (0 unknown)
+  double ce_efficiency(int gpu) const;
+  double sm_host_efficiency(int gpu, bool to_host) const;
+  double nvlink_ce_efficiency(int a, int b) const;
+  void add_staging_edges();
 
   const topology::Topology& t_;
   FabricConstants c_;
   std::vector<Edge> edges_;
   std::vector<int> up_edge_;          // per PCI node: edge to its parent
-  std::vector<int> forward_edge_;     // per PCI node (host bridges): root-complex P2P forwarding
-  std::vector<std::vector<int>> socket_edge_;  // [a][b] edge between sockets
+  std::vector<int> forward_edge_;     // per PCI node (root ports): P2P forwarded to another port
+  std::vector<std::vector<std::vector<int>>> socket_edge_;  // [a][b] the links between two sockets
   std::vector<int> memory_edge_;      // per NUMA node index (position in t.numa_nodes)
   std::vector<int> device_memory_edge_;  // per GPU
   std::vector<std::vector<int>> nvlink_edge_;  // [a][b] direct NVLink bundle
   std::vector<int> nvswitch_edge_;    // per GPU: its links into the NVSwitch fabric
+  std::vector<std::vector<int>> staging_edge_;  // [a][b] host staging of a GPU pair, both directions
+  std::vector<std::vector<int>> nvlink_version_;  // [a][b] of a direct bundle, 0 unknown
+  const Platform* platform_;  // a row of the static platform table
   int sockets_ = 1;
 };
 

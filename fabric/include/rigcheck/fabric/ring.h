@@ -4,6 +4,7 @@
 // amortised, which is what nccl-tests' bus bandwidth approaches. Used by the simulator (simulated
 // collectives) and by the expected figures of measured ones.
 
+#include <string>
 #include <vector>
 
 #include "rigcheck/fabric/fabric.h"
@@ -14,11 +15,15 @@ struct RingHop {
   int from_rank = 0;
   int to_rank = 0;
   bool p2p = false;  // direct peer path; false: staged through shared host memory (NCCL's SHM)
+  // "nvswitch", "nvlink-sxm", "nvlink-bridge" (direct NVLink between PCIe cards), "pcie", "shm":
+  // which NCCL efficiency (and, over PCIe, ceiling) of fabric.json applies to the hop.
+  std::string transport;
+  double rate_gbps = 0;  // the hop's max-min fair SM rate times that efficiency
 };
 
 struct Ring {
   std::vector<RingHop> hops;  // one per rank (none for a single rank)
-  double rate_gbps = 0;       // the slowest hop's max-min fair rate; 0 when there is no hop
+  double rate_gbps = 0;       // the slowest hop's rate; 0 when there is no hop
 };
 
 // `gpus` are topology indexes in rank order. NCCL's kernels move the data (SM copies); without

@@ -1,0 +1,39 @@
+#pragma once
+// The CPU platform of a machine and the links between its sockets (Intel QPI/UPI, AMD xGMI), from
+// fabric/data/platforms.json (embedded, each row with its source), matched on the CPU model name.
+
+#include <string>
+#include <vector>
+
+#include "rigcheck/topology/model.h"
+
+namespace rigcheck::fabric {
+
+struct Platform {
+  std::string id;            // "intel-icelake-3upi", "unknown"
+  std::string name;          // "Intel Xeon Scalable 3rd gen Gold/Platinum (Ice Lake)"
+  std::string interconnect;  // "UPI", "QPI", "xGMI"
+  int links = 0;             // socket-to-socket links
+  double gt_s = 0;           // per link
+  std::string source;
+  bool known = false;        // false: no row matched the CPU model, this is the stated default
+
+  // One link's line rate in one direction: 2 bytes per transfer.
+  double link_gbps() const { return gt_s * 2.0; }
+  // Line rate of all links, one direction.
+  double socket_gbps() const { return link_gbps() * links; }
+};
+
+// Every row of the table, the default last.
+const std::vector<Platform>& platform_table();
+
+// The row whose pattern matches `cpu_model` (case-insensitive), or the default row (known = false).
+const Platform& platform_for_cpu(const std::string& cpu_model);
+
+// The platform of a topology: its first package with a model name ("" → the default).
+const Platform& platform_of(const topology::Topology& t);
+
+// "Intel Xeon ... (Ice Lake), 3 UPI links at 11.2 GT/s" or "unknown platform (CPU "..."): assumed ...".
+std::string describe(const Platform& p, const topology::Topology& t);
+
+}  // namespace rigcheck::fabric

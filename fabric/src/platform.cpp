@@ -1,0 +1,93 @@
+#include "rigcheck/fabric/platform.h"
+
+#include <cstdio>
+#include <regex>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace rigcheck::embedded {
+extern const char* const platforms_json;
+}
+
+namespace rigcheck::fabric {
+
+namespace {
+
+struct Row {
+  Platform platform;
+  std::regex pattern;
+  bool matches_anything = false;  // the default row
+};
+
+const std::vector<Row>& rows() {
+  static const std::vector<Row> table = [] {
+    const auto doc = nlohmann::json::parse(rigcheck::embedded::platforms_json);
+    const std::string fallback = doc.at("default").get<std::string>();
+    std::vector<Row> out;
+    Row default_row;
+    bool have_default = false;
+    for (const auto& r : doc.at("platforms")) {
+      Row row;
+      row.platform.id = r.at("id").get<std::string>();
+      row.platform.name = r.at("name").get<std::string>();
+      row.platform.interconnect = r.at("interconnect").get<std::string>();
+      row.platform.links = r.at("links").get<int>();
+      row.platform.gt_s = r.at("gt_s").get<double>();
+      row.platform.source = r.at("source").get<std::string>();
+      if (row.platform.id == fallback) {
+        default_row = row;
+        default_row.matches_anything = true;
+        have_default = true;
+        continue;
+      }
+      row.platform.known = true;
+      row.pattern = std::regex(r.at("match").get<std::string>(), std::regex::ECMAScript | std::regex::icase);
+      out.push_back(std::move(row));
+    }
+    if (!have_default) throw std::logic_error("platforms.json names a default row it does not have");
+    out.push_back(std::move(default_row));
+    return out;
+  }();
+  return table;
+}
+
+}  // namespace
+
+const std::vector<Platform>& platform_table() {
+  static const std::vector<Platform> table = [] {
+    std::vector<Platform> out;
+    for (const auto& r : rows()) out.push_back(r.platform);
+    return out;
+  }();
+  return table;
+}
+
+const Platform& platform_for_cpu(const std::string& cpu_model) {
+  const auto& table = rows();
+  if (!cpu_model.empty())
+    for (const auto& r : table)
+      if (!r.matches_anything && std::regex_search(cpu_model, r.pattern)) return r.platform;
+  return table.back().platform;
+}
+
+const Platform& platform_of(const topology::Topology& t) {
+  for (const auto& p : t.packages)
+    if (!p.model.empty()) return platform_for_cpu(p.model);
+  return platform_for_cpu("");
+}
+
+std::string describe(const Platform& p, const topology::Topology& t) {
+  char rate[96];
+  std::snprintf(rate, sizeof rate, "%d %s links at %.1f GT/s", p.links, p.interconnect.c_str(), p.gt_s);
+  if (p.known) return p.name + ", " + rate;
+  std::string model;
+  for (const auto& pk : t.packages)
+    if (!pk.model.empty()) {
+      model = pk.model;
+      break;
+    }
+  return "unknown platform (CPU " + (model.empty() ? std::string("not named") : "\"" + model + "\"") + "): assumed " + rate;
+}
+
+}  // namespace rigcheck::fabric

@@ -1,0 +1,346 @@
+// The fabric model against published measurements of real machines (issue 12). Each test builds
+// the machine a public thread describes and asserts the model's figure within +-10 % of what was
+// measured there; the constants and platform rows come from fabric/data/*.json.
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+
+#include <nlohmann/json.hpp>
+
+#include "rigcheck/bench/sim_backend.h"
+#include "rigcheck/fabric/fabric.h"
+#include "rigcheck/fabric/platform.h"
+#include "rigcheck/fabric/ring.h"
+#include "rigcheck/topology/pcie_link.h"
+#include "rigcheck/topology/rig.h"
+#include "topology_builder.h"
+
+using namespace rigcheck::bench;
+using namespace rigcheck::fabric;
+using rigcheck::testing::TopologyBuilder;
+using rigcheck::topology::pcie_gbps;
+
+namespace {
+
+constexpr uint16_t kH100Sxm = 0x2330;
+constexpr uint16_t kH100Pcie = 0x2331;
+constexpr uint16_t kA100Pcie = 0x20f1;
+constexpr uint16_t kRtx2080Ti = 0x1e04;
+constexpr uint16_t kRtx3090 = 0x2204;
+constexpr uint16_t kRtx5090 = 0x2b85;
+constexpr uint64_t kBytes = 1ull << 30;
+
+const FabricConstants& C() { return default_fabric_constants(); }
+FabricConstants quiet() {
+  FabricConstants c = C();
+  c.noise_sigma = 0;
+  return c;
+}
+
+Transfer copy(Endpoint src, Endpoint dst, Engine e = Engine::ce) { return Transfer{src, dst, e, Initiator::src, kBytes}; }
+
+std::vector<double> rates(SimBackend& sim, const std::vector<Transfer>& ts) {
+  CopyOutcome o = sim.run_copies(ts, 1, 1e9);
+  EXPECT_TRUE(o.error.empty()) << o.error;
+  std::vector<double> out;
+  for (size_t i = 0; i < ts.size(); ++i) out.push_back(ts[i].bytes / (o.timings[i].seconds - C().copy_overhead_us * 1e-6) / 1e9);
+  return out;
+}
+
+// Within +-10 % of a published figure.
+void expect_near_published(double model, double published, const char* what) {
+  EXPECT_GT(model, published * 0.9) << what << ": model " << model << " vs published " << published;
+  EXPECT_LT(model, published * 1.1) << what << ": model " << model << " vs published " << published;
+}
+
+void name_cpus(rigcheck::topology::Topology& t, const std::string& model) {
+  for (auto& p : t.packages) p.model = model;
+}
+
+// GPUs 0 and 1 on socket 0, 2 and 3 on socket 1, each on its own root port.
+struct TwoSocketRig {
+  TopologyBuilder b{2};
+  TwoSocketRig(uint16_t device, int gen) {
+    for (int socket : {0, 0, 1, 1}) b.gpu(b.root_port(b.host_bridge(socket)), device, gen, 16);
+  }
+};
+
+}  // namespace
+
+TEST(Platforms, CpuModelsMatchTheirGeneration) {
+  struct Case {
+    const char* cpu;
+    const char* id;
+    int links;
+    double gt_s;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz", "intel-broadwell-ep", 2, 9.6},
+           {"Intel Xeon E5-2680 v3", "intel-haswell-ep", 2, 9.6},
+           {"Intel(R) Xeon(R) Gold 5120 CPU @ 2.20GHz", "intel-skylake-cascade-2upi", 2, 10.4},
+           {"Intel Xeon Platinum 8160", "intel-skylake-cascade-3upi", 3, 10.4},
+           {"Intel(R) Xeon(R) Gold 6248R CPU @ 3.00GHz", "intel-skylake-cascade-3upi", 3, 10.4},
+           {"Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz", "intel-icelake-3upi", 3, 11.2},
+           {"Intel(R) Xeon(R) Silver 4314 CPU @ 2.40GHz", "intel-icelake-2upi", 2, 10.4},
+           {"Intel(R) Xeon(R) Platinum 8480+", "intel-sapphire-rapids-4upi", 4, 16.0},
+           {"Intel(R) Xeon(R) Gold 6430", "intel-sapphire-rapids-3upi", 3, 16.0},
+           {"INTEL(R) XEON(R) PLATINUM 8592+", "intel-emerald-rapids", 4, 16.0},
+           {"Intel(R) Xeon(R) 6980P", "intel-granite-rapids", 4, 24.0},
+           {"AMD EPYC 7742 64-Core Processor", "amd-rome", 4, 18.0},
+           {"AMD EPYC 7543 32-Core Processor", "amd-milan", 4, 18.0},
+           {"AMD EPYC 9124 16-Core Processor", "amd-genoa", 4, 32.0},
+           {"AMD EPYC 9575F 64-Core Processor", "amd-turin", 4, 32.0},
+       }) {
+    const Platform& p = platform_for_cpu(c.cpu);
+    EXPECT_EQ(p.id, c.id) << c.cpu;
+    EXPECT_TRUE(p.known) << c.cpu;
+    EXPECT_EQ(p.links, c.links) << c.cpu;
+    EXPECT_DOUBLE_EQ(p.gt_s, c.gt_s) << c.cpu;
+  }
+  // A desktop CPU, or none named: the stated default, and the description says so.
+  const Platform& unknown = platform_for_cpu("12th Gen Intel(R) Core(TM) i7-12700F");
+  EXPECT_FALSE(unknown.known);
+  EXPECT_EQ(unknown.id, "unknown");
+  TopologyBuilder b(2);
+  auto t = b.build();
+  name_cpus(t, "Some Future CPU");
+  EXPECT_NE(describe(platform_of(t), t).find("unknown platform (CPU \"Some Future CPU\")"), std::string::npos);
+}
+
+TEST(Platforms, EveryRowHasAPublicSourceOrSaysAssumption) {
+  const std::regex url("https?://");
+  for (const Platform& p : platform_table()) {
+    EXPECT_TRUE(std::regex_search(p.source, url) || p.source.rfind("assumption", 0) == 0) << p.id;
+    EXPECT_GT(p.links, 0) << p.id;
+    EXPECT_GT(p.gt_s, 0) << p.id;
+  }
+}
+
+TEST(FabricCalibration, HostStagedPairBothWaysMovesLittleMoreThanOneWay) {
+  // Gen4 x16 GPUs without P2P (GeForce on the stock driver) on two root ports of one host bridge:
+  // P2P=Disabled 20.1-22.4 GB/s one way, 21.1-30.5 both ways (https://github.com/NVIDIA/nccl/issues/814).
+  TopologyBuilder b;
+  int hb = b.host_bridge();
+  b.gpu(b.root_port(hb), kRtx3090, 4, 16);
+  b.gpu(b.root_port(hb), kRtx3090, 4, 16);
+  auto t = b.build();
+  Fabric f(t, quiet());
+  ASSERT_EQ(f.peer_path(0, 1, Engine::ce), PeerPath::host_staged);
+  const double one_way = f.host_staged_gbps(0, 1);
+  const double both = f.host_staged_bidirectional_gbps(0, 1);
+  EXPECT_NEAR(one_way, pcie_gbps(4, 16) * C().pcie_efficiency_ce * C().host_staged_efficiency_gen4, 1e-6);
+  EXPECT_NEAR(both / one_way, C().host_staged_bidirectional_gain, 1e-6);
+  expect_near_published(one_way, 21.3, "Gen4 staged one way");
+  expect_near_published(both, 25.8, "Gen4 staged both ways");
+  // The simulator runs the same: two opposite staged copies at once.
+  SimBackend sim(t, quiet());
+  auto r = rates(sim, {copy(Endpoint::device(0), Endpoint::device(1)), copy(Endpoint::device(1), Endpoint::device(0))});
+  EXPECT_NEAR(r[0] + r[1], both, 1e-6);
+}
+
+TEST(FabricCalibration, HostStagedFigureFollowsTheMachineState) {
+  // The staged estimate crosses the same links the GPU has: a card trained x8 halves it.
+  TopologyBuilder b;
+  int hb = b.host_bridge();
+  b.gpu(b.root_port(hb), kRtx3090, 4, 16);
+  b.gpu(b.root_port(hb), kRtx3090, 4, 8);
+  auto t = b.build();
+  Fabric f(t, quiet());
+  EXPECT_NEAR(f.host_staged_gbps(0, 1), pcie_gbps(4, 8) * C().pcie_efficiency_ce * C().host_staged_efficiency_gen4, 1e-6);
+}
+
+TEST(FabricCalibration, CrossSocketP2POnEpycGenoa) {
+  // Dual EPYC 9124, Gen5 x16 direct attach: same socket 56-57 GB/s (111-112 both ways), across
+  // the sockets 42-51 (75-99) (https://github.com/voipmonitor/rtx6kpro/blob/master/hardware/pcie-bandwidth.md).
+  TwoSocketRig rig(kH100Pcie, 5);
+  auto t = rig.b.build();
+  name_cpus(t, "AMD EPYC 9124 16-Core Processor");
+  SimBackend sim(t, quiet());
+  EXPECT_EQ(sim.fabric().platform().id, "amd-genoa");
+  const double same = rates(sim, {copy(Endpoint::device(0), Endpoint::device(1))})[0];
+  const double cross = rates(sim, {copy(Endpoint::device(0), Endpoint::device(2))})[0];
+  auto bidir = rates(sim, {copy(Endpoint::device(0), Endpoint::device(2)), copy(Endpoint::device(2), Endpoint::device(0))});
+  expect_near_published(same, 56.5, "Gen5 same socket");
+  expect_near_published(cross, 46.5, "Gen5 across EPYC sockets");
+  expect_near_published(bidir[0] + bidir[1], 87.0, "Gen5 across EPYC sockets, both ways");
+}
+
+TEST(FabricCalibration, AGen4PairCrossesEpycSocketsAtFullSpeed) {
+  // ASUS ESC8000A-E12 (EPYC 9004), RTX 6000 Ada Gen4 x16: 26.33 GB/s on one socket, 26.32 across
+  // (https://github.com/luigifcruz/stelline/blob/5abfb581/docs/quickstart/validated-hardware/server/asus-esc8000a-e12.md).
+  TwoSocketRig rig(kA100Pcie, 4);
+  auto t = rig.b.build();
+  name_cpus(t, "AMD EPYC (Genoa, 9004 series)");
+  SimBackend sim(t, quiet());
+  EXPECT_EQ(sim.fabric().platform().id, "amd-genoa");
+  expect_near_published(rates(sim, {copy(Endpoint::device(0), Endpoint::device(2))})[0], 26.32, "Gen4 across EPYC sockets");
+}
+
+TEST(FabricCalibration, CrossSocketP2POnGen4IntelCostsAPenalty) {
+  // Ice Lake (3 UPI at 11.2 GT/s = 22.4 GB/s each way per link), Gen4 x16: one stream crosses one
+  // link, which is narrower than the GPU link, so a healthy pair across the sockets is slower than
+  // one on a socket (and is judged against that, not against the same-socket figure).
+  TwoSocketRig rig(kA100Pcie, 4);
+  auto t = rig.b.build();
+  name_cpus(t, "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz");
+  SimBackend sim(t, quiet());
+  const double same = rates(sim, {copy(Endpoint::device(0), Endpoint::device(1))})[0];
+  const double cross = rates(sim, {copy(Endpoint::device(0), Endpoint::device(2))})[0];
+  EXPECT_NEAR(same, pcie_gbps(4, 16) * C().pcie_efficiency_ce, 1e-6);
+  EXPECT_NEAR(cross, 11.2 * 2 * C().socket_link_efficiency * C().pcie_efficiency_ce, 1e-6);
+  EXPECT_LT(cross / same, 0.85);
+  // Two pairs across at once spread over the links: neither is halved.
+  auto both = rates(sim, {copy(Endpoint::device(0), Endpoint::device(2)), copy(Endpoint::device(1), Endpoint::device(3))});
+  EXPECT_NEAR(both[0], cross, 1e-6);
+}
+
+TEST(FabricCalibration, HopperSmCopiesReadHostMemorySlowerThanTheyWriteIt) {
+  // 8x H100 SXM, Gen5 x16: SM H2D 35.2 GB/s, SM D2H 52.8 (https://github.com/NVIDIA/nvbandwidth/issues/24).
+  TopologyBuilder b;
+  b.gpu(b.root_port(b.host_bridge()), kH100Sxm, 5, 16);
+  auto t = b.build();
+  SimBackend sim(t, quiet());
+  expect_near_published(rates(sim, {copy(Endpoint::host(), Endpoint::device(0), Engine::sm)})[0], 35.2, "H100 SM H2D");
+  expect_near_published(rates(sim, {copy(Endpoint::device(0), Endpoint::host(), Engine::sm)})[0], 52.8, "H100 SM D2H");
+  // CE copies on Gen5 reach 0.89 of line rate: 55.4/55.1 on H200 (ml-engineering), 56.3-57.3 on RTX 5090.
+  expect_near_published(rates(sim, {copy(Endpoint::host(), Endpoint::device(0))})[0], 55.4, "Gen5 CE H2D");
+}
+
+TEST(FabricCalibration, TwoGen4GpusOnOneHostBridgeGetTheirLinksBothWays) {
+  // Root ports of one host bridge, Gen4 x16: 50-52 GB/s both ways
+  // (https://github.com/tinygrad/open-gpu-kernel-modules/issues/6); the root complex is no limit.
+  TopologyBuilder b;
+  int hb = b.host_bridge();
+  for (int i = 0; i < 4; ++i) b.gpu(b.root_port(hb), kRtx3090, 4, 16);
+  for (int i = 0; i < 4; ++i)
+    for (int j = i + 1; j < 4; ++j) b.set_p2p(i, j, true);  // patched driver
+  auto t = b.build();
+  SimBackend sim(t, quiet());
+  auto r = rates(sim, {copy(Endpoint::device(0), Endpoint::device(1)), copy(Endpoint::device(1), Endpoint::device(0))});
+  expect_near_published(r[0] + r[1], 51.0, "Gen4 pair on one host bridge, both ways");
+  // What limits it is the GPU's own link, and that is what the fabric names.
+  const Fabric& f = sim.fabric();
+  Route there = f.route(Endpoint::device(0), Endpoint::device(1), Engine::ce);
+  Route back = f.route(Endpoint::device(1), Endpoint::device(0), Engine::ce);
+  const int binding = f.fair_share({&there, &back}).binding[0];
+  EXPECT_NE(f.edge_name(binding).find("link above"), std::string::npos) << f.edge_name(binding);
+  // A ring over the four: every hop at the SM rate of one Gen4 x16 link (4x patched RTX 4090:
+  // ~25.7-26 GB/s busbw), not a quarter of one shared root-complex edge.
+  const Ring ring = ring_model(f, {0, 1, 2, 3}, false);
+  EXPECT_NEAR(ring.rate_gbps, pcie_gbps(4, 16) * C().pcie_efficiency_sm * C().nccl_efficiency_pcie, 1e-6);
+  expect_near_published(ring.rate_gbps, 25.8, "4-GPU Gen4 ring");
+}
+
+TEST(FabricCalibration, NcclOverNvlinkBridgesGetsAboutHalfTheLinks) {
+  // 2x RTX 2080 Ti + NVLink bridge (2 NVLink2 links): all_reduce busbw 21.4-21.9 GB/s
+  // (https://github.com/NVIDIA/nccl-tests/issues/44).
+  {
+    TopologyBuilder b;
+    int hb = b.host_bridge();
+    b.gpu(b.root_port(hb), kRtx2080Ti, 3, 16);
+    b.gpu(b.root_port(hb), kRtx2080Ti, 3, 16);
+    b.nvlink(0, 1, 2, 2, 25.0);
+    auto t = b.build();
+    Fabric f(t, quiet());
+    const Ring ring = ring_model(f, {0, 1}, false);
+    EXPECT_EQ(ring.hops[0].transport, "nvlink-bridge");
+    expect_near_published(ring.rate_gbps, 21.6, "2080 Ti bridge busbw");
+  }
+  // 2x H100 PCIe + NVLink bridges (12 NVLink4 links): busbw 115.4-116.3 (https://github.com/NVIDIA/nccl/issues/1161).
+  {
+    TopologyBuilder b;
+    int hb = b.host_bridge();
+    b.gpu(b.root_port(hb), kH100Pcie, 5, 16);
+    b.gpu(b.root_port(hb), kH100Pcie, 5, 16);
+    b.nvlink(0, 1, 12, 4, 25.0);
+    auto t = b.build();
+    Fabric f(t, quiet());
+    expect_near_published(ring_model(f, {0, 1}, false).rate_gbps, 116.0, "H100 PCIe bridge busbw");
+  }
+}
+
+TEST(FabricCalibration, NvswitchBoardsByNvlinkGeneration) {
+  // GPUs with `links` NVLinks each into the NVSwitch fabric, 25 GB/s per link per direction.
+  auto board = [](uint16_t device, int links, int version) {
+    TopologyBuilder b;
+    int hb = b.host_bridge();
+    for (int i = 0; i < 8; ++i) b.gpu(b.root_port(hb), device, 5, 16);
+    auto t = b.build();
+    for (auto& g : t.gpus) g.nvlink = {{"nvswitch", -1, "nvswitch", links, version, 25.0}};
+    return t;
+  };
+  // HGX H100 (18 links): p2pBandwidthLatencyTest writes 371-377 GB/s (https://github.com/NVIDIA/nccl/issues/1264).
+  auto h100 = board(kH100Sxm, 18, 4);
+  SimBackend s100(h100, quiet());
+  expect_near_published(rates(s100, {copy(Endpoint::device(0), Endpoint::device(1))})[0], 374.0, "H100 NVSwitch CE write");
+  // HGX H800 (8 links): nvbandwidth CE 172-176 GB/s (liguodongiot/llm-action ai-infra nvbandwidth notes).
+  auto h800 = board(kH100Sxm, 8, 4);
+  SimBackend s800(h800, quiet());
+  expect_near_published(rates(s800, {copy(Endpoint::device(0), Endpoint::device(1))})[0], 174.0, "H800 NVSwitch CE write");
+  // HGX A100 (12 NVLink3 links): all_reduce busbw ~230 GB/s (https://github.com/NVIDIA/nccl-tests/issues/149).
+  auto a100 = board(0x20b2, 12, 3);
+  Fabric fa(a100, quiet());
+  const Ring ring = ring_model(fa, {0, 1, 2, 3, 4, 5, 6, 7}, false);
+  EXPECT_EQ(ring.hops[0].transport, "nvswitch");
+  expect_near_published(ring.rate_gbps, 230.0, "A100 NVSwitch ring busbw");
+}
+
+TEST(FabricCalibration, NcclOverGen5PcieTopsOutNearFortyGBs) {
+  // 8 Gen5 x16 cards with P2P: 37.6-41.7 GB/s busbw
+  // (https://github.com/voipmonitor/rtx6kpro/blob/master/hardware/pcie-bandwidth.md).
+  TopologyBuilder b;
+  int hb = b.host_bridge();
+  for (int i = 0; i < 8; ++i) b.gpu(b.root_port(hb), kRtx5090, 5, 16);
+  for (int i = 0; i < 8; ++i)
+    for (int j = i + 1; j < 8; ++j) b.set_p2p(i, j, true);
+  auto t = b.build();
+  Fabric f(t, quiet());
+  const Ring ring = ring_model(f, {0, 1, 2, 3, 4, 5, 6, 7}, false);
+  EXPECT_EQ(ring.hops[0].transport, "pcie");
+  EXPECT_NEAR(ring.rate_gbps, C().nccl_ceiling_pcie_gbps, 1e-9);
+  expect_near_published(ring.rate_gbps, 39.6, "8x Gen5 ring busbw");
+}
+
+namespace {
+
+rigcheck::topology::Topology seed_rig(const std::string& name) {
+  std::ifstream in(std::string(RIGCHECK_RIGS) + "/" + name + ".json");
+  return rigcheck::topology::expand_rig(rigcheck::topology::parse_rig(nlohmann::json::parse(in)), "healthy");
+}
+
+}  // namespace
+
+TEST(FabricSeedRigs, SocketLinksComeFromTheRigsCpus) {
+  // Gigabyte T180-G20, 2x Xeon E5-2680 v4: two QPI links at 9.6 GT/s, 19.2 GB/s each way per link.
+  auto t = seed_rig("gigabyte-t180-g20-4xv100-nvlink");
+  Fabric f(t, quiet());
+  EXPECT_EQ(f.platform().id, "intel-broadwell-ep");
+  // GPU0 (socket 0) reading host memory of node 1 crosses one QPI link: below its Gen3 x16 link.
+  SimBackend sim(t, quiet());
+  const double remote = rates(sim, {copy(Endpoint::host(1), Endpoint::device(0))})[0];
+  EXPECT_NEAR(remote, std::min(pcie_gbps(3, 16), 9.6 * 2 * C().socket_link_efficiency) * C().pcie_efficiency_ce, 1e-6);
+  // The NVLink 2 pairs get NVLink 2's copy-engine efficiency.
+  const Route nv = f.route(Endpoint::device(0), Endpoint::device(1), Engine::ce);
+  ASSERT_TRUE(nv.nvlink);
+  EXPECT_DOUBLE_EQ(nv.efficiency, C().nvlink_efficiency_ce_v2);
+
+  // Supermicro 4029GP-TRT2, 2x Xeon Platinum 8160: three UPI links at 10.4 GT/s.
+  auto s = seed_rig("supermicro-4029gp-trt2-10x3090");
+  EXPECT_EQ(Fabric(s, quiet()).platform().id, "intel-skylake-cascade-3upi");
+  // Single-socket desktops name no platform of the table; nothing crosses a socket there.
+  auto d = seed_rig("dell-t1700-gtx1660");
+  EXPECT_FALSE(Fabric(d, quiet()).platform().known);
+}
+
+TEST(FabricSeedRigs, StagedGeforcePairsOnTheX99RigShareTheirStaging) {
+  // ASRock X99 WS-E, 2x RTX 3090 (Gen4 cards at Gen3 behind two PEX 8747): no P2P on the stock
+  // driver, so copies between them are staged; Gen3 staging, both ways little more than one.
+  auto t = seed_rig("asrock-x99-ws-e-2x3090-risers");
+  Fabric f(t, quiet());
+  ASSERT_EQ(f.peer_path(0, 1, Engine::ce), PeerPath::host_staged);
+  const double one = f.host_staged_gbps(0, 1);
+  EXPECT_NEAR(one, pcie_gbps(3, 16) * C().pcie_efficiency_ce * C().host_staged_efficiency_gen3, 1e-6);
+  EXPECT_NEAR(f.host_staged_bidirectional_gbps(0, 1) / one, C().host_staged_bidirectional_gain, 1e-6);
+}
