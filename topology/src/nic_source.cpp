@@ -10,6 +10,10 @@ namespace {
 
 constexpr uint16_t kClassEthernet = 0x0200;
 constexpr uint16_t kClassInfiniband = 0x0207;
+// ConnectX-2/3 VPI adapters (mlx4) are "Serial bus controller: InfiniBand" (pci.ids class 0c06).
+constexpr uint16_t kClassSerialInfiniband = 0x0c06;
+
+bool infiniband_class(uint16_t c) { return c == kClassInfiniband || c == kClassSerialInfiniband; }
 
 std::optional<PciAddress> device_address(const RootedFs& fs, const std::string& dir) {
   auto name = fs.link_target_name(dir + "/device");
@@ -122,12 +126,12 @@ void collect_nics(const RootedFs& fs, DiscoveryState& state) {
   }
   // Network controllers with neither an RDMA device nor an interface: a driver is missing.
   for (const PciNode& n : state.topo.pci) {
-    if (n.kind != PciKind::endpoint || !n.address || (n.class_id != kClassEthernet && n.class_id != kClassInfiniband)) continue;
+    if (n.kind != PciKind::endpoint || !n.address || (n.class_id != kClassEthernet && !infiniband_class(n.class_id))) continue;
     if (by_address.count(*n.address)) continue;
     Nic nic;
     nic.name = n.address->str();
     nic.address = *n.address;
-    nic.kind = n.class_id == kClassInfiniband ? NicKind::infiniband : NicKind::ethernet;
+    nic.kind = infiniband_class(n.class_id) ? NicKind::infiniband : NicKind::ethernet;
     state.note("network", "network controller " + n.address->str() + " has no network interface or RDMA device" +
                               (n.driver.empty() ? " (no driver bound)" : " (driver " + n.driver + ")"));
     by_address.emplace(*n.address, nic);
@@ -158,7 +162,7 @@ void nics_from_hwloc(DiscoveryState& state) {
     if (raw.rdma && !nic.rdma()) {
       nic.name = raw.name;
       // hwloc does not keep the link layer: the function's class tells InfiniBand from RoCE.
-      nic.kind = t.pci[raw.node].class_id == kClassInfiniband ? NicKind::infiniband : NicKind::roce;
+      nic.kind = infiniband_class(t.pci[raw.node].class_id) ? NicKind::infiniband : NicKind::roce;
       nic.ports.clear();
       for (const auto& [port, number] : raw.port_states) {
         NicPort p;
