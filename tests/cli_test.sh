@@ -99,8 +99,12 @@ if "$rigcheck" --help 2>&1 | grep -q "^  selftest"; then  # a CUDA build: it can
   expect 4 "\[info\] gpus-split-across-sockets" -- "$rigcheck" doctor --xml "$fixtures/hwloc/24em64t-2n6c2t-pci.xml"
   expect 4 "Fermi's last was CUDA 8" -- "$rigcheck" doctor --xml "$fixtures/hwloc/24em64t-2n6c2t-pci.xml"
 else
-  expect 0 "\[info\] gpus-split-across-sockets" -- "$rigcheck" doctor --xml "$fixtures/hwloc/24em64t-2n6c2t-pci.xml"
+  expect 3 "\[info\] gpus-split-across-sockets" -- "$rigcheck" doctor --xml "$fixtures/hwloc/24em64t-2n6c2t-pci.xml"
 fi
+# Its ConnectX-2 VPI HCA (mlx4_0, class 0c06) sits on its own root port: no GPU within PXB of it.
+expect_rc=$("$rigcheck" --help 2>&1 | grep -q "^  selftest" && echo 4 || echo 3)
+expect "$expect_rc" "mlx4_0 \(0000:05:00.0, InfiniBand\): nearest GPU is GPU[0-9] at PHB" -- "$rigcheck" doctor --xml "$fixtures/hwloc/24em64t-2n6c2t-pci.xml"
+expect 0 "NIC[0-9] mlx4_0 infiniband 0000:05:00.0" -- "$rigcheck" topo --xml "$fixtures/hwloc/24em64t-2n6c2t-pci.xml"
 expect 0 "no-gpu" -- "$rigcheck" doctor --xml "$fixtures/hwloc/96em64t-4n4d3ca2co-pci.xml"
 "$make_fake_root" "$tmp/small-bar" --one-gpu-small-bar || fail "make_fake_root --one-gpu-small-bar"
 expect 3 "\[warning\] small-bar1: GPU0 0000:01:00.0" -- "$rigcheck" doctor --fsroot "$tmp/small-bar/root"

@@ -240,8 +240,7 @@ std::vector<Finding> measured_findings(const topology::Topology& t, const bench:
       if (pair && pair->nvlink_links == 0 && ga.host_path.gbps > 0 && gb.host_path.gbps > 0) {
         // The staged figure is the fabric's own route for it (both legs, the links as they run,
         // the socket crossing), so it crosses whatever narrow link or socket link P2P crosses.
-        const fabric::Route staged_route = fabric.host_staged_route(cell.plan.src.gpu, cell.plan.dst.gpu, fabric::Engine::ce);
-        const double staged = fabric.fair_rates({&staged_route}).at(0);
+        const double staged = fabric.host_staged_gbps(cell.plan.src.gpu, cell.plan.dst.gpu);
         // Within a few percent is not "slower": both are estimates of one machine's links.
         if (staged > 0 && cell.value() < staged * kStagedMargin) {
           const std::string cause = joined(causes_on_path(t, cell));
