@@ -200,8 +200,16 @@ json build_cluster_report(const std::vector<NodeRun>& nodes, const bench::InterN
     if (report.is_object())
       for (auto f : report.value("findings", json::array())) {
         if (f.value("severity", "info") == "info") continue;
-        for (auto& e : f["evidence"]) e = name + ": " + e.get<std::string>();
-        if (f["evidence"].empty()) f["evidence"].push_back(name);
+        // One evidence line per node (its first, with how many more), every line in details, so
+        // that ten alike nodes do not list the same ten GPUs ten times.
+        json all = json::array();
+        for (const auto& e : f.value("details", f.value("evidence", json::array()))) all.push_back(name + ": " + e.get<std::string>());
+        const auto& evidence = f.value("evidence", json::array());
+        std::string line = name + (evidence.empty() ? std::string() : ": " + evidence.front().get<std::string>());
+        if (evidence.size() > 1) line += " (and " + std::to_string(evidence.size() - 1) + " more in " + name + "'s report)";
+        f["evidence"] = json::array({line});
+        if (all.size() > 1) f["details"] = all;
+        else f.erase("details");
         f["gpus"] = json::array();
         findings.push_back(f);
       }

@@ -122,7 +122,7 @@ TEST(ClusterReport, ViewHasTheNodeMatrixAndEveryScopeLabelledSimulated) {
   EXPECT_EQ(v.cluster.pairwise.labels, (std::vector<std::string>{"node0", "node1"}));
   EXPECT_EQ(v.cluster.pairwise.cells[0][0], "X");
   EXPECT_EQ(v.cluster.pairwise_shades[0][1], report::Shade::ok);
-  EXPECT_EQ(v.cluster.node_summaries.at(1).gpus, "4x Tesla V100-SXM2-16GB");
+  EXPECT_EQ(v.cluster.node_summaries.at(1).gpus, "4x Tesla V100 SXM2 16GB");
   std::set<std::string> scopes;
   for (const auto& row : v.cluster.collectives.rows) scopes.insert(row.at(1));
   EXPECT_EQ(scopes, (std::set<std::string>{"all", "network", "intra"}));

@@ -163,7 +163,7 @@ TEST(ClusterRules, NicBelowItsRate) {
   auto fs = diagnosis::cluster_findings(nodes, results_for(nodes));
   ASSERT_TRUE(has(fs, "cluster-nic-below-rate"));
   EXPECT_EQ(get(fs, "cluster-nic-below-rate").title, "node1: mlx5_0 runs at 100 Gb/s of 200 Gb/s");
-  nodes[1].local_finding_ids.insert("nic-link-below-rate");
+  nodes[1].local_finding_ids.insert("nic-port-rate-below");
   EXPECT_FALSE(has(diagnosis::cluster_findings(nodes, results_for(nodes)), "cluster-nic-below-rate"));
 }
 
