@@ -13,7 +13,8 @@ namespace rigcheck::cli {
 CLI::App* add_doctor_command(CLI::App& app, DoctorArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "doctor",
-      "Check the machine without a benchmark: links, slots, ACS, IOMMU, P2P support, versions, BAR1, NUMA. "
+      "Check the machine without a benchmark: links, slots, ACS, IOMMU, P2P support, versions, BAR1, NUMA, network "
+      "adapters (placement against the GPUs, links, ports, GPUDirect RDMA). "
       "Exit code: 0 nothing above info, 3 warnings, 4 a critical finding (1 and 2 as for every command).");
   add_source_options(cmd, args.source);
   cmd->add_flag("--json", args.json, "Write the findings as JSON");

@@ -12,7 +12,7 @@
 namespace rigcheck::cli {
 
 CLI::App* add_topo_command(CLI::App& app, TopoArgs& args) {
-  CLI::App* cmd = app.add_subcommand("topo", "Discover and print the PCIe/NVLink/NUMA topology (no benchmark)");
+  CLI::App* cmd = app.add_subcommand("topo", "Discover and print the PCIe/NVLink/NUMA topology and the network adapters (no benchmark)");
   add_source_options(cmd, args.source);
   cmd->add_flag("--json", args.json, "Write the topology model as JSON (schema rigcheck.topology/1)");
   cmd->add_option("-o,--output", args.output, "Write to this file instead of standard output");

@@ -140,7 +140,7 @@ TEST(NicModel, TopoTextShowsNics) {
   render_topology(t, out, {});
   const std::string s = out.str();
   EXPECT_NE(s.find("NIC mlx5_0 0000:05:00.0 [15b3:101b]"), std::string::npos) << s;  // in the tree
-  EXPECT_NE(s.find("NIC0 mlx5_0 infiniband 0000:05:00.0 NUMA 0 | PCIe max Gen4 x16, now Gen4 x8 | port 1 ACTIVE/LinkUp 200"),
+  EXPECT_NE(s.find("NIC0 mlx5_0 infiniband 0000:05:00.0 NUMA 0 | PCIe max Gen4 x16, now Gen4 x8 | port 1 ACTIVE/LinkUp 200 Gb/s (ib0) | adapter 200 Gb/s"),
             std::string::npos)
       << s;
   EXPECT_NE(s.find("to GPUs: GPU0 PIX GPU1 PIX"), std::string::npos) << s;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "rigcheck/diagnosis/catalogue.h"
+#include "rigcheck/diagnosis/network_rules.h"
 #include "rigcheck/topology/gpu_models.h"
 #include "rigcheck/topology/paths.h"
 #include "rigcheck/topology/render.h"
@@ -387,6 +388,7 @@ std::vector<Finding> static_findings(const Topology& t, const BuildInfo& build) 
   nvlink_rules(t, out);
   version_rules(t, build, out);
   aer_rules(t, out);
+  for (auto& f : network_findings(t)) out.push_back(std::move(f));  // network_rules.cpp
   out = merge_same_id(std::move(out));
   std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) { return a.severity > b.severity; });
   return out;

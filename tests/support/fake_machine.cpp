@@ -136,6 +136,48 @@ std::string resource_file(const FakeFunction& f) {
   return s;
 }
 
+// /sys/class/{infiniband,net} as the kernel lays them out: class entries are symlinks into the
+// device's directory, whose `device` link points back at the PCI function.
+void write_network_part(const FakeMachine& m, const fs::path& root) {
+  for (const auto& module : m.modules) fs::create_directories(root / "sys/module" / module);
+  auto class_entry = [&](const std::string& cls, const std::string& name, const std::string& bdf) {
+    fs::create_directories(root / "sys/class" / cls);
+    if (bdf.empty()) {
+      const fs::path dir = root / "sys/devices/virtual" / cls / name;
+      fs::create_directories(dir);
+      fs::create_directory_symlink("../../devices/virtual/" + cls + "/" + name, root / "sys/class" / cls / name);
+      return dir;
+    }
+    const FakeFunction* f = find(m, bdf);
+    if (!f) throw std::runtime_error(cls + " " + name + " on missing function " + bdf);
+    const std::string rel = device_dir(m, *f);
+    const fs::path dir = root / "sys/devices" / rel / cls / name;
+    fs::create_directories(dir);
+    fs::create_directory_symlink("../../../" + f->bdf, dir / "device");
+    fs::create_directory_symlink("../../devices/" + rel + "/" + cls + "/" + name, root / "sys/class" / cls / name);
+    return dir;
+  };
+  for (const auto& d : m.rdma) {
+    const fs::path dir = class_entry("infiniband", d.name, d.bdf);
+    write_file(dir / "node_guid", d.node_guid + "\n");
+    for (size_t i = 0; i < d.ports.size(); ++i) {
+      const fs::path port = dir / "ports" / std::to_string(i + 1);
+      write_file(port / "state", d.ports[i].state + "\n");
+      write_file(port / "phys_state", d.ports[i].phys_state + "\n");
+      write_file(port / "rate", d.ports[i].rate + "\n");
+      write_file(port / "link_layer", d.ports[i].link_layer + "\n");
+    }
+  }
+  for (const auto& n : m.netdevs) {
+    const fs::path dir = class_entry("net", n.name, n.bdf);
+    write_file(dir / "operstate", n.operstate + "\n");
+    write_file(dir / "speed", n.speed + "\n");
+    write_file(dir / "type", std::to_string(n.type) + "\n");
+    write_file(dir / "dev_port", std::to_string(n.dev_port) + "\n");
+    write_file(dir / "address", n.address + "\n");
+  }
+}
+
 }  // namespace
 
 std::vector<uint8_t> config_space(const FakeFunction& f) {
@@ -229,6 +271,7 @@ void write_fake_sysfs(const FakeMachine& m, const fs::path& root) {
     fs::create_directory_symlink("../../../devices/" + rel, root / "sys/bus/pci/devices" / f.bdf);
   }
   for (const auto& bus : root_buses) fs::create_directories(root / "sys/devices" / bus);
+  write_network_part(m, root);
 }
 
 std::string lspci_dump(const FakeMachine& m) {
@@ -295,6 +338,47 @@ FakeMachine reference_machine() {
   // Socket 1: an H100 at Gen5 x16.
   add({"0000:80:01.0", "", 1, 0x8086, 0x352a, 0x060400, 4, {5, 16}, {5, 16}, std::pair{kAcsCapAll, kAcsLinuxOn}, 0x81, 0x81, "pcieport", 20});
   add({"0000:81:00.0", "0000:80:01.0", 1, 0x10de, 0x2330, 0x030200, 0, {5, 16}, {5, 16}, std::nullopt, -1, -1, "nvidia", 21, 128ull << 30});
+  return m;
+}
+
+FakeMachine hgx_node() {
+  constexpr uint16_t kAcsCapAll = 0x005f;
+  FakeMachine m;
+  m.numa_nodes = 2;
+  m.kernel = "6.8.0-45-generic";
+  m.nvidia_version_line = "NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.127.05  Tue Oct  8 03:22:07 UTC 2024";
+  m.modules = {"nvidia", "nvidia_peermem"};
+  auto add = [&](FakeFunction f) { m.functions.push_back(std::move(f)); };
+  int group = 30;
+  // Per switch: root port -> switch upstream -> 3 downstream ports (GPU, GPU, HCA).
+  const char* roots[] = {"0000:00:01.0", "0000:00:03.0", "0000:80:01.0", "0000:80:03.0"};
+  for (int s = 0; s < 4; ++s) {
+    const int node = s / 2;
+    const int bus = (node ? 0x81 : 0x01) + (s % 2) * 0x10;  // 01/11 on socket 0, 81/91 on socket 1
+    char up[16], d[3][16], ep[3][16];
+    std::snprintf(up, sizeof up, "0000:%02x:00.0", bus);
+    for (int i = 0; i < 3; ++i) {
+      std::snprintf(d[i], sizeof d[i], "0000:%02x:%02x.0", bus + 1, i);
+      std::snprintf(ep[i], sizeof ep[i], "0000:%02x:00.0", bus + 2 + i);
+    }
+    add({roots[s], "", node, 0x8086, 0x352a, 0x060400, 4, {5, 16}, {5, 16}, std::nullopt, bus, bus + 4, "pcieport", group++});
+    add({up, roots[s], node, 0x1000, 0xc030, 0x060400, 5, {5, 16}, {5, 16}, std::nullopt, bus + 1, bus + 4, "pcieport", group++});
+    for (int i = 0; i < 3; ++i)
+      add({d[i], up, node, 0x1000, 0xc030, 0x060400, 6, {5, 16}, {5, 16}, std::pair{kAcsCapAll, uint16_t{0}}, bus + 2 + i,
+           bus + 2 + i, "pcieport", group++});
+    add({ep[0], d[0], node, 0x10de, 0x2330, 0x030200, 0, {5, 16}, {5, 16}, std::nullopt, -1, -1, "nvidia", group++, 128ull << 30});
+    add({ep[1], d[1], node, 0x10de, 0x2330, 0x030200, 0, {5, 16}, {5, 16}, std::nullopt, -1, -1, "nvidia", group++, 128ull << 30});
+    // ConnectX-6 (MT28908, 15b3:101b): PCIe Gen4 x16, InfiniBand class 0x0207.
+    add({ep[2], d[2], node, 0x15b3, 0x101b, 0x020700, 0, {4, 16}, {4, 16}, std::nullopt, -1, -1, "mlx5_core", group++});
+    m.rdma.push_back({"mlx5_" + std::to_string(s), ep[2]});
+    m.netdevs.push_back({"ib" + std::to_string(s), ep[2], "up", "200000", 32, 0});
+  }
+  // Management Ethernet on socket 0's chipset side (X710, 8086:1572), and virtual interfaces.
+  add({"0000:00:1c.0", "", 0, 0x8086, 0xa190, 0x060400, 4, {3, 8}, {3, 8}, std::nullopt, 0x60, 0x60, "pcieport", group++});
+  add({"0000:60:00.0", "0000:00:1c.0", 0, 0x8086, 0x1572, 0x020000, 0, {3, 8}, {3, 8}, std::nullopt, -1, -1, "i40e", group++});
+  m.netdevs.push_back({"eno1", "0000:60:00.0", "up", "10000", 1, 0});
+  m.netdevs.push_back({"lo", "", "unknown", "-1", 772, 0});
+  m.netdevs.push_back({"docker0", "", "down", "-1", 1, 0});
   return m;
 }
 

@@ -37,6 +37,31 @@ struct FakeFunction {
   uint32_t aer_correctable = 0;  // AER correctable error status register
 };
 
+// An RDMA device of /sys/class/infiniband on a PCI function; its files hold what the kernel
+// writes ("4: ACTIVE", "5: LinkUp", "200 Gb/sec (4X HDR)", drivers/infiniband/core/sysfs.c).
+struct FakeRdmaPort {
+  std::string state = "4: ACTIVE";
+  std::string phys_state = "5: LinkUp";
+  std::string rate = "200 Gb/sec (4X HDR)";
+  std::string link_layer = "InfiniBand";
+};
+struct FakeRdmaDevice {
+  std::string name;  // "mlx5_0"
+  std::string bdf;
+  std::vector<FakeRdmaPort> ports{FakeRdmaPort{}};  // ports 1..N
+  std::string node_guid = "0c42:a103:001d:d12a";    // identifying: must not reach a report
+};
+// A netdev of /sys/class/net: on a PCI function (bdf) or virtual (bdf empty: lo, docker0).
+struct FakeNetdev {
+  std::string name;
+  std::string bdf;
+  std::string operstate = "up";
+  std::string speed = "100000";  // Mb/s; "-1" when down
+  int type = 1;                  // ARPHRD_ETHER 1, ARPHRD_INFINIBAND 32
+  int dev_port = 0;
+  std::string address = "0c:42:a1:1d:d1:2a";  // MAC, identifying: must not reach a report
+};
+
 struct FakeMachine {
   int numa_nodes = 2;
   int cpus_per_node = 4;
@@ -48,6 +73,9 @@ struct FakeMachine {
   bool iommu_units = false;             // /sys/class/iommu/dmar0
   std::map<int, std::string> iommu_group_types;  // group -> "DMA", "identity", …
   int config_bytes = 4096;              // 64 mimics what a non-root reader gets
+  std::vector<FakeRdmaDevice> rdma;
+  std::vector<FakeNetdev> netdevs;
+  std::vector<std::string> modules;     // /sys/module/NAME (nvidia_peermem, nv_peer_mem)
 };
 
 // Writes the tree below `root` (created if needed).
@@ -77,5 +105,10 @@ class TempDir {
 // an x16 slot), a GPU directly on a root port of the same root bus (uneven path lengths), a GPU in
 // a chipset x1 slot, and a second root bus with one GPU; socket 1 has one Gen5 GPU.
 FakeMachine reference_machine();
+
+// An 8-GPU HGX-style node: two sockets, each with two PCIe switches below a root port, each switch
+// holding two H100s and one ConnectX-6 HDR HCA (mlx5_0..3, ib0..3, all PIX to their two GPUs),
+// nvidia_peermem loaded, an Intel X710 for management on socket 0, and lo/docker0.
+FakeMachine hgx_node();
 
 }  // namespace rigcheck::testing

@@ -8,6 +8,7 @@
 #include "assemble.h"
 #include "cuda_source.h"
 #include "hwloc_source.h"
+#include "nic_source.h"
 #include "nvml_source.h"
 #include "pci_config_source.h"
 #include "rigcheck/topology/paths.h"
@@ -62,6 +63,15 @@ void make_text_valid(Topology& t) {
   std::map<std::string, std::string> params;
   for (const auto& [k, v] : s.nvidia_params) params[valid_utf8(k)] = valid_utf8(v);
   s.nvidia_params = std::move(params);
+  for (auto& nic : t.nics) {
+    fix(nic.name), fix(nic.model);
+    for (auto& d : nic.netdevs) fix(d);
+    for (auto& p : nic.ports) fix(p.state), fix(p.phys_state), fix(p.link_layer), fix(p.rate_text), fix(p.netdev);
+  }
+  for (auto& e : s.gpudirect_rdma.evidence) fix(e);
+  std::map<std::string, std::string> env;
+  for (const auto& [k, v] : s.nccl_network_env) env[valid_utf8(k)] = valid_utf8(v);
+  s.nccl_network_env = std::move(env);
   for (auto& n : t.notes) fix(n.message);
 }
 
@@ -89,12 +99,18 @@ Topology discover(const DiscoveryOptions& options) {
   detail::classify_bridges(state);
   detail::assemble_links(state);
   detail::collect_gpus(state, fs);
+  if (fs) detail::collect_nics(*fs, state);
+  else detail::nics_from_hwloc(state);
 
   if (fs) {
     std::vector<int> groups;
     for (const auto& g : t.gpus) groups.push_back(t.pci[g.node].iommu_group);
     read_system_state(*fs, groups, t.system);
+    t.system.gpudirect_rdma =
+        detail::read_gpudirect_rdma(*fs, t.system, fs->read_text("/proc/driver/nvidia/version").value_or(""));
   }
+  // The user's NCCL network variables describe this machine only when it is the one described.
+  if (live) t.system.nccl_network_env = nccl_network_environment([](const char* name) { return std::getenv(name); });
   if (live) {
     t.system.root = ::geteuid() == 0;
     if (options.query_nvml) detail::apply_nvml(state);

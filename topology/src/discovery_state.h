@@ -31,10 +31,21 @@ struct RawNvLink {
   int version = 0;
 };
 
+// A network OS device hwloc reported below a PCI function ("mlx5_0" OpenFabrics, "ib0" Network).
+// Read for XML input, where there is no sysfs; hwloc also keeps GUIDs and MAC addresses for these,
+// which are not copied.
+struct RawOsNic {
+  int node = -1;                               // PCI node of the function
+  std::string name;
+  bool rdma = false;                           // OpenFabrics (an RDMA device), else Network
+  std::vector<std::pair<int, int>> port_states;  // (port, state number) from hwloc's PortNState
+};
+
 struct DiscoveryState {
   Topology topo;
   std::vector<NodeRegisters> regs;  // parallel to topo.pci
   std::vector<RawNvLink> nvlinks;
+  std::vector<RawOsNic> os_nics;
 
   int find(const PciAddress& address) const {
     for (const auto& n : topo.pci)

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstdio>
@@ -101,10 +102,36 @@ class PciTreeBuilder {
     if (obj->type == HWLOC_OBJ_BRIDGE || obj->type == HWLOC_OBJ_PCI_DEVICE) {
       id = add_node(obj, parent, attach);
     } else if (obj->type == HWLOC_OBJ_OS_DEVICE) {
-      if (parent >= 0) osdev_owner[obj] = parent;
+      if (parent >= 0) {
+        osdev_owner[obj] = parent;
+        record_network(obj, parent);
+      }
       return;
     }
     for (hwloc_obj_t c = obj->io_first_child; c; c = c->next_sibling) walk_io(c, id, attach);
+  }
+
+  // hwloc's Linux backend names each RDMA port's state "Port<N>State" (the number of the sysfs
+  // state file, 4 = ACTIVE).
+  void record_network(hwloc_obj_t obj, int parent) {
+    const auto type = obj->attr->osdev.type;
+    if (type != HWLOC_OBJ_OSDEV_OPENFABRICS && type != HWLOC_OBJ_OSDEV_NETWORK) return;
+    RawOsNic nic;
+    nic.node = parent;
+    nic.name = obj->name ? obj->name : "";
+    nic.rdma = type == HWLOC_OBJ_OSDEV_OPENFABRICS;
+    for (unsigned i = 0; i < obj->infos_count; ++i) {
+      if (!obj->infos[i].name || !obj->infos[i].value) continue;
+      const std::string key = obj->infos[i].name;
+      if (key.size() < 10 || key.rfind("Port", 0) != 0 || !key.ends_with("State")) continue;
+      const std::string digits = key.substr(4, key.size() - 9);
+      if (digits.size() > 3 || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) continue;
+      char* end = nullptr;
+      const long state = std::strtol(obj->infos[i].value, &end, 10);
+      if (end != obj->infos[i].value && state >= 0 && state < 16)
+        nic.port_states.emplace_back(std::stoi(digits), static_cast<int>(state));
+    }
+    if (!nic.name.empty()) state_.os_nics.push_back(std::move(nic));
   }
 
   int add_node(hwloc_obj_t obj, int parent, hwloc_obj_t attach) {

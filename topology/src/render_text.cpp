@@ -232,12 +232,18 @@ void render_nvlink(const Topology& t, std::ostream& out) {
 
 namespace {
 
+// Network rates as they are quoted: "200 Gb/s", "2.5 Gb/s".
+std::string fmt_gbit(double g) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g Gb/s", g);
+  return buf;
+}
+
 std::string describe_port(const NicPort& p) {
   std::string s = "port " + std::to_string(p.port) + " " + (p.state.empty() ? "?" : p.state);
   if (!p.phys_state.empty()) s += "/" + p.phys_state;
   if (p.active() && p.rate_gbit > 0) {
-    s += " " + (p.rate_text.empty() || p.rate_text.find("Gb/sec") == std::string::npos ? fmt_gbps(p.rate_gbit) + " Gb/s"
-                                                                                           : p.rate_text);
+    s += " " + (p.rate_text.find("Gb/sec") == std::string::npos ? fmt_gbit(p.rate_gbit) : p.rate_text);
   }
   if (!p.netdev.empty()) s += " (" + p.netdev + ")";
   return s;
@@ -253,7 +259,7 @@ void render_network(const Topology& t, std::ostream& out) {
       if (nic.pcie_current) out << ", now " << describe(*nic.pcie_current);
     }
     for (const auto& p : nic.ports) out << " | " << describe_port(p);
-    if (nic.max_rate_gbit > 0) out << " | adapter " << fmt_gbps(nic.max_rate_gbit) << " Gb/s";
+    if (nic.max_rate_gbit > 0) out << " | adapter " << fmt_gbit(nic.max_rate_gbit);
     out << "\n";
     if (!nic.gpu_paths.empty()) {
       out << "    to GPUs:";
