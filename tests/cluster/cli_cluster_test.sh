@@ -43,7 +43,7 @@ grep -q "SIMULATED" "$tmp/healthy.md" || fail "the Markdown is not labelled SIMU
 expect 0 "node0: ok" -- "$rigcheck" report "$tmp/healthy.json"
 expect 0 "\| node0 \| X \|" -- "$rigcheck" report "$tmp/healthy.json" --format markdown
 
-expect 3 "cluster-nic-below-rate" -- "$rigcheck" run --simulate "$edr" --variant cable-at-fdr --out "$tmp" --name fdr --quiet
+expect 3 "nic-port-rate-below: mlx5_0 .* port 1 runs at 56 Gb/s" -- "$rigcheck" run --simulate "$edr" --variant cable-at-fdr --out "$tmp" --name fdr --quiet
 validate "$tmp/fdr.json"
 expect 4 "cluster-node-failed: node1 did not finish" -- "$rigcheck" run --simulate "$edr" --variant node1-dies --out "$tmp" --name dead --quiet
 validate "$tmp/dead.json"
