@@ -1,5 +1,7 @@
 #include "rigcheck/app/run.h"
 
+#include "rigcheck/app/cluster_run.h"
+
 #include <unistd.h>
 
 #include <chrono>
@@ -186,6 +188,12 @@ struct Machine {
 
 Machine load_machine(const RunConfig& config) {
   Machine m;
+  if (config.machine) {
+    m.topology = config.machine->topology;
+    m.build = config.machine->build;
+    m.rig = config.machine_label;
+    return m;
+  }
   if (!config.simulate.empty()) {
     auto file = topology::load_machine(config.simulate, config.variant);
     m.topology = std::move(file.topology);
@@ -206,9 +214,11 @@ void say(const RunConfig& c, const std::string& line) {
 }  // namespace
 
 RunOutcome execute_run(const RunConfig& config) {
+  // A cluster file is told apart by its schema, so `run --simulate` takes rigs and clusters alike.
+  if (!config.machine && !config.simulate.empty() && is_cluster_file(config.simulate)) return execute_cluster_simulation(config);
   Machine machine = load_machine(config);
   const topology::Topology& t = machine.topology;
-  const bool simulated = !config.simulate.empty();
+  const bool simulated = !config.simulate.empty() || config.machine != nullptr;
   for (int g : config.gpus)
     if (g < 0 || g >= static_cast<int>(t.gpus.size()))
       throw topology::InputError("--gpus: there is no GPU" + std::to_string(g) + " (" + std::to_string(t.gpus.size()) + " GPUs)");
@@ -234,13 +244,15 @@ RunOutcome execute_run(const RunConfig& config) {
                           {"tests", tests},                   {"gpus", config.gpus},
                           {"test_timeout_s", config.test_timeout_s}, {"full", config.full}};
 
-  std::filesystem::create_directories(config.out_dir);
+  if (config.write_files) std::filesystem::create_directories(config.out_dir);
   const std::string stem = config.name.empty() ? utc_now("%Y-%m-%d") + "-" + random_id() : config.name;
   RunOutcome out;
   out.json_path = (std::filesystem::path(config.out_dir) / (stem + ".json")).string();
   out.markdown_path = (std::filesystem::path(config.out_dir) / (stem + ".md")).string();
   out.html_path = (std::filesystem::path(config.out_dir) / (stem + ".html")).string();
-  auto save = [&] { report::write_atomically(out.json_path, report.dump(2) + "\n"); };
+  auto save = [&] {
+    if (config.write_files) report::write_atomically(out.json_path, report.dump(2) + "\n");
+  };
 
   say(config, std::string("topology: ") + std::to_string(t.gpus.size()) + " GPU(s); doctor: " +
                   report.at("verdict").at("summary").get<std::string>());
@@ -335,6 +347,11 @@ RunOutcome execute_run(const RunConfig& config) {
   if (!(config.interrupted && *config.interrupted)) report["status"] = "complete";
   report::update_verdict(report);
   save();
+  out.report = report;
+  if (!config.write_files) {
+    out.json_path = out.markdown_path = out.html_path = "";
+    return out;
+  }
   std::ostringstream md;
   report::render_report_markdown(report, md);
   report::write_atomically(out.markdown_path, md.str());

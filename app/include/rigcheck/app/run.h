@@ -10,10 +10,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rigcheck/topology/rig.h"
+
 namespace rigcheck::app {
 
 struct RunConfig {
   std::string simulate;            // topology JSON or rig file; empty: this machine's GPUs
+  // A machine already read (a node of a cluster file), simulated instead of `simulate`'s file;
+  // `machine_label` is its rig name for the report.
+  const topology::MachineFile* machine = nullptr;
+  std::string machine_label;
+  bool write_files = true;         // false: only the report in memory (a cluster writes its own)
   std::string variant;
   std::vector<int> gpus;
   bool full = false;               // the whole catalogue instead of the quick set
