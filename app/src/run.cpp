@@ -234,13 +234,15 @@ RunOutcome execute_run(const RunConfig& config) {
                           {"tests", tests},                   {"gpus", config.gpus},
                           {"test_timeout_s", config.test_timeout_s}, {"full", config.full}};
 
-  std::filesystem::create_directories(config.out_dir);
+  if (config.write_files) std::filesystem::create_directories(config.out_dir);
   const std::string stem = config.name.empty() ? utc_now("%Y-%m-%d") + "-" + random_id() : config.name;
   RunOutcome out;
   out.json_path = (std::filesystem::path(config.out_dir) / (stem + ".json")).string();
   out.markdown_path = (std::filesystem::path(config.out_dir) / (stem + ".md")).string();
   out.html_path = (std::filesystem::path(config.out_dir) / (stem + ".html")).string();
-  auto save = [&] { report::write_atomically(out.json_path, report.dump(2) + "\n"); };
+  auto save = [&] {
+    if (config.write_files) report::write_atomically(out.json_path, report.dump(2) + "\n");
+  };
 
   say(config, std::string("topology: ") + std::to_string(t.gpus.size()) + " GPU(s); doctor: " +
                   report.at("verdict").at("summary").get<std::string>());
@@ -335,13 +337,17 @@ RunOutcome execute_run(const RunConfig& config) {
   if (!(config.interrupted && *config.interrupted)) report["status"] = "complete";
   report::update_verdict(report);
   save();
+  out.report = report;
+  if (!config.write_files) {
+    out.json_path = out.markdown_path = out.html_path = "";
+    return out;
+  }
   std::ostringstream md;
   report::render_report_markdown(report, md);
   report::write_atomically(out.markdown_path, md.str());
   std::ostringstream html;
   report::render_report_html(report, html);
   report::write_atomically(out.html_path, html.str());
-  out.report = report;
   return out;
 }
 

@@ -20,6 +20,8 @@ struct RunConfig {
   uint64_t bytes = 64ull << 20;
   double test_timeout_s = 120;     // per test (all its cells), in the child process
   std::string out_dir = "results";
+  bool write_files = true;         // false: the report only in RunOutcome (a node of a cluster run, whose
+                                   // rank 0 writes the one cluster report)
   std::string name;                // file stem; default <date>-<id>
   bool keep_hostname = false;
   std::vector<std::string> command_line;
