@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rigcheck/bench/collectives.h"
+#include "rigcheck/topology/model.h"
 
 namespace rigcheck::bench {
 
@@ -37,6 +38,7 @@ struct InterNodeCollective {
   CollectiveScope scope = CollectiveScope::all;
   int ranks = 0;   // ranks in one communicator of this scope
   int groups = 1;  // communicators of this scope
+  bool concurrent = true;  // the groups ran at the same time (as nccl-tests' split does), sharing NICs
   std::vector<CollectiveResult> results;  // per size: bytes, time_us, algbw_gbps, busbw_gbps, check
   double expected_busbw_gbps = 0;         // the model's bus bandwidth for this scope; 0 when unknown
 };
@@ -98,17 +100,14 @@ struct InterNodeResults {
   std::vector<InterNodeCollective> collectives;
   std::vector<NodeLink> pairwise;        // node leaders, every ordered pair i != j that ran
   std::vector<ChannelTransport> transports;
-  std::map<std::string, std::string> nccl_environment;  // NCCL_SOCKET_IFNAME, NCCL_IB_HCA, NCCL_NET_GDR_LEVEL, …
+  // The NCCL network variables as set on rank 0 (the names: topology::kNcclNetworkVariables).
+  std::map<std::string, std::string> nccl_environment;
   std::string nccl_version;              // "2.28.9"
   std::vector<NodeNetworkPath> paths;    // the model's view of each node's network path, when known
   std::optional<NetworkFabric> fabric;   // the switch, when known
   std::string bottleneck;                // what bounds the network scope: "node1 mlx5_0 at HDR x2 (12.5 GB/s)"
   std::vector<std::string> notes;        // what could not be measured, and why
 };
-
-// The NCCL network variables worth recording (section 3.2 of the research notes; NCCL env docs):
-// NCCL_SOCKET_IFNAME, NCCL_IB_HCA, NCCL_IB_DISABLE, NCCL_NET, NCCL_NET_GDR_LEVEL, NCCL_CROSS_NIC, …
-const std::vector<std::string>& nccl_network_variables();
 
 // Transports per channel from NCCL_DEBUG=INFO text; `node_of_rank` maps ranks to nodes.
 std::vector<ChannelTransport> channel_transports(const std::string& nccl_info_log, const std::vector<int>& node_of_rank);
@@ -123,6 +122,18 @@ InterNodeResults internode_from_json(const nlohmann::json& j);  // nlohmann::jso
 // GPU-NIC PCIe path, and the switch port divided by the oversubscription.
 double node_network_gbps(const NodeNetworkPath& p, const std::optional<NetworkFabric>& fabric);
 
+// The path of node `node` from its topology: the NIC NCCL's ring would leave through (an active
+// RDMA NIC nearest the GPUs, else the fastest active Ethernet NIC), its link rate and rated rate,
+// its path class and PCIe bottleneck to the GPUs, GPUDirect RDMA (a peer-memory module or dma-buf,
+// and NIC and GPU below one switch), and the transport (Socket when the NIC has no RDMA, or
+// NCCL_IB_DISABLE=1 / NCCL_NET=Socket is set). nullopt when the node has no NIC up.
+std::optional<NodeNetworkPath> network_path_of(const topology::Topology& t, int node);
+
+// The healthy version of a path, which the expected figures come from (as every expectation in
+// rigcheck is the healthy machine's): the link at its rated speed, NCCL's IB transport on an RDMA
+// NIC, GPUDirect RDMA where NCCL would use it (NIC and GPU below one PCIe switch: PIX or PXB).
+NodeNetworkPath healthy_path(const NodeNetworkPath& p);
+
 // The expected bus bandwidth of the network scope (one GPU per node, a ring across the nodes):
 // the slowest node's figure (NCCL's ring runs at its slowest hop), with that node's index.
 struct NetworkBottleneck {
@@ -135,7 +146,8 @@ NetworkBottleneck network_bottleneck(const std::vector<NodeNetworkPath>& paths, 
 // Simulation on the fabric model. `node_ring_gbps` is each node's intra-node ring rate
 // (fabric::ring_model over its GPUs); `gpus_per_node` its GPU count. The collectives of every
 // scope are simulated per size, the pairwise matrix from the two nodes' paths, the transports
-// from each path (NET/IB with GDRDMA or not, NET/Socket; P2P/SHM inside a node).
+// from each path (NET/IB with GDRDMA or not, NET/Socket) for the ring's network hops. The
+// expected figures are those of the healthy paths (healthy_path).
 struct InterNodeSimulation {
   std::vector<NodeNetworkPath> paths;   // by node index
   std::optional<NetworkFabric> fabric;
