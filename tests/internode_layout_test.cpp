@@ -81,11 +81,12 @@ TEST(InterNodeLayout, NcclLogsToAFileAndTheNetworkVariablesAreRecorded) {
   EXPECT_EQ(set.at("NCCL_DEBUG"), "INFO");
   EXPECT_EQ(set.at("NCCL_DEBUG_SUBSYS"), "INIT,NET");
   EXPECT_EQ(set.at("NCCL_DEBUG_FILE"), "/tmp/x.log");
-  const std::map<std::string, std::string> user = {{"NCCL_SOCKET_IFNAME", "ens1f0"}, {"NCCL_IB_HCA", "mlx5_0,mlx5_1"}, {"HOME", "/root"}};
-  const auto recorded = recorded_nccl_variables([&](const char* n) -> const char* {
-    auto it = user.find(n);
-    return it == user.end() ? nullptr : it->second.c_str();
-  });
+  std::vector<std::string> user = {"NCCL_SOCKET_IFNAME=ens1f0", "NCCL_IB_HCA=mlx5_0,mlx5_1", "HOME=/root", "XNCCL_IB_HCA=no"};
+  std::vector<char*> env;
+  for (auto& v : user) env.push_back(v.data());
+  env.push_back(nullptr);
+  const auto recorded = recorded_nccl_variables(env.data());
+  EXPECT_EQ(recorded.size(), 2u);
   EXPECT_EQ(recorded.at("NCCL_SOCKET_IFNAME"), "ens1f0");
   EXPECT_EQ(recorded.at("NCCL_IB_HCA"), "mlx5_0,mlx5_1");
   EXPECT_FALSE(recorded.count("HOME"));

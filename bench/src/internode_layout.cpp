@@ -97,10 +97,14 @@ NcclEnvironment internode_nccl_environment(const std::string& log_path) {
   return e;
 }
 
-std::map<std::string, std::string> recorded_nccl_variables(const std::function<const char*(const char*)>& getenv) {
+std::map<std::string, std::string> recorded_nccl_variables(char** environment) {
   std::map<std::string, std::string> out;
-  for (const auto& name : nccl_network_variables())
-    if (const char* v = getenv(name.c_str())) out[name] = v;
+  for (char** e = environment; e && *e; ++e) {
+    const std::string kv = *e;
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || kv.rfind("NCCL_", 0) != 0) continue;
+    out[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
   return out;
 }
 

@@ -15,6 +15,8 @@
 #include <nccl.h>
 #endif
 
+extern char** environ;
+
 namespace rigcheck::bench {
 
 using nlohmann::json;
@@ -194,7 +196,7 @@ std::string nccl_version() {
 
 json run_internode_rank(int mpi_rank, const NcclLayout& layout, const InterNodeOptions& o, const InterNodeHooks& hooks) {
   json part = {{"rank", mpi_rank}, {"status", "ok"}, {"detail", ""}, {"collectives", json::array()}, {"pairwise", json::array()}};
-  part["environment"] = recorded_nccl_variables([](const char* name) { return std::getenv(name); });
+  part["environment"] = recorded_nccl_variables(environ);
   const int count = layout.devices_of_rank.at(static_cast<size_t>(mpi_rank));
   const int first = layout.first_nccl_rank.at(static_cast<size_t>(mpi_rank));
   const std::string dir = o.log_dir.empty() ? (std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") : o.log_dir;

@@ -76,8 +76,11 @@ struct InterNodeOptions {
 // network variables are left as they are: they are what is being tested.
 NcclEnvironment internode_nccl_environment(const std::string& log_path);
 
-// The NCCL network variables (nccl_network_variables()) this rank sees, as set.
-std::map<std::string, std::string> recorded_nccl_variables(const std::function<const char*(const char*)>& getenv);
+// Every NCCL_* variable this rank's environment (environ-style, "K=V", null-terminated) sets,
+// before rigcheck adds its own: the network ones (NCCL_SOCKET_IFNAME, NCCL_IB_HCA,
+// NCCL_NET_GDR_LEVEL, ...) decide the transport, and a node whose launcher exported another
+// value than its peers' is the cause to find. The report keeps the ones it knows.
+std::map<std::string, std::string> recorded_nccl_variables(char** environment);
 
 struct InterNodeHooks {
   std::function<std::string(const std::string&)> broadcast_id;  // rank 0's bytes on every rank; throws on timeout
