@@ -47,7 +47,7 @@ int run_run(const RunArgs& args, int argc, char** argv);
 // The local run's configuration from the arguments; `writes_files`: --out is created (only the
 // rank that writes the report creates it in a cluster run). Installs the Ctrl-C handler.
 app::RunConfig local_run_config(const RunArgs& args, int argc, char** argv, bool writes_files);
-// `rigcheck run` as rank `rank` of an MPI job (cluster_command.cpp; a build with MPI only).
+// `rigcheck run` as rank `rank` of an MPI job (mpi_cluster_command.cpp; a build with MPI only).
 int run_run_cluster(const RunArgs& args, int argc, char** argv, const std::string& launcher);
 int run_report(const ReportArgs& args);
 int run_compare(const CompareArgs& args);

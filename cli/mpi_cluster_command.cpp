@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "exit_codes.h"
-#include "rigcheck/app/cluster_run.h"
+#include "rigcheck/app/mpi_cluster_run.h"
 #include "rigcheck/mpi/world.h"
 #include "rigcheck/report/report.h"
 #include "rigcheck/topology/errors.h"
@@ -25,16 +25,16 @@ int run_run_cluster(const RunArgs& args, int argc, char** argv, const std::strin
   }
   mpi::World& world = *joined;
   const mpi::Identity& id = world.identity();
-  app::ClusterConfig c;
+  app::MpiClusterConfig c;
   c.local = local_run_config(args, argc, argv, id.rank == 0);
   c.nodes_in_turn = args.nodes_in_turn;
   c.node_timeout_s = args.node_timeout_s;
   c.internode = !args.no_internode;
   c.internode_options.timeout_s = args.internode_timeout_s;
   c.launcher = launcher;
-  app::ClusterOutcome o;
+  app::MpiClusterOutcome o;
   try {
-    o = app::execute_cluster_run(world, c);
+    o = app::execute_mpi_cluster_run(world, c);
   } catch (const mpi::MpiError& e) {
     std::cerr << "rigcheck: rank " << id.rank << " (node" << id.node_index << "): " << e.what() << "\n";
     world.abort(kExitFailure);

@@ -21,7 +21,7 @@
 
 namespace rigcheck::app {
 
-struct ClusterConfig {
+struct MpiClusterConfig {
   RunConfig local;                 // each node's local part; out_dir and name are rank 0's files
   bool nodes_in_turn = false;      // one node's local part at a time
   double node_timeout_s = 3600;    // a node's local part before it counts as hung
@@ -31,7 +31,7 @@ struct ClusterConfig {
   std::string launcher;            // "OpenMPI mpirun", "PMIx (srun --mpi=pmix or prterun)", ...
 };
 
-struct ClusterOutcome {
+struct MpiClusterOutcome {
   bool root = false;               // this rank is rank 0 (the others have nothing to print)
   nlohmann::json report;           // rank 0: the cluster report
   std::string json_path, markdown_path, html_path;
@@ -39,6 +39,6 @@ struct ClusterOutcome {
   bool must_abort = false;         // a rank hung or died: end the job with World::abort after printing
 };
 
-ClusterOutcome execute_cluster_run(mpi::World& world, const ClusterConfig& config);
+MpiClusterOutcome execute_mpi_cluster_run(mpi::World& world, const MpiClusterConfig& config);
 
 }  // namespace rigcheck::app

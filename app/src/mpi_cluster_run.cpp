@@ -1,4 +1,4 @@
-#include "rigcheck/app/cluster_run.h"
+#include "rigcheck/app/mpi_cluster_run.h"
 
 #include <unistd.h>
 
@@ -57,7 +57,7 @@ bool local_part_fails(int rank) {
 std::string node_name(int i) { return "node" + std::to_string(i); }
 
 // The node's local part: the leader's execute_run, without files.
-RankMessage local_part(const mpi::Identity& id, const ClusterConfig& c, const ClusterPlan& plan) {
+RankMessage local_part(const mpi::Identity& id, const MpiClusterConfig& c, const ClusterPlan& plan) {
   RankMessage m;
   m.rank = id.rank;
   m.node_index = id.node_index;
@@ -95,7 +95,7 @@ constexpr bool kHaveNccl = false;
 #endif
 
 // Rank 0's decision on the inter-node step: who drives how many GPUs, or why it is skipped.
-json internode_plan(const ClusterConfig& c, const ClusterPlan& plan, const mpi::Identity& id, const std::vector<report::NodeRun>& nodes,
+json internode_plan(const MpiClusterConfig& c, const ClusterPlan& plan, const mpi::Identity& id, const std::vector<report::NodeRun>& nodes,
                     const std::vector<std::optional<std::string>>& by_rank) {
   json p = {{"run", false}, {"reason", ""}};
   std::vector<std::string> without;
@@ -132,7 +132,7 @@ bench::InterNodeResults skipped_internode(const std::string& reason, const mpi::
   return r;
 }
 
-void write_report(ClusterOutcome& out, const ClusterConfig& c, const ClusterPlan& plan) {
+void write_report(MpiClusterOutcome& out, const MpiClusterConfig& c, const ClusterPlan& plan) {
   namespace fs = std::filesystem;
   fs::create_directories(c.local.out_dir);
   const fs::path base = fs::path(c.local.out_dir) / plan.stem;
@@ -150,9 +150,9 @@ void write_report(ClusterOutcome& out, const ClusterConfig& c, const ClusterPlan
 
 }  // namespace
 
-ClusterOutcome execute_cluster_run(mpi::World& world, const ClusterConfig& c) {
+MpiClusterOutcome execute_mpi_cluster_run(mpi::World& world, const MpiClusterConfig& c) {
   const mpi::Identity& id = world.identity();
-  ClusterOutcome out;
+  MpiClusterOutcome out;
   out.root = id.rank == 0;
   auto say = [&](const std::string& line) {
     if (out.root && c.local.progress) c.local.progress(line);
