@@ -78,8 +78,17 @@ World::World(int* argc, char*** argv) : s_(std::make_unique<State>()) {
   check(MPI_Comm_rank(MPI_COMM_WORLD, &id.rank), "MPI_Comm_rank");
   check(MPI_Comm_size(MPI_COMM_WORLD, &id.size), "MPI_Comm_size");
 
+  // A malformed override on any rank stops every rank the same way (one with a bad per-rank
+  // variable would otherwise leave the others waiting in the split), after an orderly
+  // MPI_Finalize, so that the launcher reports the sentence rather than a crash.
   const NodeOverride fake = fake_node(id.rank, [](const char* name) { return std::getenv(name); });
-  if (!fake.error.empty()) throw MpiError(fake.error);
+  int bad = fake.error.empty() ? 0 : 1, any_bad = 0;
+  check(MPI_Allreduce(&bad, &any_bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce (node override)");
+  if (any_bad) {
+    MPI_Finalize();
+    s_->aborted = true;
+    throw MpiError(bad ? fake.error : "another rank's RIGCHECK_FAKE_NODE or RIGCHECK_FAKE_NODE_SIZE is malformed (it says which)");
+  }
   if (fake.node) {
     check(MPI_Comm_split(MPI_COMM_WORLD, *fake.node, id.rank, &s_->node), "MPI_Comm_split (RIGCHECK_FAKE_NODE)");
     id.faked_node = true;

@@ -58,5 +58,91 @@ grep -q "dropped hook ran" <<<"$last_out" && fail "a dropped abort hook ran"
 expect 7 "missing: 2 after the deadline" -- "${mpi[@]}" --mca orte_abort_on_non_zero_status 0 "$probe" dead 2
 expect 5 "rank 0 barrier timed out" -- "${mpi[@]}" "$probe" barrier 2
 
+# --- `rigcheck run` across 4 ranks faked as 2 nodes (this machine has no GPU: each node says so)
+validate() {  # validate FILE: the report schema, with every schema of the project for references
+  "$python" - "$schemas" "$1" <<'PY' || fail "schema validation of $1"
+import glob, json, os, sys, jsonschema
+store = {}
+for path in glob.glob(os.path.join(sys.argv[1], "*.schema.json")):
+    s = json.load(open(path))
+    store[s["$id"]] = s
+schema = json.load(open(os.path.join(sys.argv[1], "report.schema.json")))
+resolver = jsonschema.RefResolver.from_schema(schema, store=store)
+jsonschema.Draft202012Validator(schema, resolver=resolver).validate(json.load(open(sys.argv[2])))
+PY
+}
+# check_nodes FILE PYTHON-ASSERTIONS: assertions over the cluster report `r` and its nodes `n`.
+check_nodes() {
+  "$python" - "$1" "$2" <<'PY' || fail "cluster report $1: $2"
+import json, sys
+r = json.load(open(sys.argv[1]))
+n = r["nodes"]
+exec(sys.argv[2])
+PY
+}
+run_rc_ok() { [ "$1" -eq 0 ] || [ "$1" -eq 3 ] || [ "$1" -eq 4 ]; }
+cd "$tmp" || exit 1  # a run's default --out is results/: it must not land in the source tree
+
+out=$(timeout 300 "${mpi[@]}" -x RIGCHECK_FAKE_NODE_SIZE=2 "$rigcheck" run --out "$tmp/c1" --name c1 2>&1); rc=$?
+run_rc_ok $rc || fail "cluster run: exit $rc"$'\n'"$out"
+[ "$(ls "$tmp/c1" | sort | tr '\n' ' ')" = "c1.html c1.json c1.md " ] || fail "rank 0 did not write exactly the cluster report: $(ls "$tmp/c1")"
+[ ! -e "$tmp/results" ] || fail "a rank wrote to the default results/"
+grep -q "cluster: 4 ranks on 2 node(s) (nodes faked by RIGCHECK_FAKE_NODE)" <<<"$out" || fail "no cluster line: $out"
+grep -q "^node0: No measurements: " <<<"$out" || fail "node0's no-GPU message is not in rank 0's summary: $out"
+grep -q "^node1: No measurements: " <<<"$out" || fail "node1's no-GPU message is not in rank 0's summary: $out"
+grep -q "^between nodes: nothing was measured between nodes: node0, node1 have no GPU\|^between nodes: this rigcheck was built without NCCL" <<<"$out" ||
+  fail "no reason for the missing inter-node step: $out"
+[ "$(grep -c "^node1: topology: " <<<"$out")" -eq 1 ] || fail "node1's local part did not run exactly once (by its leader): $out"
+validate "$tmp/c1/c1.json"
+check_nodes "$tmp/c1/c1.json" '
+assert [x["name"] for x in n] == ["node0", "node1"], n
+assert [x["ranks"] for x in n] == [[0, 1], [2, 3]]
+for x in n:
+    assert x["failure"] == "", x["failure"]
+    assert x["report"]["measurement_note"].startswith("No measurements: "), x["report"]["measurement_note"]
+'
+
+# One node after the other.
+out=$(timeout 300 "${mpi[@]}" -x RIGCHECK_FAKE_NODE_SIZE=2 "$rigcheck" run --nodes-in-turn --out "$tmp/c2" --name c2 2>&1); rc=$?
+run_rc_ok $rc || fail "cluster run --nodes-in-turn: exit $rc"$'\n'"$out"
+grep -q "one node at a time" <<<"$out" || fail "--nodes-in-turn not in the plan: $out"
+first=$(grep -n "^node0: topology: " <<<"$out" | cut -d: -f1); turn=$(grep -n "cluster: node1's local part" <<<"$out" | cut -d: -f1)
+[ -n "$first" ] && [ -n "$turn" ] && [ "$first" -lt "$turn" ] || fail "node1 did not wait for node0: $out"
+check_nodes "$tmp/c2/c2.json" 'assert len(n) == 2 and all(x["failure"] == "" for x in n)'
+
+# A rank that hangs (rank 3, a member of node1): after --node-timeout rank 0 writes the partial
+# report naming it, then MPI_Abort ends the job (exit 1).
+start=$(date +%s)
+out=$(timeout 300 "${mpi[@]}" -x RIGCHECK_FAKE_NODE_SIZE=2 -x RIGCHECK_TEST_HOOK=hang-rank:3 "$rigcheck" run --node-timeout 20 --out "$tmp/c3" --name c3 2>&1); rc=$?
+[ "$rc" -eq 1 ] || fail "a hung rank: exit $rc (want 1)"$'\n'"$out"
+[ $(( $(date +%s) - start )) -lt 200 ] || fail "the hung rank took $(( $(date +%s) - start )) s to end"
+grep -q "the job is ended with MPI_Abort" <<<"$out" || fail "no abort sentence: $out"
+grep -q "^node1: rank 3 (node1) did not answer within 20 s: it hung or died" <<<"$out" || fail "the hung rank is not named: $out"
+check_nodes "$tmp/c3/c3.json" '
+assert n[0]["failure"] == ""
+assert "rank 3 (node1) did not answer within 20 s" in n[1]["failure"], n[1]["failure"]
+assert n[1]["report"] is not None and n[1]["report"]["measurement_note"].startswith("No measurements")
+'
+
+# A leader that dies (rank 2, node1's): its node has no report, the others' stands.
+out=$(timeout 300 "${mpi[@]}" --mca orte_abort_on_non_zero_status 0 -x RIGCHECK_FAKE_NODE_SIZE=2 -x RIGCHECK_TEST_HOOK=die-rank:2 \
+      "$rigcheck" run --node-timeout 20 --out "$tmp/c4" --name c4 2>&1); rc=$?
+[ "$rc" -eq 1 ] || fail "a dead rank: exit $rc (want 1)"$'\n'"$out"
+check_nodes "$tmp/c4/c4.json" '
+assert n[0]["failure"] == "" and n[0]["report"] is not None
+assert "rank 2 (node1, its leader) did not answer within 20 s: it hung or died, so this node" in n[1]["failure"], n[1]["failure"]
+assert n[1]["report"] is None
+'
+validate "$tmp/c4/c4.json"
+
+# A node whose local part fails: a failure of that node, the run goes on and ends in order.
+out=$(timeout 300 "${mpi[@]}" -x RIGCHECK_FAKE_NODE_SIZE=2 -x RIGCHECK_TEST_HOOK=fail-rank:2 "$rigcheck" run --out "$tmp/c5" --name c5 2>&1); rc=$?
+run_rc_ok $rc || fail "a failed local part: exit $rc"$'\n'"$out"
+check_nodes "$tmp/c5/c5.json" 'assert "rank 2 (node1, its leader): its local part failed: the test hook fail-rank made it fail" in n[1]["failure"], n[1]["failure"]'
+
+# One machine's commands under the launcher stop, in one sentence from rank 0.
+expect 2 "rigcheck doctor. runs on one machine" -- "${mpi[@]}" "$rigcheck" doctor
+expect 2 "RIGCHECK_FAKE_NODE=\"x\" is not a node number" -- "${mpi[@]}" -x RIGCHECK_FAKE_NODE=x "$rigcheck" run --out "$tmp/c6"
+
 if [ "$failures" -ne 0 ]; then echo "$failures failed"; exit 1; fi
 echo "all passed"
