@@ -35,8 +35,11 @@ int run_run_cluster(const RunArgs& args, int argc, char** argv, const std::strin
   app::MpiClusterOutcome o;
   try {
     o = app::execute_mpi_cluster_run(world, c);
-  } catch (const mpi::MpiError& e) {
-    std::cerr << "rigcheck: rank " << id.rank << " (node" << id.node_index << "): " << e.what() << "\n";
+  } catch (const std::exception& e) {
+    // Past MPI_Init an error of one rank ends the job: MPI_Finalize would wait for the others,
+    // which wait for this one.
+    std::cerr << "rigcheck: rank " << id.rank << " (node" << id.node_index << "): " << e.what() << "; ending the job\n";
+    std::cerr.flush();
     world.abort(kExitFailure);
   }
   if (o.root) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <map>
 #include <thread>
 
@@ -123,6 +124,9 @@ World::World(int* argc, char*** argv) : s_(std::make_unique<State>()) {
 
 World::~World() {
   if (s_->aborted) return;
+  // Left by an exception: the other ranks may be waiting for this one, and MPI_Finalize would
+  // wait for them. Ending the job is the only way out that cannot hang.
+  if (std::uncaught_exceptions() > 0) abort(1);
   // Errors at the end are not worth an exception out of a destructor: the results are written.
   if (s_->leaders != MPI_COMM_NULL) MPI_Comm_free(&s_->leaders);
   if (s_->node != MPI_COMM_NULL) MPI_Comm_free(&s_->node);
