@@ -36,6 +36,16 @@ TEST(InterNodeLayout, OneRankPerGpu) {
   EXPECT_EQ(l.gpus_of_node, (std::vector<int>{8, 8}));
 }
 
+TEST(InterNodeLayout, EachRankDrivesTheGpuOfItsPlace) {
+  const NcclLayout l = rank_per_gpu();
+  EXPECT_EQ(first_device(l, 0, 8), 0);
+  EXPECT_EQ(first_device(l, 11, 8), 3) << "rank 11 is local rank 3 of node1";
+  EXPECT_EQ(first_device(l, 11, 1), 0) << "srun --gpus-per-task=1 left it only its own GPU";
+  const NcclLayout per_node = nccl_layout({4, 4}, {0, 1});
+  EXPECT_EQ(first_device(per_node, 1, 4), 0);
+  EXPECT_EQ(first_device(per_node, 1, 2), -1) << "it must drive 4 GPUs and sees 2";
+}
+
 TEST(InterNodeLayout, OneRankPerNodeDrivesAllItsGpus) {
   // mpirun -np 2 -N 1: node0 has 4 GPUs, node1 has 2.
   const NcclLayout l = nccl_layout(devices_of_ranks({0, 1}, {0, 0}, {4, 2}), {0, 1});

@@ -44,6 +44,14 @@ NcclLayout nccl_layout(const std::vector<int>& devices_of_rank, const std::vecto
   return l;
 }
 
+int first_device(const NcclLayout& layout, int mpi_rank, int visible) {
+  const int count = layout.devices_of_rank.at(static_cast<size_t>(mpi_rank));
+  if (count == 0) return 0;
+  const int place = layout.local_index.at(static_cast<size_t>(layout.first_nccl_rank[mpi_rank]));
+  if (place + count <= visible) return place;
+  return count <= visible ? 0 : -1;
+}
+
 int split_color(const NcclLayout& layout, CollectiveScope scope, int nccl_rank) {
   switch (scope) {
     case CollectiveScope::all: return 0;

@@ -228,11 +228,19 @@ json run_internode_rank(int mpi_rank, const NcclLayout& layout, const InterNodeO
       std::copy(id_bytes.begin(), id_bytes.end(), id.internal);
       uint64_t most = o.pairwise_bytes;
       for (uint64_t s : o.sizes) most = std::max(most, s);
+      // One rank per GPU drives the GPU of its place on the node (its local rank), unless the
+      // launcher already gave it only its own (CUDA_VISIBLE_DEVICES per task): then device 0.
+      int visible = 0;
+      cuda_check(cudaGetDeviceCount(&visible), "cudaGetDeviceCount");
+      const int base = first_device(layout, mpi_rank, visible);
+      if (base < 0)
+        throw Failure("this rank drives " + std::to_string(count) + " GPU(s) but sees " + std::to_string(visible) +
+                          " (CUDA_VISIBLE_DEVICES?)", false);
       for (int k = 0; k < count; ++k) {
         Device& d = devices[k];
-        d.ordinal = k;
+        d.ordinal = base + k;
         d.nccl_rank = first + k;
-        cuda_check(cudaSetDevice(k), "cudaSetDevice");
+        cuda_check(cudaSetDevice(d.ordinal), "cudaSetDevice");
         cuda_check(cudaStreamCreateWithFlags(&d.stream, cudaStreamNonBlocking), "cudaStreamCreate");
         cuda_check(cudaMalloc(reinterpret_cast<void**>(&d.send), most + 64), "cudaMalloc");
         cuda_check(cudaMalloc(reinterpret_cast<void**>(&d.recv), most + 64), "cudaMalloc");
@@ -245,7 +253,7 @@ json run_internode_rank(int mpi_rank, const NcclLayout& layout, const InterNodeO
       std::vector<ncclComm_t> made(static_cast<size_t>(count), nullptr);
       nccl_check(ncclGroupStart(), "ncclGroupStart");
       for (int k = 0; k < count; ++k) {
-        cuda_check(cudaSetDevice(k), "cudaSetDevice");
+        cuda_check(cudaSetDevice(devices[k].ordinal), "cudaSetDevice");
         nccl_check(ncclCommInitRankConfig(&made[k], layout.nccl_ranks, id, first + k, &config), "ncclCommInitRankConfig");
       }
       nccl_check(ncclGroupEnd(), "ncclGroupEnd");

@@ -42,6 +42,11 @@ struct NcclLayout {
 };
 NcclLayout nccl_layout(const std::vector<int>& devices_of_rank, const std::vector<int>& node_of_rank);
 
+// The CUDA ordinal of the first GPU `mpi_rank` drives, when it sees `visible` devices: its
+// place among its node's NCCL ranks (one rank per GPU: its local rank; one rank per node: 0),
+// or 0 when the launcher gave it only its own GPUs; -1 when it sees too few.
+int first_device(const NcclLayout& layout, int mpi_rank, int visible);
+
 // How many GPUs each MPI rank drives: one rank alone on its node drives all the node's GPUs;
 // several ranks on a node drive one GPU each, by local rank (ranks beyond its GPUs drive none).
 std::vector<int> devices_of_ranks(const std::vector<int>& node_of_rank, const std::vector<int>& local_rank_of_rank,
