@@ -49,9 +49,11 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
       "The whole validation: topology, doctor, measurements (each test in its own process with a timeout), "
       "diagnosis; writes results/<date>-<id>.json, .md and .html. Exit code: 0 nothing above info, 3 warnings, 4 critical, "
       "1 internal error, 2 bad input.");
-  cmd->add_option("--simulate", args.simulate, "Measure on the simulated fabric of this topology JSON or rig file")
+  cmd->add_option("--simulate", args.simulate,
+                  "Measure on the simulated fabric of this topology JSON or rig file; a cluster file (rigcheck.cluster/1, "
+                  "results/clusters/) simulates every node and the network between them and writes one cluster report")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--variant", args.variant, "Rig variant (default: the rig's first, healthy one)");
+  cmd->add_option("--variant", args.variant, "Rig or cluster variant (default: the file's first, healthy one)");
   cmd->add_option("--gpus", args.gpus, "Only these GPUs (rigcheck indexes)")->delimiter(',');
   cmd->add_flag("--full", args.full, "Every test in the catalogue instead of the quick set");
   cmd->add_option("--size", args.size, "Bytes per copy")->capture_default_str();

@@ -1,5 +1,7 @@
 #include "rigcheck/app/run.h"
 
+#include "rigcheck/app/cluster_run.h"
+
 #include <unistd.h>
 
 #include <chrono>
@@ -186,6 +188,12 @@ struct Machine {
 
 Machine load_machine(const RunConfig& config) {
   Machine m;
+  if (config.machine) {
+    m.topology = config.machine->topology;
+    m.build = config.machine->build;
+    m.rig = config.machine_label;
+    return m;
+  }
   if (!config.simulate.empty()) {
     auto file = topology::load_machine(config.simulate, config.variant);
     m.topology = std::move(file.topology);
@@ -206,9 +214,11 @@ void say(const RunConfig& c, const std::string& line) {
 }  // namespace
 
 RunOutcome execute_run(const RunConfig& config) {
+  // A cluster file is told apart by its schema, so `run --simulate` takes rigs and clusters alike.
+  if (!config.machine && !config.simulate.empty() && is_cluster_file(config.simulate)) return execute_cluster_simulation(config);
   Machine machine = load_machine(config);
   const topology::Topology& t = machine.topology;
-  const bool simulated = !config.simulate.empty();
+  const bool simulated = !config.simulate.empty() || config.machine != nullptr;
   for (int g : config.gpus)
     if (g < 0 || g >= static_cast<int>(t.gpus.size()))
       throw topology::InputError("--gpus: there is no GPU" + std::to_string(g) + " (" + std::to_string(t.gpus.size()) + " GPUs)");

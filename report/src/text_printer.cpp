@@ -78,10 +78,61 @@ void print_collective(const ReportView& v, const CollectiveView& c, std::ostream
   out << buf << ", " << c.verdict << "\n";
 }
 
+void print_table_text(const Table& t, const std::string& indent, std::ostream& out) {
+  std::vector<size_t> width(t.header.size(), 0);
+  for (size_t i = 0; i < t.header.size(); ++i) width[i] = t.header[i].size();
+  for (const auto& row : t.rows)
+    for (size_t i = 0; i < row.size() && i < width.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  auto line = [&](const std::vector<std::string>& cells) {
+    out << indent;
+    for (size_t i = 0; i < cells.size() && i < width.size(); ++i)
+      out << cells[i] << std::string(width[i] - cells[i].size() + (i + 1 < cells.size() ? 2 : 0), ' ');
+    out << "\n";
+  };
+  line(t.header);
+  for (const auto& row : t.rows) line(row);
+}
+
+// A cluster report: one line per node, the node x node matrix, the collectives per scope.
+void print_cluster(const ClusterView& c, std::ostream& out) {
+  out << c.label << "Cluster: " << c.nodes << " node(s), " << c.ranks << " rank(s)" << (c.backend.empty() ? "" : "; " + c.backend) << "\n";
+  if (!c.bottleneck.empty()) out << "Network bottleneck: " << c.bottleneck << "\n";
+  out << "\nNodes:\n";
+  for (const auto& n : c.node_summaries) {
+    out << "  " << n.name << ": " << n.verdict << " - " << n.summary;
+    if (!n.gpus.empty()) out << "; " << n.gpus;
+    if (!n.rig.empty()) out << " (rig " << n.rig << ")";
+    out << "\n";
+    if (!n.failure.empty()) out << "      FAILED: " << n.failure << "\n";
+    if (!n.nic.empty()) out << "      NIC: " << n.nic << "\n";
+    for (const auto& f : n.worst_findings) out << "      " << f << "\n";
+  }
+  if (c.has_pairwise) {
+    out << "\n" << c.pairwise.title << ":\n";
+    detail::print_matrix_text(c.pairwise, "    ", out);
+    out << "    '!' short of the healthy network's figure\n";
+  }
+  if (!c.collectives.rows.empty()) {
+    out << "\n" << c.label << "Collectives across nodes (scope all: every rank; network: one GPU per node; intra: inside the nodes):\n";
+    print_table_text(c.collectives, "    ", out);
+  }
+  if (!c.transports.rows.empty()) {
+    out << "\n" << c.label << "Transports between nodes:\n";
+    print_table_text(c.transports, "    ", out);
+  }
+  if (!c.nccl_environment.rows.empty()) {
+    out << "\nNCCL network variables:\n";
+    print_table_text(c.nccl_environment, "    ", out);
+  }
+  for (const auto& n : c.notes) out << "Note: " << n << "\n";
+}
+
 }  // namespace
 
 void print_text(const ReportView& v, std::ostream& out) {
-  if (v.mode == "simulated") out << "SIMULATED: the measurements below come from rigcheck's fabric model, not from the GPUs.\n";
+  if (v.mode == "simulated")
+    out << (v.cluster.present ? "SIMULATED: every figure below comes from rigcheck's fabric and network model, not from the nodes.\n"
+                              : "SIMULATED: the measurements below come from rigcheck's fabric model, not from the GPUs.\n");
   if (v.has_import) print_import(v.import, out);
   out << "rigcheck report: " << v.title << (v.partial ? "  [PARTIAL]" : "") << "\n";
   out << "Verdict: " << v.verdict << " - " << v.summary << "\n";
@@ -89,6 +140,10 @@ void print_text(const ReportView& v, std::ostream& out) {
   out << "\n";
   for (const auto& f : v.findings) print_finding(f, out);
   if (!v.findings.empty()) out << "\n";
+  if (v.cluster.present) {
+    print_cluster(v.cluster, out);
+    return;
+  }
   out << "GPUs:\n";
   for (const auto& g : v.gpus) print_gpu(g, out);
   if (!v.measurement_note.empty()) out << "\n" << v.measurement_note << "\n";

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "cells.h"
+#include "cluster_view.h"
 #include "format.h"
 #include "rigcheck/bench/catalogue.h"
 #include "rigcheck/report/view.h"
@@ -413,6 +414,7 @@ ReportView build_view(const json& r) {
     for (const auto& c : r.at("collectives")) v.collectives.push_back(collective_of(c));
   for (const auto& t : r.at("tests"))
     if (t.at("status") != "ok") v.failed_tests.push_back({t.at("name"), t.at("status"), t.at("detail")});
+  if (r.contains("nodes")) v.cluster = detail::cluster_view_of(r);
   v.tool_version = r.at("tool").at("version");
   v.created_utc = r.at("created_utc");
   return v;

@@ -198,6 +198,68 @@ GpuPair pair(const json& j) {
   return p;
 }
 
+json nic(const Nic& n) {
+  json ports = json::array();
+  for (const auto& p : n.ports)
+    ports.push_back({{"port", p.port}, {"state", p.state}, {"phys_state", p.phys_state}, {"link_layer", p.link_layer},
+                     {"rate_gbit", p.rate_gbit}, {"width", p.width}, {"rate_text", p.rate_text}, {"netdev", p.netdev}});
+  json paths = json::array();
+  for (PathClass c : n.gpu_paths) paths.push_back(to_string(c));
+  auto link = [](const std::optional<LinkState>& l) { return l ? link_state(*l) : json(nullptr); };
+  return {{"index", n.index},
+          {"name", n.name},
+          {"kind", to_string(n.kind)},
+          {"address", n.address.str()},
+          {"node", n.node},
+          {"vendor_id", n.vendor_id},
+          {"device_id", n.device_id},
+          {"model", n.model},
+          {"ports", ports},
+          {"netdevs", n.netdevs},
+          {"max_rate_gbit", n.max_rate_gbit},
+          {"numa_node", n.numa_node},
+          {"pcie_max", link(n.pcie_max)},
+          {"pcie_current", link(n.pcie_current)},
+          {"gpu_paths", paths}};
+}
+
+Nic nic(const json& j) {
+  Nic n;
+  n.index = number<int>(j, "index");
+  n.name = j.at("name").get<std::string>();
+  const auto kind = nic_kind_from_string(j.at("kind").get<std::string>());
+  if (!kind) throw InputError("unknown NIC kind \"" + j.at("kind").get<std::string>() + "\"");
+  n.kind = *kind;
+  n.address = address(j.at("address"));
+  n.node = number<int>(j, "node");
+  n.vendor_id = number<uint16_t>(j, "vendor_id");
+  n.device_id = number<uint16_t>(j, "device_id");
+  n.model = j.at("model").get<std::string>();
+  for (const auto& p : j.at("ports"))
+    n.ports.push_back({number<int>(p, "port"), p.at("state").get<std::string>(), p.at("phys_state").get<std::string>(),
+                       p.at("link_layer").get<std::string>(), number<double>(p, "rate_gbit"), number<int>(p, "width"),
+                       p.at("rate_text").get<std::string>(), p.at("netdev").get<std::string>()});
+  n.netdevs = j.at("netdevs").get<std::vector<std::string>>();
+  n.max_rate_gbit = number<double>(j, "max_rate_gbit");
+  n.numa_node = number<int>(j, "numa_node");
+  if (!j.at("pcie_max").is_null()) n.pcie_max = link_state(j.at("pcie_max"));
+  if (!j.at("pcie_current").is_null()) n.pcie_current = link_state(j.at("pcie_current"));
+  for (const auto& c : j.at("gpu_paths")) n.gpu_paths.push_back(enum_from(c.get<std::string>(), kClasses, "path class"));
+  return n;
+}
+
+json gpudirect_rdma(const GpuDirectRdma& g) {
+  return {{"peer_module", g.peer_module}, {"dmabuf", optional_value(g.dmabuf)}, {"evidence", g.evidence}};
+}
+
+GpuDirectRdma gpudirect_rdma(const json& j) {
+  GpuDirectRdma g;
+  g.peer_module = j.at("peer_module").get<std::string>();
+  g.dmabuf = optional_value<bool>(j, "dmabuf");
+  g.evidence = j.at("evidence").get<std::vector<std::string>>();
+  return g;
+}
+
 json system_state(const SystemState& s) {
   return {{"kernel", s.kernel},
           {"cmdline", s.cmdline},
@@ -209,7 +271,9 @@ json system_state(const SystemState& s) {
           {"cuda_runtime_version", s.cuda_runtime_version},
           {"nccl_version", s.nccl_version},
           {"root", optional_value(s.root)},
-          {"config_space_restricted", optional_value(s.config_space_restricted)}};
+          {"config_space_restricted", optional_value(s.config_space_restricted)},
+          {"gpudirect_rdma", gpudirect_rdma(s.gpudirect_rdma)},
+          {"nccl_network_env", s.nccl_network_env}};
 }
 
 SystemState system_state(const json& j) {
@@ -225,6 +289,9 @@ SystemState system_state(const json& j) {
   s.nccl_version = number<int>(j, "nccl_version");
   s.root = optional_value<bool>(j, "root");
   s.config_space_restricted = optional_value<bool>(j, "config_space_restricted");
+  // Topologies written before NICs were discovered lack these two; they read as unknown.
+  if (j.contains("gpudirect_rdma")) s.gpudirect_rdma = gpudirect_rdma(j.at("gpudirect_rdma"));
+  s.nccl_network_env = j.value("nccl_network_env", std::map<std::string, std::string>{});
   return s;
 }
 
@@ -246,6 +313,8 @@ json to_json(const Topology& t) {
   for (const auto& g : t.gpus) j["gpus"].push_back(gpu(g));
   j["pairs"] = json::array();
   for (const auto& p : t.pairs) j["pairs"].push_back(pair(p));
+  j["nics"] = json::array();
+  for (const auto& n : t.nics) j["nics"].push_back(nic(n));
   j["system"] = system_state(t.system);
   j["notes"] = json::array();
   for (const auto& n : t.notes) j["notes"].push_back({{"source", n.source}, {"message", n.message}});
@@ -274,6 +343,7 @@ Topology topology_from_json(const json& j) {
     for (const auto& n : j.at("pci")) t.pci.push_back(pci_node(n));
     for (const auto& g : j.at("gpus")) t.gpus.push_back(gpu(g));
     for (const auto& p : j.at("pairs")) t.pairs.push_back(pair(p));
+    for (const auto& n : j.value("nics", json::array())) t.nics.push_back(nic(n));  // absent before issue 15
     t.system = system_state(j.at("system"));
     for (const auto& n : j.at("notes")) t.notes.push_back({n.at("source").get<std::string>(), n.at("message").get<std::string>()});
     validate_topology(t);

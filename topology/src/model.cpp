@@ -44,4 +44,20 @@ const char* to_string(IommuMode mode) {
   return "unknown";
 }
 
+const char* to_string(NicKind kind) {
+  switch (kind) {
+    case NicKind::infiniband: return "infiniband";
+    case NicKind::roce: return "roce";
+    case NicKind::ethernet: return "ethernet";
+    case NicKind::unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+std::optional<NicKind> nic_kind_from_string(const std::string& s) {
+  for (NicKind k : {NicKind::infiniband, NicKind::roce, NicKind::ethernet, NicKind::unknown})
+    if (s == to_string(k)) return k;
+  return std::nullopt;
+}
+
 }  // namespace rigcheck::topology

@@ -149,7 +149,25 @@ void nvlink_between(const Gpu& a, const Gpu& b, GpuPair& pair) {
 
 }  // namespace
 
+void compute_nic_paths(Topology& t) {
+  const int nodes = static_cast<int>(t.pci.size());
+  for (Nic& nic : t.nics) {
+    nic.pcie_max.reset();
+    nic.pcie_current.reset();
+    nic.gpu_paths.assign(t.gpus.size(), PathClass::unknown);
+    if (nic.node < 0 || nic.node >= nodes) continue;
+    if (const auto& link = t.pci[nic.node].link) {
+      if (link->max.known()) nic.pcie_max = link->max;
+      if (link->current.known()) nic.pcie_current = link->current;
+    }
+    for (const Gpu& g : t.gpus)
+      if (g.index >= 0 && g.index < static_cast<int>(t.gpus.size()) && g.node >= 0 && g.node < nodes)
+        nic.gpu_paths[g.index] = classify_path(t, nic.node, g.node);
+  }
+}
+
 void compute_paths(Topology& t) {
+  compute_nic_paths(t);
   for (Gpu& g : t.gpus) g.host_path = host_path_bottleneck(t, g.node);
   std::vector<GpuPair> pairs;
   for (size_t i = 0; i < t.gpus.size(); ++i) {

@@ -102,10 +102,12 @@ void render_notes(const Topology& t, std::ostream& out) {
 void render_tree(const Topology& t, std::ostream& out, const RenderOptions& options) {
   // Which nodes lead to a GPU or an NVSwitch (the branches worth showing by default).
   std::vector<bool> keep(t.pci.size(), options.all_devices);
-  std::map<int, int> gpu_of_node;
+  std::map<int, int> gpu_of_node, nic_of_node;
   for (const auto& g : t.gpus) gpu_of_node[g.node] = g.index;
+  for (const auto& nic : t.nics)
+    if (nic.node >= 0) nic_of_node[nic.node] = nic.index;
   for (const auto& n : t.pci) {
-    bool interesting = gpu_of_node.count(n.id) || (n.vendor_id == 0x10de && n.class_id == 0x0680);
+    bool interesting = gpu_of_node.count(n.id) || nic_of_node.count(n.id) || (n.vendor_id == 0x10de && n.class_id == 0x0680);
     if (!interesting) continue;
     for (int p = n.id; p >= 0 && !keep[p]; p = t.pci[p].parent) keep[p] = true;
   }
@@ -139,8 +141,11 @@ void render_tree(const Topology& t, std::ostream& out, const RenderOptions& opti
       }
     } else {
       auto gpu = gpu_of_node.find(id);
+      auto nic = nic_of_node.find(id);
       const bool nvswitch = n.vendor_id == 0x10de && n.class_id == 0x0680;
-      line += gpu != gpu_of_node.end() ? "GPU" + std::to_string(gpu->second) : (nvswitch ? "NVSwitch" : kind_label(n.kind));
+      line += gpu != gpu_of_node.end()   ? "GPU" + std::to_string(gpu->second)
+              : nic != nic_of_node.end() ? "NIC " + t.nics[nic->second].name
+                                         : (nvswitch ? "NVSwitch" : kind_label(n.kind));
       line += " " + (n.address ? n.address->str() : std::string("?"));
       line += " [" + hex4(n.vendor_id) + ":" + hex4(n.device_id) + "]";
       if (gpu != gpu_of_node.end()) line += " " + t.gpus[gpu->second].name;
@@ -225,6 +230,50 @@ void render_nvlink(const Topology& t, std::ostream& out) {
   }
 }
 
+namespace {
+
+std::string describe_port(const NicPort& p) {
+  std::string s = "port " + std::to_string(p.port) + " " + (p.state.empty() ? "?" : p.state);
+  if (!p.phys_state.empty()) s += "/" + p.phys_state;
+  if (p.active() && p.rate_gbit > 0) {
+    s += " " + (p.rate_text.empty() || p.rate_text.find("Gb/sec") == std::string::npos ? fmt_gbps(p.rate_gbit) + " Gb/s"
+                                                                                           : p.rate_text);
+  }
+  if (!p.netdev.empty()) s += " (" + p.netdev + ")";
+  return s;
+}
+
+void render_network(const Topology& t, std::ostream& out) {
+  out << "Network adapters: " << t.nics.size() << "\n";
+  for (const auto& nic : t.nics) {
+    out << "  NIC" << nic.index << " " << nic.name << " " << to_string(nic.kind) << " " << nic.address.str();
+    if (nic.numa_node >= 0) out << " NUMA " << nic.numa_node;
+    if (nic.pcie_max) {
+      out << " | PCIe max " << describe(*nic.pcie_max);
+      if (nic.pcie_current) out << ", now " << describe(*nic.pcie_current);
+    }
+    for (const auto& p : nic.ports) out << " | " << describe_port(p);
+    if (nic.max_rate_gbit > 0) out << " | adapter " << fmt_gbps(nic.max_rate_gbit) << " Gb/s";
+    out << "\n";
+    if (!nic.gpu_paths.empty()) {
+      out << "    to GPUs:";
+      for (size_t g = 0; g < nic.gpu_paths.size(); ++g) out << " GPU" << g << " " << to_string(nic.gpu_paths[g]);
+      out << "\n";
+    }
+  }
+  const GpuDirectRdma& gdr = t.system.gpudirect_rdma;
+  out << "GPUDirect RDMA: peer module "
+      << (gdr.peer_module == "?" ? "unknown" : gdr.peer_module.empty() ? "not loaded" : gdr.peer_module) << ", dma-buf "
+      << (gdr.dmabuf ? (*gdr.dmabuf ? "possible" : "not possible") : "unknown") << "\n";
+  if (!t.system.nccl_network_env.empty()) {
+    out << "NCCL network variables:";
+    for (const auto& [k, v] : t.system.nccl_network_env) out << " " << k << "=" << v;
+    out << "\n";
+  }
+}
+
+}  // namespace
+
 void render_topology(const Topology& t, std::ostream& out, const RenderOptions& options) {
   render_system(t, out);
   out << "GPUs: " << t.gpus.size() << "\n";
@@ -238,6 +287,10 @@ void render_topology(const Topology& t, std::ostream& out, const RenderOptions& 
   if (std::any_of(t.gpus.begin(), t.gpus.end(), [](const Gpu& g) { return !g.nvlink.empty(); })) {
     out << "\n";
     render_nvlink(t, out);
+  }
+  if (!t.nics.empty() || !t.system.nccl_network_env.empty()) {
+    out << "\n";
+    render_network(t, out);
   }
 }
 

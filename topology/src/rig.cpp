@@ -169,8 +169,65 @@ class Expander {
     t_.gpus.push_back(out);
   }
 
+  // "nic": {"address", "kind": "infiniband"|"roce"|"ethernet", "rate_gbit", "link": "gen4x16", optional "current",
+  // "max_rate_gbit" (defaults to rate_gbit), "width" (lanes), "state", "phys_state", "name", "netdev", "vendor",
+  // "device", "model"}: one PCI function with one port (a dual-port ConnectX is two functions, so two entries).
+  void nic(int parent, LinkState slot, const json& spec) {
+    const std::string kind_text = spec.at("kind");
+    const auto kind = nic_kind_from_string(kind_text);
+    if (!kind || *kind == NicKind::unknown)
+      throw InputError("a NIC's kind must be infiniband, roce or ethernet, not \"" + kind_text + "\"");
+    // Defaults are the pci.ids names of common adapters: ConnectX-6 (HDR InfiniBand), ConnectX-6 Dx
+    // (Ethernet, RoCE), Intel X710 (plain Ethernet).
+    const bool rdma = *kind != NicKind::ethernet;
+    const std::string vendor = rdma ? "15b3" : "8086";
+    const std::string device = *kind == NicKind::infiniband ? "101b" : *kind == NicKind::roce ? "101d" : "1572";
+    const std::string model = *kind == NicKind::infiniband ? "Mellanox Technologies MT28908 Family [ConnectX-6]"
+                        : *kind == NicKind::roce     ? "Mellanox Technologies MT2892 Family [ConnectX-6 Dx]"
+                                                     : "Intel Corporation Ethernet Controller X710 for 10GbE SFP+";
+    const uint16_t class_id = *kind == NicKind::infiniband ? 0x0207 : 0x0200;
+    int id = add(parent, PciKind::endpoint, spec.at("address"), parse_hex16(spec.value("vendor", vendor)),
+                 parse_hex16(spec.value("device", device)), class_id, spec.value("model", model));
+    link_below(t_.pci[id], parse_link(spec.at("link")), slot, spec);
+    t_.pci[id].driver = rdma ? "mlx5_core" : spec.value("driver", "i40e");
+    t_.pci[id].chipset = t_.pci[parent].chipset;
+    Nic out;
+    out.kind = *kind;
+    out.address = *t_.pci[id].address;
+    out.node = id;
+    out.vendor_id = t_.pci[id].vendor_id;
+    out.device_id = t_.pci[id].device_id;
+    out.model = t_.pci[id].name;
+    NicPort port;
+    port.rate_gbit = number_in<double>(spec.at("rate_gbit"), "rate_gbit", 0, 16000);
+    out.max_rate_gbit = spec.contains("max_rate_gbit") ? number_in<double>(spec.at("max_rate_gbit"), "max_rate_gbit", 1, 16000)
+                                                       : port.rate_gbit;
+    port.width = number_or(spec, "width", *kind == NicKind::infiniband ? 4 : 0, 0, 32);
+    port.state = spec.value("state", std::string(rdma ? "ACTIVE" : "UP"));
+    port.phys_state = rdma ? spec.value("phys_state", std::string(port.active() ? "LinkUp" : "Polling")) : "";
+    port.link_layer = *kind == NicKind::infiniband ? "InfiniBand" : *kind == NicKind::roce ? "Ethernet" : "";
+    out.name = spec.value("name", "");      // "" is named by name_nics, in address order
+    port.netdev = spec.value("netdev", "");
+    if (!port.netdev.empty()) out.netdevs = {port.netdev};
+    out.ports = {port};
+    int hb = id;
+    while (t_.pci[hb].parent >= 0) hb = t_.pci[hb].parent;
+    out.numa_node = t_.pci[hb].numa_nodes.front();
+    t_.nics.push_back(out);
+  }
+
+  void nics(int parent, LinkState slot, const json& spec) {
+    if (!spec.contains("nic")) return;
+    const json& n = spec.at("nic");
+    if (n.is_array())
+      for (const auto& one : n) nic(parent, slot, one);
+    else
+      nic(parent, slot, n);
+  }
+
   void below_port(int port, LinkState slot, const json& spec) {
     if (spec.contains("gpu")) gpu(port, slot, spec.at("gpu"));
+    nics(port, slot, spec);
     if (spec.contains("switch")) {
       const json& sw = spec.at("switch");
       const LinkState uplink = parse_link(sw.at("uplink"));
@@ -237,6 +294,25 @@ class Expander {
   std::map<std::pair<int, int>, int> host_bridges_;
 };
 
+// NICs the rig file does not name get names as the kernel gives them, in PCI address order:
+// mlx5_N across RDMA adapters and ibN for InfiniBand interfaces; Ethernet names (udev names them by
+// slot) are placeholders, ensNnp0 for RoCE and ethN for plain Ethernet.
+void name_nics(std::vector<Nic>& nics) {
+  int rdma = 0, ib = 0, roce = 0, eth = 0;
+  for (Nic& nic : nics) {
+    const int rdma_n = nic.rdma() ? rdma++ : -1;
+    const int n = nic.kind == NicKind::infiniband ? ib++ : nic.kind == NicKind::roce ? roce++ : eth++;
+    const std::string netdev = nic.kind == NicKind::infiniband ? "ib" + std::to_string(n)
+                               : nic.kind == NicKind::roce     ? "ens" + std::to_string(n) + "np0"
+                                                               : "eth" + std::to_string(n);
+    if (nic.name.empty()) nic.name = nic.rdma() ? "mlx5_" + std::to_string(rdma_n) : netdev;
+    for (NicPort& p : nic.ports)
+      if (p.netdev.empty()) p.netdev = nic.rdma() ? netdev : nic.name;
+    if (nic.netdevs.empty())
+      for (const NicPort& p : nic.ports) nic.netdevs.push_back(p.netdev);
+  }
+}
+
 void expand_system(const json& s, SystemState& out) {
   out.kernel = s.value("kernel", "");
   out.cmdline = diagnostic_kernel_parameters(s.value("cmdline", ""));
@@ -254,6 +330,24 @@ void expand_system(const json& s, SystemState& out) {
   out.nccl_version = number_or(s, "nccl_version", 0, 0, 10000000);
   out.root = true;
   out.config_space_restricted = false;
+  // "gpudirect_rdma": {"peer_module": "nvidia_peermem" | "nv_peer_mem" | "", "dmabuf": true|false}
+  if (s.contains("gpudirect_rdma")) {
+    const json& g = s.at("gpudirect_rdma");
+    out.gpudirect_rdma.peer_module = g.value("peer_module", "");
+    if (out.gpudirect_rdma.peer_module != "nvidia_peermem" && out.gpudirect_rdma.peer_module != "nv_peer_mem" &&
+        !out.gpudirect_rdma.peer_module.empty())
+      throw InputError("gpudirect_rdma.peer_module must be nvidia_peermem, nv_peer_mem or \"\" (none loaded)");
+    if (g.contains("dmabuf")) out.gpudirect_rdma.dmabuf = g.at("dmabuf").get<bool>();
+    out.gpudirect_rdma.evidence = {"rig file"};
+  }
+  // "nccl_env": {"NCCL_IB_HCA": "mlx5_0,mlx5_1", …}: only the network variables rigcheck records.
+  const json env = s.value("nccl_env", json::object());  // kept: items() refers to it
+  if (!env.is_object()) throw InputError("nccl_env must be an object of variable names and values");
+  for (const auto& [name, value] : env.items()) {
+    if (!is_nccl_network_variable(name))
+      throw InputError("nccl_env: " + name + " is not one of the NCCL network variables rigcheck records");
+    out.nccl_network_env[name] = value.get<std::string>();
+  }
 }
 
 Topology expand(const json& j) {
@@ -283,6 +377,9 @@ Topology expand(const json& j) {
   std::sort(gpus.begin(), gpus.end(), [](const Gpu& a, const Gpu& b) { return a.address < b.address; });
   for (size_t i = 0; i < gpus.size(); ++i) gpus[i].index = static_cast<int>(i);
   t.gpus = gpus;
+  std::sort(t.nics.begin(), t.nics.end(), [](const Nic& a, const Nic& b) { return a.address < b.address; });
+  for (size_t i = 0; i < t.nics.size(); ++i) t.nics[i].index = static_cast<int>(i);
+  name_nics(t.nics);
   for (const auto& nv : j.value("nvlink", json::array())) {
     const int a = number_in(nv.at("gpus").at(0), "gpus", 0, static_cast<int>(kMaxGpus)),
               b = number_in(nv.at("gpus").at(1), "gpus", 0, static_cast<int>(kMaxGpus)),

@@ -55,6 +55,18 @@ IommuMode decide_iommu_mode(bool iommu_units_present, const std::vector<std::str
   return IommuMode::translated;  // units present, nothing says passthrough: the kernel default translates
 }
 
+bool is_nccl_network_variable(const std::string& name) {
+  return std::any_of(std::begin(kNcclNetworkVariables), std::end(kNcclNetworkVariables),
+                     [&](const char* v) { return name == v; });
+}
+
+std::map<std::string, std::string> nccl_network_environment(const std::function<const char*(const char*)>& getenv) {
+  std::map<std::string, std::string> out;
+  for (const char* name : kNcclNetworkVariables)
+    if (const char* v = getenv(name)) out[name] = v;
+  return out;
+}
+
 std::string parse_nvidia_driver_version(const std::string& text) {
   // "NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.135  <date>" or
   // "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.95.05  Release Build …"

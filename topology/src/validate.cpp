@@ -124,6 +124,38 @@ void check_gpus(const Topology& t) {
   if (t.pairs.size() > max_pairs) fail("more GPU pairs than there are pairs of GPUs");
 }
 
+// 1.6 Tb/s is the fastest port sold today (XDR); ten times that is nonsense, not progress.
+constexpr double kMaxNicGbit = 16000;
+constexpr size_t kMaxNics = 4096;
+constexpr size_t kMaxNicPorts = 64;
+
+void check_nic_gbit(double v, const std::string& what) {
+  if (!std::isfinite(v) || v < 0 || v > kMaxNicGbit) fail(what + " is not a rate between 0 and 16000 Gb/s");
+}
+
+void check_nics(const Topology& t) {
+  if (t.nics.size() > kMaxNics) fail("more NICs than a machine can have");
+  const int n = static_cast<int>(t.pci.size());
+  for (size_t i = 0; i < t.nics.size(); ++i) {
+    const Nic& nic = t.nics[i];
+    const std::string what = "NIC " + std::to_string(i);
+    if (nic.index != static_cast<int>(i)) fail(what + " has an invalid index");
+    check_int(nic.node, -1, n - 1, what + " PCI node");
+    if (nic.node >= 0 && t.pci[nic.node].address != nic.address) fail(what + " is not at its PCI node's address");
+    check_int(nic.numa_node, -1, kMaxNumaIndex, what + " NUMA node");
+    check_nic_gbit(nic.max_rate_gbit, what + " max_rate_gbit");
+    if (nic.ports.size() > kMaxNicPorts) fail(what + " has more ports than an adapter can have");
+    for (const auto& p : nic.ports) {
+      check_int(p.port, 0, 255, what + " port number");
+      check_nic_gbit(p.rate_gbit, what + " port rate");
+      check_int(p.width, 0, 32, what + " port width");
+    }
+    if (nic.pcie_max) check_link(*nic.pcie_max, what + " PCIe link max");
+    if (nic.pcie_current) check_link(*nic.pcie_current, what + " PCIe link current");
+    if (!nic.gpu_paths.empty() && nic.gpu_paths.size() != t.gpus.size()) fail(what + " lists path classes for " + std::to_string(nic.gpu_paths.size()) + " GPUs, not " + std::to_string(t.gpus.size()));
+  }
+}
+
 }  // namespace
 
 void check_gpu_count(size_t gpus) {
@@ -136,6 +168,7 @@ void validate_topology(const Topology& t) {
   const Known k = check_cpu_side(t);
   check_pci(t, k);
   check_gpus(t);
+  check_nics(t);
 }
 
 }  // namespace rigcheck::topology

@@ -10,18 +10,24 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rigcheck/topology/rig.h"
+
 namespace rigcheck::app {
 
 struct RunConfig {
   std::string simulate;            // topology JSON or rig file; empty: this machine's GPUs
+  // A machine already read (a node of a cluster file), simulated instead of `simulate`'s file;
+  // `machine_label` is its rig name for the report.
+  const topology::MachineFile* machine = nullptr;
+  std::string machine_label;
+  bool write_files = true;         // false: only the report in memory (a cluster writes its own: rank 0
+                                   // of an MPI run, or the simulated cluster)
   std::string variant;
   std::vector<int> gpus;
   bool full = false;               // the whole catalogue instead of the quick set
   uint64_t bytes = 64ull << 20;
   double test_timeout_s = 120;     // per test (all its cells), in the child process
   std::string out_dir = "results";
-  bool write_files = true;         // false: the report only in RunOutcome (a node of a cluster run, whose
-                                   // rank 0 writes the one cluster report)
   std::string name;                // file stem; default <date>-<id>
   bool keep_hostname = false;
   std::vector<std::string> command_line;

@@ -143,6 +143,11 @@ struct NetworkBottleneck {
 };
 NetworkBottleneck network_bottleneck(const std::vector<NodeNetworkPath>& paths, const std::optional<NetworkFabric>& fabric);
 
+// Fills the expectations a measured run left at 0 from `r.paths` and `r.fabric` (the healthy
+// paths): the network scope's busbw (shared by its concurrent groups), each node-leader pair's.
+// The "all" and "intra" scopes need the nodes' own ring models and stay as they are.
+void fill_network_expectations(InterNodeResults& r);
+
 // Simulation on the fabric model. `node_ring_gbps` is each node's intra-node ring rate
 // (fabric::ring_model over its GPUs); `gpus_per_node` its GPU count. The collectives of every
 // scope are simulated per size, the pairwise matrix from the two nodes' paths, the transports

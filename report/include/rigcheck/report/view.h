@@ -132,6 +132,37 @@ struct ImportView {
   std::vector<std::string> assumptions;  // assumed for the expectations
 };
 
+// A cluster report's part (report/cluster_report.h): per-node summaries, the node x node matrix
+// of the leaders' send/recv, the collectives per scope, and the transports NCCL took.
+struct NodeSummaryView {
+  std::string name;      // "node0"
+  std::string rig;       // the rig it was simulated from, "" live
+  std::string verdict;   // the node's worst severity, or "failed"
+  std::string summary;
+  std::string gpus;      // "4x Tesla V100-SXM2-16GB"
+  std::string nic;       // "mlx5_0 (ib) 200 Gb/s, PIX to the GPUs, GPUDirect RDMA"
+  std::string failure;   // "" unless it hung or died
+  std::vector<std::string> worst_findings;  // "[warning] id: title", worst first, at most 3
+};
+
+struct ClusterView {
+  bool present = false;
+  std::string label;     // "SIMULATED " before every inter-node figure's heading when simulated
+  std::string backend;
+  int nodes = 0;
+  int ranks = 0;
+  std::string bottleneck;          // what bounds the network
+  std::vector<NodeSummaryView> node_summaries;
+  bool has_pairwise = false;
+  Matrix pairwise;                 // row node sends to column node, GB/s
+  std::vector<std::vector<Shade>> pairwise_shades;
+  std::vector<std::vector<double>> pairwise_ratios;
+  Table collectives;               // op, scope, ranks, size, busbw, expected, % of expected, check
+  Table transports;                // from node -> to node, transport, NIC, channels
+  Table nccl_environment;          // the NCCL network variables as set
+  std::vector<std::string> notes;
+};
+
 struct ReportView {
   std::string mode;            // "real", "simulated", "imported"
   std::string label;           // "", "IMPORTED " before every figure's heading
@@ -157,6 +188,7 @@ struct ReportView {
   std::vector<TestView> tests;
   std::vector<CollectiveView> collectives;
   std::vector<FailedTest> failed_tests;
+  ClusterView cluster;         // present only in a cluster report
   std::string tool_version;
   std::string created_utc;
 };

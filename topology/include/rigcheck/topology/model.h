@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "rigcheck/topology/nic.h"
 #include "rigcheck/topology/pci_address.h"
 #include "rigcheck/topology/pcie_link.h"
 
@@ -174,6 +175,10 @@ struct SystemState {
   int nccl_version = 0;          // 22809 = 2.28.9; 0 when built without NCCL
   std::optional<bool> root;      // whether discovery ran as root (unknown for files)
   std::optional<bool> config_space_restricted;  // only 64 bytes of config space readable
+  GpuDirectRdma gpudirect_rdma;
+  // The NCCL variables that choose the network and its transport (NCCL_SOCKET_IFNAME, NCCL_IB_HCA,
+  // NCCL_NET_GDR_LEVEL, …: kNcclNetworkVariables in system_state.h) that were set, name to value.
+  std::map<std::string, std::string> nccl_network_env;
   bool operator==(const SystemState&) const = default;
 };
 
@@ -201,6 +206,7 @@ struct Topology {
   std::vector<PciNode> pci;
   std::vector<Gpu> gpus;
   std::vector<GpuPair> pairs;  // every unordered pair a < b
+  std::vector<Nic> nics;       // network adapters, in PCI address order
   SystemState system;
   std::vector<Note> notes;
   bool operator==(const Topology&) const = default;

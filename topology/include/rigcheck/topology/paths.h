@@ -37,8 +37,12 @@ std::optional<Bottleneck> chipset_uplink(const Topology& t, int node);
 // Slowest link between a node and its root bus (plus the chipset uplink for chipset-attached nodes).
 Bottleneck host_path_bottleneck(const Topology& t, int node);
 
-// Fills Gpu::host_path and Topology::pairs (classes, NVLink, bottlenecks) from the tree.
-// P2P support already present in `pairs` is kept.
+// Fills each Nic's PCIe link and its path class to every GPU (the classes NCCL uses to decide
+// whether GPUDirect RDMA is worth it: PIX/PXB through a switch, PHB and beyond through the CPU).
+void compute_nic_paths(Topology& t);
+
+// Fills Gpu::host_path and Topology::pairs (classes, NVLink, bottlenecks) from the tree, and the
+// NICs' paths (compute_nic_paths). P2P support already present in `pairs` is kept.
 void compute_paths(Topology& t);
 
 }  // namespace rigcheck::topology

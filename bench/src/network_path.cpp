@@ -1,0 +1,105 @@
+// A node's network path from its topology (bench/internode.h): which NIC the ring across nodes
+// leaves through, and what limits it.
+#include <algorithm>
+
+#include "rigcheck/bench/internode.h"
+#include "rigcheck/topology/paths.h"
+#include "rigcheck/topology/pcie_link.h"
+
+namespace rigcheck::bench {
+
+namespace {
+
+// Lower is nearer, as NCCL ranks paths (PIX < PXB < PHB < NODE < SYS).
+int distance(topology::PathClass c) {
+  switch (c) {
+    case topology::PathClass::same: return 0;
+    case topology::PathClass::pix: return 1;
+    case topology::PathClass::pxb: return 2;
+    case topology::PathClass::phb: return 3;
+    case topology::PathClass::node: return 4;
+    case topology::PathClass::sys: return 5;
+    case topology::PathClass::unknown: return 6;
+  }
+  return 6;
+}
+
+const topology::NicPort* active_port(const topology::Nic& n) {
+  for (const auto& p : n.ports)
+    if (p.active()) return &p;
+  return nullptr;
+}
+
+// The NIC's nearest GPU and its path class (NCCL sends a node's inter-node traffic from the GPU
+// nearest the NIC).
+std::pair<int, topology::PathClass> nearest_gpu(const topology::Nic& n) {
+  int best = -1;
+  topology::PathClass cls = topology::PathClass::unknown;
+  for (size_t g = 0; g < n.gpu_paths.size(); ++g)
+    if (best < 0 || distance(n.gpu_paths[g]) < distance(cls)) {
+      best = static_cast<int>(g);
+      cls = n.gpu_paths[g];
+    }
+  return {best, cls};
+}
+
+bool gdr_available(const topology::GpuDirectRdma& g) {
+  // "?": not known (a topology read from a file that predates the field): assumed available, so
+  // an unknown is not reported as a fault.
+  return g.peer_module == "?" || !g.peer_module.empty() || g.dmabuf.value_or(false);
+}
+
+bool sockets_forced(const std::map<std::string, std::string>& env) {
+  auto is = [&](const char* k, const char* v) {
+    auto it = env.find(k);
+    return it != env.end() && it->second == v;
+  };
+  return is("NCCL_IB_DISABLE", "1") || is("NCCL_NET", "Socket");
+}
+
+}  // namespace
+
+std::optional<NodeNetworkPath> network_path_of(const topology::Topology& t, int node) {
+  // The active RDMA NIC nearest the GPUs; else the fastest active Ethernet NIC.
+  const topology::Nic* chosen = nullptr;
+  auto better = [&](const topology::Nic& a, const topology::Nic& b) {
+    if (a.rdma() != b.rdma()) return a.rdma();
+    const int da = distance(nearest_gpu(a).second), db = distance(nearest_gpu(b).second);
+    if (da != db) return da < db;
+    return active_port(a)->rate_gbit > active_port(b)->rate_gbit;
+  };
+  for (const auto& n : t.nics)
+    if (active_port(n) && (!chosen || better(n, *chosen))) chosen = &n;
+  if (!chosen) return std::nullopt;
+  const topology::Nic& n = *chosen;
+  const topology::NicPort& port = *active_port(n);
+  NodeNetworkPath p;
+  p.node = node;
+  p.nic = n.name;
+  p.kind = n.kind == topology::NicKind::infiniband ? "ib" : n.kind == topology::NicKind::roce ? "roce" : "ethernet";
+  p.link_gbps = port.rate_gbit / 8;
+  p.link_max_gbps = (n.max_rate_gbit > 0 ? n.max_rate_gbit : port.rate_gbit) / 8;
+  const auto [gpu, cls] = nearest_gpu(n);
+  p.gpu_nic_path = cls == topology::PathClass::unknown ? "" : topology::to_string(cls);
+  // The PCIe part of the path: the NIC's own link, and the GPU's way to where they meet: its own
+  // link below a common switch (PIX, PXB), its whole way up to the CPU otherwise (host path).
+  double pcie = 0;
+  if (n.pcie_current && n.pcie_current->known()) pcie = topology::pcie_gbps(*n.pcie_current);
+  else if (n.pcie_max && n.pcie_max->known()) pcie = topology::pcie_gbps(*n.pcie_max);
+  if (gpu >= 0 && gpu < static_cast<int>(t.gpus.size())) {
+    const topology::Gpu& g = t.gpus[gpu];
+    double gpu_side = g.host_path.gbps;
+    const bool below_switch = cls == topology::PathClass::pix || cls == topology::PathClass::pxb;
+    if (below_switch && g.node >= 0 && g.node < static_cast<int>(t.pci.size()) && t.pci[g.node].link)
+      gpu_side = topology::link_gbps(*t.pci[g.node].link);
+    if (gpu_side > 0) pcie = pcie > 0 ? std::min(pcie, gpu_side) : gpu_side;
+  }
+  p.gpu_nic_gbps = pcie;
+  p.transport = n.rdma() && !sockets_forced(t.system.nccl_network_env) ? "IB" : "Socket";
+  // NCCL_NET_GDR_LEVEL's default lets the NIC reach GPU memory below a common PCIe switch only.
+  p.gdr = p.transport == "IB" && gdr_available(t.system.gpudirect_rdma) &&
+          (cls == topology::PathClass::pix || cls == topology::PathClass::pxb);
+  return p;
+}
+
+}  // namespace rigcheck::bench

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# `rigcheck run --simulate CLUSTER.json` from the command line: the cluster file is told apart by
+# its schema, exit codes follow the cluster's verdict, the report validates against the published
+# schema (jsonschema, every schema of the project), `rigcheck report` prints it again, and bad
+# cluster files are one sentence with exit 2.
+#   cli_cluster_test.sh RIGCHECK CLUSTERS SCHEMAS PYTHON
+set -u
+rigcheck=$1 clusters=$2 schemas=$3 python=$4
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+expect() {  # expect RC PATTERN -- command...
+  local rc=$1 pattern=$2; shift 3
+  local out actual
+  out=$("$@" 2>&1); actual=$?
+  [ "$actual" -eq "$rc" ] || fail "exit $actual (wanted $rc): $*"$'\n'"$out"
+  grep -Eq -- "$pattern" <<<"$out" || fail "output of '$*' lacks /$pattern/"$'\n'"$out"
+}
+
+validate() {  # validate FILE: the report schema
+  "$python" - "$schemas" "$1" <<'PY' || fail "schema validation of $1"
+import glob, json, os, sys, jsonschema
+store = {}
+for path in glob.glob(os.path.join(sys.argv[1], "*.schema.json")):
+    s = json.load(open(path))
+    jsonschema.Draft202012Validator.check_schema(s)
+    store[s["$id"]] = s
+schema = json.load(open(os.path.join(sys.argv[1], "report.schema.json")))
+resolver = jsonschema.RefResolver.from_schema(schema, store=store)
+report = json.load(open(sys.argv[2]))
+jsonschema.Draft202012Validator(schema, resolver=resolver).validate(report)
+assert report["nodes"] and report["internode"]["provenance"] == "simulated", "not a simulated cluster report"
+PY
+}
+
+edr=$clusters/2x-t180-v100-edr.json
+expect 0 "SIMULATED Cluster: 2 node\(s\), 8 rank\(s\)" -- "$rigcheck" run --simulate "$edr" --out "$tmp" --name healthy --quiet
+validate "$tmp/healthy.json"
+[ -s "$tmp/healthy.md" ] && [ -s "$tmp/healthy.html" ] || fail "run wrote no .md or .html"
+grep -q "SIMULATED" "$tmp/healthy.md" || fail "the Markdown is not labelled SIMULATED"
+expect 0 "node0: ok" -- "$rigcheck" report "$tmp/healthy.json"
+expect 0 "\| node0 \| X \|" -- "$rigcheck" report "$tmp/healthy.json" --format markdown
+
+expect 3 "cluster-nic-below-rate" -- "$rigcheck" run --simulate "$edr" --variant cable-at-fdr --out "$tmp" --name fdr --quiet
+validate "$tmp/fdr.json"
+expect 4 "cluster-node-failed: node1 did not finish" -- "$rigcheck" run --simulate "$edr" --variant node1-dies --out "$tmp" --name dead --quiet
+validate "$tmp/dead.json"
+expect 0 "SIMULATED Cluster: 4 node\(s\)" -- "$rigcheck" run --simulate "$clusters/4x-supermicro-10x3090-hdr.json" --out "$tmp" --name four --quiet || true
+
+# Bad input: one sentence, exit 2.
+expect 2 "the cluster has no variant \"nope\"" -- "$rigcheck" run --simulate "$edr" --variant nope --out "$tmp"
+printf '{"schema": "rigcheck.cluster/1", "network": {"kind": "infiniband", "rate_gbit": 100}, "nodes": [{"rig": "missing.json"}]}' >"$tmp/bad.json"
+expect 2 "missing.json" -- "$rigcheck" run --simulate "$tmp/bad.json" --out "$tmp"
+expect 2 "--gpus does not apply to a cluster file" -- "$rigcheck" run --simulate "$edr" --gpus 0,1 --out "$tmp"
+
+[ "$failures" -eq 0 ] && echo "cluster CLI checks passed"
+exit $((failures > 0))
