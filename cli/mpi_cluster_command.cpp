@@ -47,7 +47,7 @@ int run_run_cluster(const RunArgs& args, int argc, char** argv, const std::strin
     report::render_report_text(o.report, std::cout);
     for (const auto& n : o.notes) std::cout << n << "\n";
     std::cout << "\nCluster report: " << o.json_path << ", " << o.markdown_path << " and " << o.html_path
-              << " (written by rank 0 only, on " << id.hostname << ")\n";
+              << " (written by rank 0 only, on node0)\n";
     std::cout.flush();
   }
   if (o.must_abort) {

@@ -261,8 +261,7 @@ MpiClusterOutcome execute_mpi_cluster_run(mpi::World& world, const MpiClusterCon
     o.environment = report::whitelisted_environment(c.local.environment);
     o.launcher = c.launcher;
     out.report = report::build_cluster_report(nodes, internode, o);
-    out.notes = node_notes(nodes);
-    for (const auto& n : internode.notes) out.notes.push_back("between nodes: " + n);
+    out.notes = node_notes(nodes);  // the inter-node notes are in the report's own text
     write_report(out, c, plan);
   }
 

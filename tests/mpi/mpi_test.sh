@@ -90,7 +90,7 @@ run_rc_ok $rc || fail "cluster run: exit $rc"$'\n'"$out"
 grep -q "cluster: 4 ranks on 2 node(s) (nodes faked by RIGCHECK_FAKE_NODE)" <<<"$out" || fail "no cluster line: $out"
 grep -q "^node0: No measurements: " <<<"$out" || fail "node0's no-GPU message is not in rank 0's summary: $out"
 grep -q "^node1: No measurements: " <<<"$out" || fail "node1's no-GPU message is not in rank 0's summary: $out"
-grep -q "^between nodes: nothing was measured between nodes: node0, node1 have no GPU\|^between nodes: this rigcheck was built without NCCL" <<<"$out" ||
+grep -q "^Note: nothing was measured between nodes: node0, node1 have no GPU\|^Note: this rigcheck was built without NCCL" <<<"$out" ||
   fail "no reason for the missing inter-node step: $out"
 [ "$(grep -c "^node1: topology: " <<<"$out")" -eq 1 ] || fail "node1's local part did not run exactly once (by its leader): $out"
 validate "$tmp/c1/c1.json"

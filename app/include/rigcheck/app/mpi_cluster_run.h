@@ -35,7 +35,7 @@ struct MpiClusterOutcome {
   bool root = false;               // this rank is rank 0 (the others have nothing to print)
   nlohmann::json report;           // rank 0: the cluster report
   std::string json_path, markdown_path, html_path;
-  std::vector<std::string> notes;  // rank 0: per node, what failed or was not measured
+  std::vector<std::string> notes;  // rank 0: per node, what failed or was not measured ("node1: ...")
   bool must_abort = false;         // a rank hung or died: end the job with World::abort after printing
 };
 
