@@ -110,10 +110,14 @@ TEST(InterNodeMerge, SlowestRankWorstCheckAndBusBandwidth) {
              {"collectives", {{{"op", "allreduce"}, {"scope", "all"}, {"group", 0}, {"group_ranks", 2}, {"bytes", b}, {"time_us", 9000.0}, {"check", "ok"}}}},
              {"pairwise", {{{"from_node", 1}, {"to_node", 0}, {"bytes", 256ull << 20}, {"time_us", 20000.0}, {"check", "ok"}}}},
              {"log", "host:1:2 [0] NCCL INFO Channel 00/0 : 0[0] -> 1[0] [send] via NET/IB/0/GDRDMA\n"}};
-  json p1 = {{"rank", 1}, {"status", "ok"}, {"nccl_version", "2.28.9"},
+  json p1 = {{"rank", 1}, {"status", "ok"}, {"nccl_version", "2.28.9"}, {"environment", json::object()},
              {"collectives", {{{"op", "allreduce"}, {"scope", "all"}, {"group", 0}, {"group_ranks", 2}, {"bytes", b}, {"time_us", 10000.0}, {"check", "ok"}}}},
              {"pairwise", {{{"from_node", 0}, {"to_node", 1}, {"bytes", 256ull << 20}, {"time_us", 40000.0}, {"check", "ok"}}}}};
-  const InterNodeResults r = merge_internode({p0, p1}, l, "Open MPI v4.1.4");
+  InterNodeResults r = merge_internode({p0, p1}, l, "Open MPI v4.1.4");
+  ASSERT_EQ(r.notes.size(), 1u) << "rank 1 has no NCCL_IB_HCA";
+  EXPECT_EQ(r.notes[0], "rank 1 (node1) has NCCL_IB_HCA unset where the first rank has NCCL_IB_HCA=mlx5_0");
+  p1["environment"] = {{"NCCL_IB_HCA", "mlx5_0"}};
+  r = merge_internode({p0, p1}, l, "Open MPI v4.1.4");
   EXPECT_EQ(r.backend, "NCCL 2.28.9 over Open MPI v4.1.4");
   EXPECT_EQ(r.nodes, 2);
   EXPECT_EQ(r.ranks, 2);

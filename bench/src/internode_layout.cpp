@@ -143,6 +143,7 @@ InterNodeResults merge_internode(const std::vector<json>& parts, const NcclLayou
   std::map<Key, json> slowest;
   std::vector<Key> order;
   std::map<std::pair<int, int>, json> links;
+  bool have_environment = false;
   for (size_t r = 0; r < parts.size(); ++r) {
     const json& p = parts[r];
     if (r >= layout.devices_of_rank.size() || layout.devices_of_rank[r] == 0) continue;  // drives no GPU: nothing to say
@@ -155,9 +156,24 @@ InterNodeResults merge_internode(const std::vector<json>& parts, const NcclLayou
     const std::string status = p.value("status", "error");
     if (status != "ok") out.notes.push_back(who + ": " + status + ": " + p.value("detail", ""));
     if (out.nccl_version.empty()) out.nccl_version = p.value("nccl_version", "");
-    if (r == 0 || out.nccl_environment.empty())
-      if (p.contains("environment") && p.at("environment").is_object())
-        out.nccl_environment = p.at("environment").get<std::map<std::string, std::string>>();
+    if (p.contains("environment") && p.at("environment").is_object()) {
+      const auto env = p.at("environment").get<std::map<std::string, std::string>>();
+      if (!have_environment) {
+        out.nccl_environment = env, have_environment = true;
+      } else if (env != out.nccl_environment) {
+        // A launcher that exported a variable to some ranks only: the ranks take different paths.
+        std::set<std::string> names;
+        for (const auto& [k, v] : env) names.insert(k);
+        for (const auto& [k, v] : out.nccl_environment) names.insert(k);
+        for (const auto& k : names) {
+          const auto mine = env.find(k);
+          const auto first = out.nccl_environment.find(k);
+          const std::string a = mine == env.end() ? "unset" : k + "=" + mine->second;
+          const std::string b = first == out.nccl_environment.end() ? "unset" : k + "=" + first->second;
+          if (a != b) out.notes.push_back(who + " has " + (a == "unset" ? k + " unset" : a) + " where the first rank has " + (b == "unset" ? "it unset" : b));
+        }
+      }
+    }
     for (const auto& row : p.value("collectives", json::array())) {
       const Key k{row.at("op").get<std::string>(), row.at("scope").get<std::string>(), row.at("bytes").get<uint64_t>()};
       auto it = slowest.find(k);
