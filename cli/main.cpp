@@ -80,14 +80,30 @@ int main(int argc, char** argv) {
                          || selftest_cmd->parsed()
 #endif
       ;
-  if (uses_gpus)
-    if (auto rank = rigcheck::app::launched_as_rank(environ)) {
-      if (rank->rank == 0) std::cerr << "rigcheck: " << rigcheck::app::rank_without_mpi_message(*rank) << "\n";
+  // With MPI, `run` joins them (one cluster report by rank 0); the others run on one machine.
+  std::optional<rigcheck::app::LaunchedAs> rank;
+  if (uses_gpus) rank = rigcheck::app::launched_as_rank(environ);
+  if (rank) {
+    std::string refusal;
+#if RIGCHECK_HAVE_MPI
+    if (!rigcheck::app::can_join_with_mpi(*rank)) refusal = rigcheck::app::rank_cannot_join_message(*rank);
+    else if (!run_cmd->parsed())
+      refusal = rigcheck::app::rank_needs_run_message(*rank, doctor_cmd->parsed() ? "doctor" : bench_cmd->parsed() ? "bench" : "selftest");
+#else
+    refusal = rigcheck::app::rank_without_mpi_message(*rank);
+#endif
+    if (!refusal.empty()) {
+      if (rank->rank == 0) std::cerr << "rigcheck: " << refusal << "\n";
       return kExitBadInput;
     }
+  }
 
   try {
     int rc = kExitFailure;
+#if RIGCHECK_HAVE_MPI
+    if (run_cmd->parsed() && rank) rc = run_run_cluster(run, argc, argv, rank->launcher);
+    else
+#endif
     if (run_cmd->parsed()) rc = run_run(run, argc, argv);
     else if (topo_cmd->parsed()) rc = run_topo(topo);
     else if (report_cmd->parsed()) rc = run_report(report_args);

@@ -66,6 +66,17 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
   cmd->add_flag("--no-redact", args.no_redact,
                 "Keep the hostname, UUIDs, addresses, GUIDs, home and other paths in the report verbatim (by default "
                 "they are replaced, since reports are posted publicly)");
+  cmd->add_flag("--nodes-in-turn", args.nodes_in_turn,
+                "Across nodes (mpirun, srun --mpi=pmix): one node's local part at a time, in node order, instead of all at once");
+  cmd->add_option("--node-timeout", args.node_timeout_s,
+                  "Across nodes: seconds a node's local part may take before its node counts as hung")
+      ->capture_default_str()
+      ->check(positive_seconds());
+  cmd->add_flag("--no-internode", args.no_internode, "Across nodes: the nodes' local parts only, no NCCL between nodes");
+  cmd->add_option("--internode-timeout", args.internode_timeout_s,
+                  "Across nodes: seconds one NCCL step between nodes (set-up, one collective and size, one node pair) may take")
+      ->capture_default_str()
+      ->check(positive_seconds());
   return cmd;
 }
 
@@ -119,7 +130,7 @@ std::string report_directory(const std::string& out) {
 
 }  // namespace
 
-int run_run(const RunArgs& args, int argc, char** argv) {
+app::RunConfig local_run_config(const RunArgs& args, int argc, char** argv, bool writes_files) {
   check_name(args.name);
   auto bytes = parse_size(args.size);
   if (!bytes || *bytes < 4096) throw topology::InputError("--size: \"" + args.size + "\" is not a size of at least 4KiB");
@@ -130,7 +141,7 @@ int run_run(const RunArgs& args, int argc, char** argv) {
   c.full = args.full;
   c.bytes = *bytes;
   c.test_timeout_s = args.test_timeout_s;
-  c.out_dir = report_directory(args.out);
+  c.out_dir = writes_files ? report_directory(args.out) : args.out;
   c.name = args.name;
   c.keep_hostname = args.keep_hostname || args.no_redact;
   report::set_redaction(!args.no_redact);
@@ -154,7 +165,11 @@ int run_run(const RunArgs& args, int argc, char** argv) {
   sa.sa_handler = on_interrupt;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  return c;
+}
 
+int run_run(const RunArgs& args, int argc, char** argv) {
+  app::RunConfig c = local_run_config(args, argc, argv, true);
   app::RunOutcome o = app::execute_run(c);
   std::cout << "\n";
   report::render_report_text(o.report, std::cout);

@@ -13,6 +13,7 @@ packages=(
   libpci-dev pciutils pci.ids # PCI config space (ACS, link registers) and device names
   libcli11-dev nlohmann-json3-dev
   libcairo2-dev               # draws and encodes the heatmap PNGs of `rigcheck report --format png`
+  libopenmpi-dev openmpi-bin  # cluster runs across nodes (RIGCHECK_MPI; mpirun for them and their tests)
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jsonschema  # JSON Schema validation in the tests
 )

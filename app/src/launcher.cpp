@@ -59,8 +59,27 @@ std::optional<LaunchedAs> launched_as_rank(char** environment) {
 
 std::string rank_without_mpi_message(const LaunchedAs& l) {
   return "this process is rank " + std::to_string(l.rank) + " of " + std::to_string(l.size) + " started by " + l.launcher +
-         ", but this rigcheck has no MPI support and cannot join the other ranks: they would run as " +
-         std::to_string(l.size) + " separate jobs on the same GPUs; start one `rigcheck run` per node without the launcher";
+         ", but this rigcheck was built without MPI support and cannot join the other ranks: they would run as " +
+         std::to_string(l.size) + " separate jobs on the same GPUs; install MPI (apt-get install libopenmpi-dev openmpi-bin) " +
+         "and rebuild rigcheck (cmake turns RIGCHECK_MPI on when it finds MPI), or start one `rigcheck run` per node without the launcher";
+}
+
+bool can_join_with_mpi(const LaunchedAs& l) {
+  return l.launcher == "OpenMPI mpirun" || l.launcher == "PMIx (srun --mpi=pmix or prterun)";
+}
+
+std::string rank_cannot_join_message(const LaunchedAs& l) {
+  const std::string start = "this process is rank " + std::to_string(l.rank) + " of " + std::to_string(l.size) + " started by " + l.launcher;
+  if (l.launcher == "Slurm srun")
+    return start + " without PMIx, so MPI cannot join the other ranks: start it with `srun --mpi=pmix rigcheck run` (or mpirun)";
+  return start + ", which this rigcheck's MPI (OpenMPI) cannot join: start it with `mpirun ... rigcheck run` or " +
+         "`srun --mpi=pmix rigcheck run`";
+}
+
+std::string rank_needs_run_message(const LaunchedAs& l, const std::string& command) {
+  return "this process is rank " + std::to_string(l.rank) + " of " + std::to_string(l.size) + " started by " + l.launcher +
+         ", but `rigcheck " + command + "` runs on one machine: start it without the launcher, or use `rigcheck run`, " +
+         "which runs across the ranks and nodes of the job";
 }
 
 }  // namespace rigcheck::app

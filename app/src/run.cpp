@@ -358,7 +358,6 @@ RunOutcome execute_run(const RunConfig& config) {
   std::ostringstream html;
   report::render_report_html(report, html);
   report::write_atomically(out.html_path, html.str());
-  out.report = report;
   return out;
 }
 

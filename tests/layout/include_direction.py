@@ -16,8 +16,9 @@ ALLOWED = {
     "bench": {"fabric", "topology", "kernels"},
     "diagnosis": {"bench", "fabric", "ingest", "topology"},
     "report": {"diagnosis", "bench", "fabric", "ingest", "topology"},
-    "app": {"report", "diagnosis", "bench", "fabric", "ingest", "topology"},
-    "cli": {"app", "report", "diagnosis", "bench", "fabric", "ingest", "topology", "kernels"},
+    "mpi": set(),
+    "app": {"report", "diagnosis", "bench", "fabric", "ingest", "topology", "mpi"},
+    "cli": {"app", "mpi", "report", "diagnosis", "bench", "fabric", "ingest", "topology", "kernels"},
 }
 # CMake targets that belong to a library without carrying its folder's name.
 TARGET_OWNER = {"kernels_api": "kernels", "micro": "bench"}

@@ -20,7 +20,8 @@ struct RunConfig {
   // `machine_label` is its rig name for the report.
   const topology::MachineFile* machine = nullptr;
   std::string machine_label;
-  bool write_files = true;         // false: only the report in memory (a cluster writes its own)
+  bool write_files = true;         // false: only the report in memory (a cluster writes its own: rank 0
+                                   // of an MPI run, or the simulated cluster)
   std::string variant;
   std::vector<int> gpus;
   bool full = false;               // the whole catalogue instead of the quick set
