@@ -9,6 +9,7 @@
 
 #include "import_util.h"
 #include "rigcheck/diagnosis/catalogue.h"
+#include "rigcheck/diagnosis/known_issues.h"
 #include "rigcheck/diagnosis/import_rules.h"
 #include "rigcheck/diagnosis/static_rules.h"
 #include "rigcheck/diagnosis/measured_rules.h"
@@ -197,9 +198,17 @@ std::vector<Finding> import_findings(const ingest::PartialMachine& m, const inge
       }
   // A rigcheck report brings its whole machine (tree, ACS, IOMMU, slots): the doctor's checks
   // apply to it as to a live one. Not those of this build, which did not measure it.
-  if (m.reported_topology)
+  if (m.reported_topology) {
     for (auto& f : static_findings(mm.stated, BuildInfo{}))
       if (f.id != "no-gpu") all.push_back(std::move(f));
+  } else {
+    // A paste names its driver, CUDA and NCCL versions and its GPUs: the known-bad versions
+    // apply to it as to a live machine (a rigcheck report gets them with the doctor's checks).
+    for (auto& f : known_issue_findings(mm.stated)) {
+      for (auto& e : f.evidence) e = "IMPORTED " + e;
+      all.push_back(std::move(f));
+    }
+  }
   FindingSet set;
   event_findings(m, set);
   kernel_findings(m, mm, set);

@@ -164,7 +164,7 @@ void nic_locality(const ingest::PartialMachine& m, FindingSet& out) {
       if (!numa.empty() && numa_of(t, g.device) == numa) same_numa = g.device;
     }
     if (!near.empty()) continue;
-    out.add(import_wording("nic-far-from-gpus"), nic.name + " at " + nic.device + ": no GPU shares a PCIe switch with it" +
+    out.add(detail::import_wording("nic-far-from-gpus"), nic.name + " at " + nic.device + ": no GPU shares a PCIe switch with it" +
                                                    (numa.empty() ? "" : same_numa.empty() ? "; no GPU on its NUMA node " + numa : "; nearest GPUs only on its NUMA node " + numa + " (through the CPU)") +
                                                    " (NCCL topology, " + detail::at(nic.from) + ")");
   }

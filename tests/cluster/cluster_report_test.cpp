@@ -17,9 +17,10 @@ using nlohmann::json;
 namespace {
 
 // A node's own report: a simulated run of a seed rig, as a node would send it to rank 0.
-json node_report(const std::string& rig, const std::string& hostname) {
+json node_report(const std::string& rig, const std::string& hostname, const std::string& variant = "") {
   app::RunConfig c;
   c.simulate = std::string(RIGCHECK_RIGS) + "/" + rig + ".json";
+  c.variant = variant;
   c.write_files = false;
   json r = app::execute_run(c).report;
   r["host"]["hostname"] = hostname;
@@ -104,7 +105,8 @@ TEST(ClusterReport, DeadNodeGivesAPartialReportWithItsFailure) {
 
 TEST(ClusterReport, NodesFindingsCountInTheClusterVerdictNamedByNode) {
   auto nodes = two_nodes();
-  nodes[1].report = node_report("supermicro-4029gp-trt2-10x3090", "gpu-box-18");
+  // A node with a warning of its own (its first switch's uplink trained x8).
+  nodes[1].report = node_report("supermicro-4029gp-trt2-10x3090", "gpu-box-18", "switch-uplink-x8");
   const json r = report::build_cluster_report(nodes, internode(2), simulated());
   bool found = false;
   for (const auto& f : r.at("findings"))

@@ -152,6 +152,18 @@ TEST(ImportFindings, ACardWithoutPcieFiguresInTheTableHasNoAssumedLink) {
   EXPECT_EQ(find(fs, "host-link-class-inferred"), nullptr);
 }
 
+TEST(ImportFindings, APastesVersionsMeetTheKnownBadVersions) {
+  // nvbandwidth's header names driver 560.35.05: the 560 P2P-hang row applies to the paste, its
+  // evidence labelled as imported.
+  const auto fs = findings_of(import_fixture("nvbandwidth-v0.8-a100-h2d-sm.txt"));
+  const auto* f = find(fs, "driver-560-nccl-p2p-hang");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->evidence.at(0), "IMPORTED NVIDIA driver 560.35.05") << f->evidence.at(0);
+  // Another driver, the same machine: no row.
+  const std::string other = replace_once(fixture_text("nvbandwidth-v0.8-a100-h2d-sm.txt"), "560.35.05", "570.124.06");
+  EXPECT_EQ(find(findings_of(import_string(other)), "driver-560-nccl-p2p-hang"), nullptr);
+}
+
 TEST(ImportFindings, LinkClassesOfAFigure) {
   std::vector<std::string> got;
   for (const auto& l : diagnosis::link_classes_for(6.2)) got.push_back(describe(l));

@@ -41,7 +41,12 @@ TEST(ImportRigcheckReport, CellsAndMachineOfAnNvlinkExample) {
   EXPECT_EQ(h2d->from.bytes, 16777216u);
   const auto* d2d = cell(m, "device_to_device_write_ce", 0, 1);
   ASSERT_NE(d2d, nullptr);
-  EXPECT_DOUBLE_EQ(d2d->value, 43.30309167237809);
+  // The report's own median for that cell (the example is regenerated when the model changes).
+  double reported = 0;
+  for (const auto& meas : report["measurements"])
+    if (meas["name"] == "device_to_device_write_ce/gpu0-gpu1") reported = meas["median"].get<double>();
+  ASSERT_GT(reported, 40.0) << "two NVLink 2 links";
+  EXPECT_DOUBLE_EQ(d2d->value, reported);
   const auto* lat = cell(m, "device_to_device_latency_sm", 0, 1);
   ASSERT_NE(lat, nullptr);
   EXPECT_EQ(lat->unit, "ns");
@@ -89,13 +94,15 @@ TEST(ImportRigcheckReport, ReDiagnosedOnTheReportsOwnMachine) {
   // evidence names the ACS redirect on its switch ports; the healthy variant of the same
   // machine raises neither finding.
   const auto bad = findings_of(import_string(example("supermicro-4029gp-trt2-10x3090--acs-and-iommu-on.json")));
-  bool staged = false, below = false, names_acs = false;
+  // (Redirected P2P at 6.6 GB/s is not below the fabric's Gen3 host-staged figure, ~6.0, so it is
+  // judged short of its expectation rather than "slower than host-staged".)
+  bool acs = false, below = false, names_acs = false;
   for (const auto& f : bad) {
-    staged |= f.id == "p2p-slower-than-host-staged";
+    acs |= f.id == "acs-redirect";
     below |= f.id == "below-expectation";
-    for (const auto& e : f.evidence) names_acs |= f.id == "p2p-slower-than-host-staged" && e.find("ACS redirect on 0000:03:04.0") != std::string::npos;
+    for (const auto& e : f.evidence) names_acs |= f.id == "below-expectation" && e.find("ACS redirect on 0000:03:04.0") != std::string::npos;
   }
-  EXPECT_TRUE(staged);
+  EXPECT_TRUE(acs);
   EXPECT_TRUE(below);
   EXPECT_TRUE(names_acs);
   const auto good = finding_ids(import_string(example("supermicro-4029gp-trt2-10x3090--healthy.json")));
