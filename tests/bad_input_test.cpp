@@ -195,6 +195,26 @@ TEST(BadInput, RigNvSwitchLinksEveryPairThroughTheSwitch) {
   input_error([&] { expand_rig(parse_rig(rig), ""); }, "links_per_gpu");
 }
 
+// NVLink between models whose table row gives no NVLink figure (the A800: no data sheet found)
+// modelled as an unlimited link (6666 GB/s in the calibration table): the rig must say which
+// NVLink version it is, or it is refused.
+TEST(BadInput, RigNvlinkOfAModelWithoutAnNvlinkFigureNeedsItsVersion) {
+  nlohmann::json rig = read_json_file(std::string(RIGCHECK_RIGS) + "/gigabyte-t180-g20-4xv100-nvlink.json");
+  for (auto& rp : rig["root_ports"])
+    for (auto& port : rp["switch"]["ports"]) port["gpu"]["model"] = "20f3", port["gpu"]["link"] = "gen4x16";  // A800-SXM4-80GB
+  input_error([&] { expand_rig(parse_rig(rig), ""); }, "version");
+  for (auto& nv : rig["nvlink"]) nv["version"] = 3;
+  const auto t = expand_rig(parse_rig(rig), "");
+  ASSERT_FALSE(t.pairs.empty());
+  EXPECT_DOUBLE_EQ(t.pairs[0].bottleneck.gbps, 2 * 25.0);  // two NVLink 3 links at 25 GB/s per direction
+  nlohmann::json sw = rig;
+  sw.erase("nvlink");
+  sw["nvswitch"] = {{"links_per_gpu", 8}};
+  input_error([&] { expand_rig(parse_rig(sw), ""); }, "version");
+  sw["nvswitch"]["version"] = 3;
+  EXPECT_NO_THROW(expand_rig(parse_rig(sw), ""));
+}
+
 // A rig of 10,000 GPUs ran doctor for a minute at 7.7 GB: the GPU count is capped before the pairs.
 TEST(BadInput, MoreGpusThanAnyMachineIsRefusedQuickly) {
   nlohmann::json rig = read_json_file(std::string(RIGCHECK_RIGS) + "/gigabyte-t180-g20-4xv100-nvlink.json");

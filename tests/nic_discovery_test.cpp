@@ -279,6 +279,21 @@ TEST(NicDiscovery, AcsRedirectBetweenAnHcaAndItsGpus) {
   EXPECT_FALSE(find_id(diagnosis::static_findings(t, diagnosis::BuildInfo{}), "acs-redirect"));
 }
 
+TEST(NicDiscovery, IommuTranslatingOnTheNicGpuPath) {
+  // GPUDirect RDMA is NIC-GPU peer traffic: with the IOMMU translating, every access is remapped.
+  Topology t = discover_fake(hgx_node());
+  t.system.iommu = topology::IommuMode::translated;
+  t.system.iommu_evidence = {"intel_iommu=on without iommu=pt"};
+  const auto fs = diagnosis::network_findings(t);
+  ASSERT_EQ(ids(fs), std::vector<std::string>{"nic-gpu-path-iommu-translated"});
+  EXPECT_EQ(fs[0].severity, diagnosis::Severity::warning);
+  EXPECT_TRUE(evidence_has(fs[0], "intel_iommu=on without iommu=pt"));
+  EXPECT_TRUE(evidence_has(fs[0], "mlx5_0: GPU0, GPU1 within PXB"));
+  // Pass-through (iommu=pt) leaves peer DMA untranslated.
+  t.system.iommu = topology::IommuMode::passthrough;
+  EXPECT_TRUE(diagnosis::network_findings(t).empty());
+}
+
 TEST(NicDiscovery, UnboundNetworkControllerIsListedWithANote) {
   FakeMachine m = hgx_node();
   m.rdma.erase(m.rdma.begin());  // mlx5_0's driver is not loaded: no RDMA device, no ib0

@@ -212,6 +212,22 @@ void acs_rules(const Topology& t, std::vector<Finding>& out) {
                              evidence, all_gpus(t)));
 }
 
+// GPUDirect RDMA is peer DMA between the NIC and the GPU: with the IOMMU translating (not in
+// pass-through), every such access is remapped, which costs bandwidth or fails outright.
+void iommu_rules(const Topology& t, std::vector<Finding>& out) {
+  if (t.system.iommu != topology::IommuMode::translated) return;
+  std::vector<std::string> evidence = t.system.iommu_evidence;
+  for (const Nic* n : rdma_nics(t)) {
+    std::string near;
+    for (const auto& g : t.gpus)
+      if (g.index < static_cast<int>(n->gpu_paths.size()) && gdr_distance(n->gpu_paths[g.index]))
+        near += (near.empty() ? "GPU" : ", GPU") + std::to_string(g.index);
+    if (!near.empty()) evidence.push_back(n->name + ": " + near + " within PXB (GPUDirect RDMA candidates)");
+  }
+  if (evidence.size() == t.system.iommu_evidence.size()) return;  // no NIC that NCCL would pair with a GPU
+  out.push_back(make_finding("nic-gpu-path-iommu-translated", {}, evidence, all_gpus(t)));
+}
+
 // ---- NCCL variables ------------------------------------------------------------------------------
 
 std::string lower(std::string s) {
@@ -246,6 +262,7 @@ std::vector<Finding> network_findings(const Topology& t) {
   port_state_rules(t, out);
   gdr_rules(t, out);
   acs_rules(t, out);
+  iommu_rules(t, out);
   nccl_env_rules(t, out);
   return out;
 }

@@ -363,6 +363,23 @@ void expand_system(const json& s, SystemState& out) {
   }
 }
 
+// The NVLink version and per-link rate of a rig's link: the rig's "version" when it gives one,
+// else the model table's. A rate no source gives is refused rather than modelled as unlimited.
+std::pair<int, double> nvlink_rate(const GpuModel* m, const json& spec, const std::string& where) {
+  int version = m ? m->nvlink_version : 0;
+  double rate = m && m->nvlink_gbps_per_link > 0 ? m->nvlink_gbps_per_link : 0;
+  if (spec.contains("version")) {
+    version = number_in(spec.at("version"), "version", 1, 5);
+    rate = nvlink_gbps_per_link(version);
+  } else if (rate <= 0) {
+    rate = nvlink_gbps_per_link(version);
+  }
+  if (rate <= 0)
+    throw InputError(where + " links " + (m ? m->name : std::string("a GPU model rigcheck does not know")) +
+                     ", whose NVLink version no source in rigcheck's model table gives: add \"version\" (1-5) to it");
+  return {version, rate};
+}
+
 Topology expand(const json& j) {
   Topology t;
   t.source.kind = "json";
@@ -399,9 +416,7 @@ Topology expand(const json& j) {
               links = number_in(nv.at("links"), "links", 1, kMaxNvLinksPerBundle);
     if (a < 0 || b < 0 || a >= static_cast<int>(t.gpus.size()) || b >= static_cast<int>(t.gpus.size()) || a == b)
       throw InputError("nvlink names a missing GPU");
-    const GpuModel* m = find_gpu_model(t.gpus[a].device_id);
-    const int version = m ? m->nvlink_version : 0;
-    const double rate = m && m->nvlink_gbps_per_link > 0 ? m->nvlink_gbps_per_link : nvlink_gbps_per_link(version);
+    const auto [version, rate] = nvlink_rate(find_gpu_model(t.gpus[a].device_id), nv, "an nvlink entry");
     t.gpus[a].nvlink.push_back({"gpu", b, t.gpus[b].address.str(), links, version, rate});
     t.gpus[b].nvlink.push_back({"gpu", a, t.gpus[a].address.str(), links, version, rate});
   }
@@ -410,9 +425,7 @@ Topology expand(const json& j) {
   if (j.contains("nvswitch")) {
     const int links = number_in(j.at("nvswitch").at("links_per_gpu"), "links_per_gpu", 1, kMaxNvLinksPerBundle);
     for (auto& g : t.gpus) {
-      const GpuModel* m = find_gpu_model(g.device_id);
-      const int version = m ? m->nvlink_version : 0;
-      const double rate = m && m->nvlink_gbps_per_link > 0 ? m->nvlink_gbps_per_link : nvlink_gbps_per_link(version);
+      const auto [version, rate] = nvlink_rate(find_gpu_model(g.device_id), j.at("nvswitch"), "\"nvswitch\"");
       g.nvlink.push_back({"nvswitch", -1, "nvswitch", links, version, rate});
     }
   }
