@@ -43,10 +43,10 @@ TEST(GpuModels, EveryRowLoadsWithUniqueIdsAndSourcedFigures) {
     EXPECT_FALSE(m.name.empty());
     EXPECT_TRUE(contains(m.sources.at("name"), "https://pci-ids.ucw.cz/read/PC/10de"));
     EXPECT_TRUE(m.sources.count("p2p"));
-    if (!m.compute_capability.empty()) EXPECT_TRUE(contains(m.sources.at("compute_capability"), "developer.nvidia.com/cuda-gpus"));
-    if (m.memory_gib > 0) EXPECT_TRUE(m.sources.count("memory"));
-    if (m.pcie_gen > 0 || m.pcie_width > 0) EXPECT_TRUE(m.sources.count("pcie"));
-    if (m.nvlink_known) EXPECT_TRUE(m.sources.count("nvlink"));
+    if (!m.compute_capability.empty()) { EXPECT_TRUE(contains(m.sources.at("compute_capability"), "developer.nvidia.com/cuda-gpus")); }
+    if (m.memory_gib > 0) { EXPECT_TRUE(m.sources.count("memory")); }
+    if (m.pcie_gen > 0 || m.pcie_width > 0) { EXPECT_TRUE(m.sources.count("pcie")); }
+    if (m.nvlink_known) { EXPECT_TRUE(m.sources.count("nvlink")); }
   }
 }
 
@@ -65,16 +65,16 @@ TEST(GpuModels, FieldsAreConsistentWithTheArchitecture) {
     ASSERT_TRUE(cc.count(m.architecture)) << m.architecture;
     EXPECT_TRUE(cc.at(m.architecture).count(m.compute_capability)) << m.compute_capability;
     EXPECT_GE(std::stod(m.compute_capability), 6.0);
-    if (m.pcie_gen > 0) EXPECT_EQ(m.pcie_gen, gen.at(m.architecture));
-    if (m.pcie_width > 0) EXPECT_TRUE(m.pcie_width == 8 || m.pcie_width == 16) << m.pcie_width;
+    if (m.pcie_gen > 0) { EXPECT_EQ(m.pcie_gen, gen.at(m.architecture)); }
+    if (m.pcie_width > 0) { EXPECT_TRUE(m.pcie_width == 8 || m.pcie_width == 16) << m.pcie_width; }
     // GeForce boards: no PCIe P2P with the stock driver; data-center and workstation boards: yes.
     const bool geforce = contains(m.name, "GeForce") || contains(m.name, "Geforce");
     EXPECT_EQ(m.p2p_over_pcie, !geforce);
     EXPECT_EQ(m.nvlink_version == 0, m.nvlink_links == 0);
-    if (m.nvlink_links > 0) EXPECT_GT(m.nvlink_gbps_per_link, 0);
-    if (!m.nvlink_known) EXPECT_EQ(m.nvlink_links, 0);
+    if (m.nvlink_links > 0) { EXPECT_GT(m.nvlink_gbps_per_link, 0); }
+    if (!m.nvlink_known) { EXPECT_EQ(m.nvlink_links, 0); }
     // SXM boards all have NVLink.
-    if (contains(m.name, "SXM") && m.nvlink_known) EXPECT_GT(m.nvlink_links, 0);
+    if (contains(m.name, "SXM") && m.nvlink_known) { EXPECT_GT(m.nvlink_links, 0); }
   }
   EXPECT_GE(modern, 160);
 }

@@ -75,7 +75,7 @@ TEST(ReportPng, HeatmapsAreValidPngsOfTheirSizeWithAPicture) {
     bool short_cell = false;
     for (const auto& row : t.shades)
       for (auto sh : row) short_cell |= sh == report::Shade::short_of || sh == report::Shade::far_short;
-    if (short_cell) EXPECT_TRUE(colours.count(0xffd08a) || colours.count(0xf08c8c)) << t.name;
+    if (short_cell) { EXPECT_TRUE(colours.count(0xffd08a) || colours.count(0xf08c8c)) << t.name; }
   }
   EXPECT_EQ(drawn, 3);
 }

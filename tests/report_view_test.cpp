@@ -45,7 +45,7 @@ TEST(ReportView, WorstCellIsTheFurthestBelowItsExpectation) {
   // Issue 13: 40 latency cells take twice their expected time; the summary must name one of them,
   // not the highest figure (864 ns on a path expected at 860 ns), and say "2.0x".
   for (const auto& t : v.tests)
-    if (t.name == "device_to_device_latency_sm") EXPECT_EQ(t.worst_percent, "2.0x !");
+    if (t.name == "device_to_device_latency_sm") { EXPECT_EQ(t.worst_percent, "2.0x !"); }
 }
 
 TEST(ReportView, PairwiseTestsAreMatricesWithTheExpectedFigurePerPathClass) {
@@ -62,7 +62,7 @@ TEST(ReportView, PairwiseTestsAreMatricesWithTheExpectedFigurePerPathClass) {
       const int a = c.at("src").at("gpu"), b = c.at("dst").at("gpu");
       const std::string& cell = t.matrix.cells[a][b];
       EXPECT_EQ(cell.back() == '!', c.at("verdict") == "below_expectation") << c.at("name") << " " << cell;
-      if (c.at("unit") == "GB/s") EXPECT_NEAR(std::stod(cell), c.at("median").get<double>(), 0.006) << c.at("name");
+      if (c.at("unit") == "GB/s") { EXPECT_NEAR(std::stod(cell), c.at("median").get<double>(), 0.006) << c.at("name"); }
     }
     EXPECT_EQ(t.expected_legend.rfind("expected: PIX ", 0), 0u) << t.expected_legend;
   }

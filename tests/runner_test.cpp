@@ -21,7 +21,7 @@ namespace {
 class ScriptedBackend : public Backend {
  public:
   std::function<CopyOutcome(const std::vector<Transfer>&, int)> copies;
-  std::function<LatencyOutcome()> latency = [] { return LatencyOutcome{500.0, false, {}}; };
+  std::function<LatencyOutcome()> latency = [] { return LatencyOutcome{500.0, false, {}, {}, {}}; };
   PeerPath path = PeerPath::direct;
   int calls = 0;
 

@@ -74,7 +74,7 @@ Table versions_of(const json& r) {
 }
 
 FindingView finding_of(const json& f) {
-  FindingView v{f.at("severity"), f.at("id"), f.at("title"), {}, f.at("explanation"), f.at("fix"), f.at("reference")};
+  FindingView v{f.at("severity"), f.at("id"), f.at("title"), {}, f.at("explanation"), f.at("fix"), f.at("reference"), {}};
   for (const auto& e : f.at("evidence")) v.evidence.push_back(e.get<std::string>());
   for (const auto& d : f.value("details", json::array())) v.details.push_back(d.get<std::string>());
   return v;

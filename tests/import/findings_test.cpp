@@ -228,7 +228,7 @@ TEST(ImportFindings, EvidenceOfImportedFiguresIsLabelled) {
   const auto* staged = find(fs, "p2p-slower-than-host-staged");
   ASSERT_NE(staged, nullptr);
   for (const auto& e : staged->evidence)
-    if (e != "…") EXPECT_EQ(e.rfind("IMPORTED ", 0), 0u) << e;
+    if (e != "…") { EXPECT_EQ(e.rfind("IMPORTED ", 0), 0u) << e; }
   EXPECT_NE(staged->evidence[0].find("GPU0->GPU1: P2P 9.90 GB/s vs 20.10 GB/s with P2P disabled"), std::string::npos)
       << staged->evidence[0];
 }
