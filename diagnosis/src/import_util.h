@@ -7,17 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "format.h"
 #include "rigcheck/ingest/model.h"
 #include "rigcheck/diagnosis/catalogue.h"
 #include "rigcheck/diagnosis/finding.h"
 
 namespace rigcheck::diagnosis::detail {
-
-inline std::string gbps(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f GB/s", v);
-  return buf;
-}
 
 // Findings that live runs raise too are worded for pasted outputs here: the "import" variant.
 inline Finding import_wording(std::string_view id) { return make_finding_variant(id, "import"); }

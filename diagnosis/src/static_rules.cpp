@@ -13,6 +13,7 @@
 #include "rigcheck/topology/gpu_models.h"
 #include "rigcheck/topology/paths.h"
 #include "rigcheck/topology/render.h"
+#include "format.h"
 #include "switch_rules.h"
 
 namespace rigcheck::diagnosis {
@@ -49,18 +50,14 @@ BuildInfo this_build() {
 
 namespace {
 
+using detail::gbps;
+
 using topology::Gpu;
 using topology::PciKind;
 using topology::PciNode;
 using topology::Topology;
 
 std::string gpu_label(const Gpu& g) { return "GPU" + std::to_string(g.index) + " " + g.address.str() + " (" + g.name + ")"; }
-
-std::string gbps(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f GB/s", v);
-  return buf;
-}
 
 int compute_capability_code(const std::string& cc) {  // "8.6" -> 86
   int major = 0, minor = 0;

@@ -1,5 +1,7 @@
 #include "switch_rules.h"
 
+#include "format.h"
+
 #include <cstdio>
 #include <string>
 
@@ -10,15 +12,11 @@ namespace rigcheck::diagnosis {
 
 namespace {
 
+using detail::gbps;
+
 using topology::PciKind;
 using topology::PciNode;
 using topology::Topology;
-
-std::string gbps(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f GB/s", v);
-  return buf;
-}
 
 // The GPUs whose path to the host goes through `node`.
 std::vector<int> gpus_below(const Topology& t, int node) {
@@ -30,12 +28,6 @@ std::vector<int> gpus_below(const Topology& t, int node) {
         break;
       }
   return out;
-}
-
-bool below_chipset(const Topology& t, int node) {
-  for (int x = node; x >= 0; x = t.pci[x].parent)
-    if (t.pci[x].chipset) return true;
-  return false;
 }
 
 // Topologies read from a machine were read at rest, when links may run below their generation to
@@ -55,7 +47,7 @@ std::string gpu_list(const std::vector<int>& gpus) {
 
 void switch_uplink_rules(const Topology& t, std::vector<Finding>& out) {
   for (const PciNode& n : t.pci) {
-    if (n.kind != PciKind::switch_upstream || !n.link || !n.address || below_chipset(t, n.id)) continue;
+    if (n.kind != PciKind::switch_upstream || !n.link || !n.address || n.chipset) continue;  // chipset: set on the chipset's bridges and below
     const auto gpus = gpus_below(t, n.id);
     if (gpus.empty()) continue;
     const auto& l = *n.link;
