@@ -45,6 +45,13 @@ rc=$?
 [ "$rc" -eq 0 ] || fail "run --simulate of the healthy variant exited $rc"
 grep -Eq "\"id\": \"($network_ids)\"" "$tmp/runs/healthy.json" && fail "the healthy variant has a network finding"
 grep -q '"mode": "simulated"' "$tmp/runs/healthy.json" || fail "the report is not labelled simulated"
+# The report shows the adapters as `topo` does: each NIC's ports, its PCIe link and its path to the GPUs.
+grep -q '^## Network$' "$tmp/runs/healthy.md" || fail "the Markdown report has no Network section"
+grep -Fq '| NIC0 mlx5_0 | infiniband | 0000:04:00.0 | 0 | 1 ACTIVE/LinkUp 200 Gb/s (ib0) | Gen4 x16 | PIX: GPU0-GPU1; PHB: GPU2-GPU3; SYS: GPU4-GPU7 |' \
+  "$tmp/runs/healthy.md" || fail "the Markdown report lacks NIC0's row"
+grep -Fq 'GPUDirect RDMA: peer-memory module nvidia_peermem loaded' "$tmp/runs/healthy.md" || fail "the Markdown report lacks GPUDirect RDMA"
+grep -q '<section id="network">' "$tmp/runs/healthy.html" || fail "the HTML report has no network section"
+expect 0 "NIC3 mlx5_3 +infiniband +0000:94:00.0 +1 +1 ACTIVE/LinkUp 200 Gb/s \(ib3\) +Gen4 x16 +PIX: GPU6-GPU7" -- "$rigcheck" report "$tmp/runs/healthy.json"
 for pair in hca-port-down:nic-port-down hca-x8:nic-pcie-link-downtrained hca-edr-cable:nic-port-rate-below \
             no-peermem:gpudirect-rdma-unavailable acs-on-hca-port:nic-gpu-path-acs-redirect ib-disabled:nccl-env-disables-rdma \
             roce-on-cpu-port:nic-far-from-gpus hdr-in-gen3-slot:nic-pcie-slower-than-port; do
@@ -56,6 +63,7 @@ for pair in hca-port-down:nic-port-down hca-x8:nic-pcie-link-downtrained hca-edr
   grep -q "$id" "$tmp/runs/$variant.md" || fail "variant $variant: no $id in the Markdown report"
 done
 validate "$tmp/runs/hca-port-down.json" report
+grep -Eq '\| NIC[0-9] mlx5_[0-9] \| infiniband \| [0-9a-f:.]+ \| [01] \| 1 DOWN' "$tmp/runs/hca-port-down.md" || fail "the port that is down is not shown down"
 
 [ "$failures" -eq 0 ] && echo "all network CLI checks passed"
 exit $((failures > 0))

@@ -24,4 +24,19 @@ bool pair_of(const nlohmann::json& c, int& row, int& col) {
   return row >= 0 && col >= 0 && row != col;
 }
 
+std::string link_text(const nlohmann::json& l) {
+  return "Gen" + std::to_string(l.at("gen").get<int>()) + " x" + std::to_string(l.at("width").get<int>());
+}
+
+std::string gpu_ranges(const std::vector<int>& gpus) {
+  std::string s;
+  for (size_t i = 0; i < gpus.size();) {
+    size_t j = i;
+    while (j + 1 < gpus.size() && gpus[j + 1] == gpus[j] + 1) ++j;
+    s += (s.empty() ? "" : ", ") + ("GPU" + std::to_string(gpus[i])) + (j > i ? "-GPU" + std::to_string(gpus[j]) : "");
+    i = j + 1;
+  }
+  return s;
+}
+
 }  // namespace rigcheck::report::detail

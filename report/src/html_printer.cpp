@@ -130,6 +130,19 @@ void print_gpus(const ReportView& v, std::ostream& out) {
   out << "</section>\n";
 }
 
+void print_network(const NetworkView& n, std::ostream& out) {
+  out << "<section id=\"network\">\n<h2>Network</h2>\n";
+  if (!n.nics.rows.empty()) print_table(n.nics, out);
+  else out << "<p>No network adapter was found.</p>\n";
+  out << "<p>" << html_text(n.gpudirect) << ".</p>\n";
+  if (!n.nccl_environment.empty()) {
+    out << "<p>NCCL network variables:";
+    for (const auto& e : n.nccl_environment) out << " <code>" << html_text(e) << "</code>";
+    out << "</p>\n";
+  }
+  out << "</section>\n";
+}
+
 void print_topology(const ReportView& v, std::ostream& out) {
   out << "<section id=\"topology\">\n<h2>PCIe and NVLink tree</h2>\n<p class=\"legend\">Green boxes are GPUs; a red, dashed line "
          "is a link running below its maximum; a dashed box sits behind the chipset; green arcs are NVLink links (NVn: n links).</p>\n"
@@ -254,6 +267,7 @@ void print_html(const ReportView& v, std::ostream& out) {
   }
   print_gpus(v, out);
   print_topology(v, out);
+  if (v.network.present) print_network(v.network, out);
   print_measurements(v, out);
   print_collectives(v, out);
   if (!v.failed_tests.empty()) {

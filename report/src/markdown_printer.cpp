@@ -93,6 +93,22 @@ void print_gpus(const std::vector<GpuView>& gpus, std::ostream& out) {
   }
 }
 
+void print_network(const NetworkView& n, std::ostream& out) {
+  out << "\n## Network\n\n";
+  if (!n.nics.rows.empty()) {
+    print_table(n.nics, out);
+    out << "\n";
+  } else {
+    out << "No network adapter was found.\n\n";
+  }
+  out << markdown_text(n.gpudirect) << ".\n";
+  if (!n.nccl_environment.empty()) {
+    out << "\nNCCL network variables:";
+    for (const auto& e : n.nccl_environment) out << " `" << e << "`";
+    out << "\n";
+  }
+}
+
 void print_collectives(const ReportView& v, std::ostream& out) {
   out << (v.mode == "imported" ? "## Collectives (IMPORTED from nccl-tests)\n\n" : "## Collectives (NCCL all-reduce)\n\n")
       << "| process model | ranks | size | busbw GB/s | % of expected | check | transports | verdict |\n"
@@ -179,6 +195,7 @@ void print_markdown(const ReportView& v, std::ostream& out) {
     out << "\n";
     print_matrix(v.path_matrix, out);
   }
+  if (v.network.present) print_network(v.network, out);
   out << "\n## Measurements\n\n";
   if (!v.measurement_note.empty()) out << markdown_text(v.measurement_note) << "\n\n";
   out << "Pairwise tests are shown as matrices of medians; every sample, every cell's expectation and its reasoning "

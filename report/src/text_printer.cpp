@@ -127,6 +127,18 @@ void print_cluster(const ClusterView& c, std::ostream& out) {
   for (const auto& n : c.notes) out << "Note: " << n << "\n";
 }
 
+void print_network(const NetworkView& n, std::ostream& out) {
+  out << "\nNetwork:\n";
+  if (!n.nics.rows.empty()) print_table_text(n.nics, "    ", out);
+  else out << "    no network adapter was found\n";
+  out << "    " << n.gpudirect << "\n";
+  if (!n.nccl_environment.empty()) {
+    out << "    NCCL network variables:";
+    for (const auto& e : n.nccl_environment) out << " " << e;
+    out << "\n";
+  }
+}
+
 }  // namespace
 
 void print_text(const ReportView& v, std::ostream& out) {
@@ -146,6 +158,7 @@ void print_text(const ReportView& v, std::ostream& out) {
   }
   out << "GPUs:\n";
   for (const auto& g : v.gpus) print_gpu(g, out);
+  if (v.network.present) print_network(v.network, out);
   if (!v.measurement_note.empty()) out << "\n" << v.measurement_note << "\n";
   if (!v.tests.empty()) out << "\nMeasurements (median per cell; the .md report has every cell):\n";
   for (const auto& t : v.tests) print_test(v, t, out);

@@ -7,6 +7,7 @@
 #include "cells.h"
 #include "cluster_view.h"
 #include "format.h"
+#include "network_view.h"
 #include "rigcheck/bench/catalogue.h"
 #include "rigcheck/report/view.h"
 #include "rigcheck/topology/versions.h"
@@ -20,6 +21,8 @@ namespace {
 using detail::cell_value;
 using detail::format_value;
 using detail::pair_of;
+using detail::gpu_ranges;
+using detail::link_text;
 
 std::string version(int v) { return v ? topology::cuda_version_text(v) : "-"; }
 std::string nccl_version(int v) { return v ? topology::nccl_version_text(v) : "-"; }
@@ -78,22 +81,6 @@ FindingView finding_of(const json& f) {
   for (const auto& e : f.at("evidence")) v.evidence.push_back(e.get<std::string>());
   for (const auto& d : f.value("details", json::array())) v.details.push_back(d.get<std::string>());
   return v;
-}
-
-std::string link_text(const json& l) {
-  return "Gen" + std::to_string(l.at("gen").get<int>()) + " x" + std::to_string(l.at("width").get<int>());
-}
-
-// "GPU0, GPU2-GPU5" for a sorted list of GPU indexes.
-std::string gpu_ranges(const std::vector<int>& gpus) {
-  std::string s;
-  for (size_t i = 0; i < gpus.size();) {
-    size_t j = i;
-    while (j + 1 < gpus.size() && gpus[j + 1] == gpus[j] + 1) ++j;
-    s += (s.empty() ? "" : ", ") + ("GPU" + std::to_string(gpus[i])) + (j > i ? "-GPU" + std::to_string(gpus[j]) : "");
-    i = j + 1;
-  }
-  return s;
 }
 
 // Slots that hold a card back by design (a Gen3 port for a Gen4 card): facts about the platform,
@@ -406,6 +393,7 @@ ReportView build_view(const json& r) {
 
   v.pci_tree = pci_tree_of(topo);
   v.nvlinks = nvlinks_of(topo);
+  v.network = detail::network_view_of(topo);
 
   v.measurement_note = r.at("measurement_note");
   if (r.contains("backend")) v.backend = r.at("backend");

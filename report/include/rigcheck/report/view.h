@@ -163,6 +163,15 @@ struct ClusterView {
   std::vector<std::string> notes;
 };
 
+// The node's network adapters (issue 15), as `rigcheck topology` lists them: what a cluster run
+// would leave through, shown so a single-node report already says which NIC is near which GPU.
+struct NetworkView {
+  bool present = false;
+  Table nics;                          // NIC, kind, PCI address, NUMA, ports, PCIe max (now), path to the GPUs
+  std::string gpudirect;               // "GPUDirect RDMA: nvidia_peermem loaded; dma-buf possible"
+  std::vector<std::string> nccl_environment;  // "NCCL_IB_HCA=mlx5_0", as set when the report was made
+};
+
 struct ReportView {
   std::string mode;            // "real", "simulated", "imported"
   std::string label;           // "", "IMPORTED " before every figure's heading
@@ -183,6 +192,7 @@ struct ReportView {
   Matrix path_matrix;          // nvidia-smi topo -m classes
   std::vector<PciNodeView> pci_tree;
   std::vector<NvLinkView> nvlinks;
+  NetworkView network;         // present when the machine has a NIC or NCCL network variables
   std::string measurement_note;
   std::string backend;         // "" when the report has none
   std::vector<TestView> tests;
