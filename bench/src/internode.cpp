@@ -122,7 +122,11 @@ CollectiveResult result_from_json(const json& j) {
 }
 
 json path_json(const NodeNetworkPath& p) {
+  json rails = json::array();
+  for (const auto& r : p.more_rails) rails.push_back(path_json(r));
   return {{"node", p.node},
+          {"gpus", p.gpus},
+          {"more_rails", rails},
           {"nic", p.nic},
           {"kind", p.kind},
           {"link_gbps", p.link_gbps},
@@ -144,6 +148,8 @@ NodeNetworkPath path_from_json(const json& j) {
   p.gpu_nic_path = j.value("gpu_nic_path", std::string());
   p.gdr = j.value("gdr", false);
   p.transport = j.value("transport", std::string("IB"));
+  p.gpus = j.value("gpus", std::vector<int>{});  // absent before multi-rail: one NIC
+  for (const auto& r : j.value("more_rails", json::array())) p.more_rails.push_back(path_from_json(r));
   return p;
 }
 

@@ -1,6 +1,7 @@
 // A node's network path from its topology (bench/internode.h): which NIC the ring across nodes
 // leaves through, and what limits it.
 #include <algorithm>
+#include <map>
 
 #include "rigcheck/bench/internode.h"
 #include "rigcheck/topology/paths.h"
@@ -57,21 +58,31 @@ bool sockets_forced(const std::map<std::string, std::string>& env) {
   return is("NCCL_IB_DISABLE", "1") || is("NCCL_NET", "Socket");
 }
 
-}  // namespace
+// NCCL_IB_HCA as NCCL reads it (docs: Environment Variables): a comma-separated list of HCA
+// names, each a prefix unless the list starts with '=' (exact names), all excluded when it starts
+// with '^'; ":port" suffixes name ports (a NIC is admitted when its name is). Unset: every HCA.
+bool hca_admitted(const std::map<std::string, std::string>& env, const std::string& name) {
+  auto it = env.find("NCCL_IB_HCA");
+  if (it == env.end() || it->second.empty()) return true;
+  std::string list = it->second;
+  bool exclude = false, exact = false;
+  if (!list.empty() && list[0] == '^') exclude = true, list.erase(0, 1);
+  if (!list.empty() && list[0] == '=') exact = true, list.erase(0, 1);
+  bool listed = false;
+  size_t at = 0;
+  while (at <= list.size()) {
+    size_t comma = list.find(',', at);
+    std::string entry = list.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    entry = entry.substr(0, entry.find(':'));
+    if (!entry.empty() && (exact ? name == entry : name.compare(0, entry.size(), entry) == 0)) listed = true;
+    if (comma == std::string::npos) break;
+    at = comma + 1;
+  }
+  return exclude ? !listed : listed;
+}
 
-std::optional<NodeNetworkPath> network_path_of(const topology::Topology& t, int node) {
-  // The active RDMA NIC nearest the GPUs; else the fastest active Ethernet NIC.
-  const topology::Nic* chosen = nullptr;
-  auto better = [&](const topology::Nic& a, const topology::Nic& b) {
-    if (a.rdma() != b.rdma()) return a.rdma();
-    const int da = distance(nearest_gpu(a).second), db = distance(nearest_gpu(b).second);
-    if (da != db) return da < db;
-    return active_port(a)->rate_gbit > active_port(b)->rate_gbit;
-  };
-  for (const auto& n : t.nics)
-    if (active_port(n) && (!chosen || better(n, *chosen))) chosen = &n;
-  if (!chosen) return std::nullopt;
-  const topology::Nic& n = *chosen;
+// The path through one NIC, from its nearest GPU among `gpus` (all of them when empty).
+NodeNetworkPath path_through(const topology::Topology& t, const topology::Nic& n, int node, const std::vector<int>& gpus) {
   const topology::NicPort& port = *active_port(n);
   NodeNetworkPath p;
   p.node = node;
@@ -79,7 +90,14 @@ std::optional<NodeNetworkPath> network_path_of(const topology::Topology& t, int 
   p.kind = n.kind == topology::NicKind::infiniband ? "ib" : n.kind == topology::NicKind::roce ? "roce" : "ethernet";
   p.link_gbps = port.rate_gbit / 8;
   p.link_max_gbps = (n.max_rate_gbit > 0 ? n.max_rate_gbit : port.rate_gbit) / 8;
-  const auto [gpu, cls] = nearest_gpu(n);
+  auto [gpu, cls] = nearest_gpu(n);
+  if (!gpus.empty()) {
+    gpu = -1;
+    cls = topology::PathClass::unknown;
+    for (int g : gpus)
+      if (g >= 0 && g < static_cast<int>(n.gpu_paths.size()) && (gpu < 0 || distance(n.gpu_paths[g]) < distance(cls)))
+        gpu = g, cls = n.gpu_paths[g];
+  }
   p.gpu_nic_path = cls == topology::PathClass::unknown ? "" : topology::to_string(cls);
   // The PCIe part of the path: the NIC's own link, and the GPU's way to where they meet: its own
   // link below a common switch (PIX, PXB), its whole way up to the CPU otherwise (host path).
@@ -99,6 +117,59 @@ std::optional<NodeNetworkPath> network_path_of(const topology::Topology& t, int 
   // NCCL_NET_GDR_LEVEL's default lets the NIC reach GPU memory below a common PCIe switch only.
   p.gdr = p.transport == "IB" && gdr_available(t.system.gpudirect_rdma) &&
           (cls == topology::PathClass::pix || cls == topology::PathClass::pxb);
+  return p;
+}
+
+}  // namespace
+
+std::optional<NodeNetworkPath> network_path_of(const topology::Topology& t, int node) {
+  // The active RDMA NIC nearest the GPUs; else the fastest active Ethernet NIC.
+  const topology::Nic* chosen = nullptr;
+  auto better = [&](const topology::Nic& a, const topology::Nic& b) {
+    if (a.rdma() != b.rdma()) return a.rdma();
+    const int da = distance(nearest_gpu(a).second), db = distance(nearest_gpu(b).second);
+    if (da != db) return da < db;
+    return active_port(a)->rate_gbit > active_port(b)->rate_gbit;
+  };
+  const auto& env = t.system.nccl_network_env;
+  auto usable = [&](const topology::Nic& n) { return active_port(n) && (!n.rdma() || hca_admitted(env, n.name)); };
+  for (const auto& n : t.nics)
+    if (usable(n) && (!chosen || better(n, *chosen))) chosen = &n;
+  if (!chosen) return std::nullopt;
+  // One NIC unless NCCL's IB transport has several RDMA NICs to spread over (its socket
+  // transport is modelled on one interface).
+  std::vector<const topology::Nic*> rails;
+  const bool ib = chosen->rdma() && !sockets_forced(env);
+  for (const auto& n : t.nics)
+    if (&n == chosen || (ib && n.rdma() && usable(n))) rails.push_back(&n);
+  if (rails.size() == 1 || t.gpus.empty()) return path_through(t, *chosen, node, {});
+  // Each GPU to its nearest rail; ties to the one carrying the fewest GPUs so far.
+  std::vector<std::vector<int>> carried(rails.size());
+  for (const auto& g : t.gpus) {
+    size_t best = rails.size();
+    for (size_t r = 0; r < rails.size(); ++r) {
+      const auto& paths = rails[r]->gpu_paths;
+      const int d = g.index < static_cast<int>(paths.size()) ? distance(paths[g.index]) : distance(topology::PathClass::unknown);
+      if (best == rails.size()) { best = r; continue; }
+      const auto& bp = rails[best]->gpu_paths;
+      const int bd = g.index < static_cast<int>(bp.size()) ? distance(bp[g.index]) : distance(topology::PathClass::unknown);
+      if (d < bd || (d == bd && carried[r].size() < carried[best].size())) best = r;
+    }
+    carried[best].push_back(g.index);
+  }
+  // The path that carries the node leader (GPU0, local rank 0) comes first: it is the one the
+  // leaders' send/recv crosses.
+  size_t lead = 0;
+  for (size_t r = 0; r < rails.size(); ++r)
+    if (!carried[r].empty() && carried[r].front() == t.gpus.front().index) lead = r;
+  NodeNetworkPath p = path_through(t, *rails[lead], node, carried[lead]);
+  p.gpus = carried[lead];
+  for (size_t r = 0; r < rails.size(); ++r) {
+    if (r == lead || carried[r].empty()) continue;
+    NodeNetworkPath more = path_through(t, *rails[r], node, carried[r]);
+    more.gpus = carried[r];
+    p.more_rails.push_back(std::move(more));
+  }
   return p;
 }
 

@@ -66,11 +66,32 @@ double node_network_gbps(const NodeNetworkPath& p, const std::optional<NetworkFa
   return std::max(0.0, raw * transport_efficiency(p));
 }
 
+double node_rails_gbps(const NodeNetworkPath& p, const std::optional<NetworkFabric>& fabric) {
+  double sum = node_network_gbps(p, fabric);
+  for (const auto& r : p.more_rails) sum += node_network_gbps(r, fabric);
+  return sum;
+}
+
+double node_group_share_gbps(const NodeNetworkPath& p, const std::optional<NetworkFabric>& fabric, int groups) {
+  groups = std::max(1, groups);
+  if (p.gpus.empty()) return node_network_gbps(p, fabric) / groups;
+  // A rail's share: its rate over the communicators (local ranks below `groups`) it carries.
+  double slowest = std::numeric_limits<double>::infinity();
+  auto share = [&](const NodeNetworkPath& rail) {
+    const auto users = std::count_if(rail.gpus.begin(), rail.gpus.end(), [&](int g) { return g < groups; });
+    if (users > 0) slowest = std::min(slowest, node_network_gbps(rail, fabric) / static_cast<double>(users));
+  };
+  share(p);
+  for (const auto& r : p.more_rails) share(r);
+  return slowest == std::numeric_limits<double>::infinity() ? node_network_gbps(p, fabric) / groups : slowest;
+}
+
 NodeNetworkPath healthy_path(const NodeNetworkPath& p) {
   NodeNetworkPath h = p;
   if (h.link_max_gbps > 0) h.link_gbps = h.link_max_gbps;
   h.transport = p.kind == "ethernet" ? "Socket" : "IB";
   h.gdr = h.transport == "IB" && (p.gpu_nic_path == "PIX" || p.gpu_nic_path == "PXB");
+  for (auto& r : h.more_rails) r = healthy_path(r);
   return h;
 }
 
@@ -78,25 +99,32 @@ NetworkBottleneck network_bottleneck(const std::vector<NodeNetworkPath>& paths, 
   NetworkBottleneck b;
   b.gbps = std::numeric_limits<double>::infinity();
   for (const auto& p : paths) {
-    const double g = node_network_gbps(p, fabric);
+    const double g = node_rails_gbps(p, fabric);
     if (g < b.gbps) {
       b.gbps = g;
       b.node = p.node;
-      b.text = limit_text(p, fabric) + " -> " + gbps_text(g) + " expected busbw";
+      b.text = limit_text(p, fabric);
+      for (const auto& r : p.more_rails) b.text += "; rail " + limit_text(r, fabric);
+      b.text += " -> " + gbps_text(g) + " expected busbw";
     }
   }
   if (paths.empty()) b.gbps = 0;
   return b;
 }
 
+double network_scope_gbps(const std::vector<NodeNetworkPath>& paths, const std::optional<NetworkFabric>& fabric, int groups) {
+  double slowest = std::numeric_limits<double>::infinity();
+  for (const auto& p : paths) slowest = std::min(slowest, node_group_share_gbps(p, fabric, groups));
+  return paths.empty() ? 0 : slowest;
+}
+
 void fill_network_expectations(InterNodeResults& r) {
   if (r.paths.empty()) return;
   std::vector<NodeNetworkPath> healthy;
   for (const auto& p : r.paths) healthy.push_back(healthy_path(p));
-  const double net = network_bottleneck(healthy, r.fabric).gbps;
   for (auto& c : r.collectives)
     if (c.scope == CollectiveScope::network && c.expected_busbw_gbps <= 0)
-      c.expected_busbw_gbps = net / std::max(1, c.concurrent ? c.groups : 1);
+      c.expected_busbw_gbps = network_scope_gbps(healthy, r.fabric, c.concurrent ? c.groups : 1);
   auto rate_of = [&](int node) {
     for (const auto& h : healthy)
       if (h.node == node) return node_network_gbps(h, r.fabric);
@@ -126,9 +154,10 @@ CollectiveResult simulated_result(Collective op, uint64_t bytes, int ranks, doub
   return r;
 }
 
-std::string transport_detail(const NodeNetworkPath& p) {
-  if (p.transport == "Socket") return "NET/Socket/0";
-  return p.gdr ? "NET/IB/0/GDRDMA" : "NET/IB/0";
+std::string transport_detail(const NodeNetworkPath& p, int device) {
+  const std::string dev = std::to_string(device);
+  if (p.transport == "Socket") return "NET/Socket/" + dev;
+  return p.gdr ? "NET/IB/" + dev + "/GDRDMA" : "NET/IB/" + dev;
 }
 
 }  // namespace
@@ -162,9 +191,9 @@ InterNodeResults simulate_internode(const InterNodeSimulation& s) {
   const double all_rate = std::min(net.gbps, intra);
   const double all_expected = std::min(healthy_net, intra);
   // The network scope's communicators (one per local rank) run at once, as nccl-tests' split
-  // does, and share each node's NIC.
-  const double network_rate = net.gbps / min_gpus;
-  const double network_expected = healthy_net / min_gpus;
+  // does, and share the NIC their GPU's traffic leaves through.
+  const double network_rate = network_scope_gbps(s.paths, s.fabric, min_gpus);
+  const double network_expected = network_scope_gbps(healthy, s.fabric, min_gpus);
 
   for (Collective op : s.ops) {
     InterNodeCollective all{op, CollectiveScope::all, r.ranks, 1, true, {}, all_expected};
@@ -215,15 +244,23 @@ InterNodeResults simulate_internode(const InterNodeSimulation& s) {
       t.to_node = next;
       t.from_rank = first_rank[i] + std::max(1, s.gpus_per_node[i]) - 1;
       t.to_rank = first_rank[next];
-      t.transport = s.paths[i].transport == "Socket" ? "NET/Socket" : "NET/IB";
-      t.gdrdma = s.paths[i].transport != "Socket" && s.paths[i].gdr;
-      t.nic = s.paths[i].nic;
-      t.detail = transport_detail(s.paths[i]) + " (simulated)";
-      r.transports.push_back(t);
+      // One channel per rail: NCCL spreads its channels over the node's NICs.
+      std::vector<const NodeNetworkPath*> rails = {&s.paths[i]};
+      for (const auto& more : s.paths[i].more_rails) rails.push_back(&more);
+      for (size_t c = 0; c < rails.size(); ++c) {
+        const NodeNetworkPath& rail = *rails[c];
+        t.channel = static_cast<int>(c);
+        t.transport = rail.transport == "Socket" ? "NET/Socket" : "NET/IB";
+        t.gdrdma = rail.transport != "Socket" && rail.gdr;
+        t.nic = rail.nic;
+        t.detail = transport_detail(rail, static_cast<int>(c)) + " (simulated)";
+        r.transports.push_back(t);
+      }
     }
   }
   r.notes.push_back("NCCL's ring algorithm is modelled (NCCL_ALGO=Ring); on 2 nodes NCCL's tree can report a busbw above "
-                    "the network's (NVIDIA/nccl#307), and one NIC per node carries the ring (multi-rail is not modelled).");
+                    "the network's (NVIDIA/nccl#307). Each GPU's traffic leaves through its nearest NIC, and a ring over every "
+                    "rank spreads over all of a node's NICs (multi-rail); the sockets transport is modelled on one interface.");
   return r;
 }
 

@@ -31,7 +31,7 @@ json node_report(const std::string& rig, const std::string& hostname, const std:
 bench::InterNodeResults internode(int nodes) {
   bench::InterNodeSimulation s;
   for (int i = 0; i < nodes; ++i) {
-    s.paths.push_back({i, "mlx5_0", "ib", 12.5, 12.5, 15.75, "PIX", true, "IB"});
+    s.paths.push_back({i, "mlx5_0", "ib", 12.5, 12.5, 15.75, "PIX", true, "IB", {}, {}});
     s.gpus_per_node.push_back(4);
     s.node_ring_gbps.push_back(40);
     s.node_ring_p2p.push_back(true);

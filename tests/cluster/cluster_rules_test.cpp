@@ -12,7 +12,7 @@ using diagnosis::ClusterNode;
 
 namespace {
 
-bench::NodeNetworkPath hdr(int node) { return {node, "mlx5_0", "ib", 25.0, 25.0, 31.5, "PIX", true, "IB"}; }
+bench::NodeNetworkPath hdr(int node) { return {node, "mlx5_0", "ib", 25.0, 25.0, 31.5, "PIX", true, "IB", {}, {}}; }
 
 ClusterNode healthy_node(int i) {
   ClusterNode n;

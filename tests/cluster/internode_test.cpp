@@ -12,7 +12,7 @@ namespace {
 
 NodeNetworkPath hdr_pix(int node) {
   // A ConnectX-6 at HDR (200 Gb/s = 25 GB/s) below the GPUs' switch, on a Gen3 x16 link (15.75 GB/s).
-  return {node, "mlx5_0", "ib", 25.0, 25.0, 15.75, "PIX", true, "IB"};
+  return {node, "mlx5_0", "ib", 25.0, 25.0, 15.75, "PIX", true, "IB", {}, {}};
 }
 
 const bench::InterNodeCollective& find(const bench::InterNodeResults& r, bench::Collective op, bench::CollectiveScope scope) {
@@ -33,7 +33,7 @@ TEST(InterNodeModel, NodeRateIsTheSlowestOfLinkPcieAndSwitchTimesTheTransportEff
   NodeNetworkPath staged = hdr_pix(0);
   staged.gdr = false;
   EXPECT_NEAR(bench::node_network_gbps(staged, std::nullopt), 0.5 * 15.75, 1e-9);
-  NodeNetworkPath socket = {0, "eth0", "ethernet", 12.5, 12.5, 31.5, "PHB", false, "Socket"};
+  NodeNetworkPath socket = {0, "eth0", "ethernet", 12.5, 12.5, 31.5, "PHB", false, "Socket", {}, {}};
   EXPECT_NEAR(bench::node_network_gbps(socket, std::nullopt), 0.32 * 12.5, 1e-9);
 }
 
@@ -48,7 +48,7 @@ TEST(InterNodeModel, HealthyPathRunsAtRatedSpeedWithGdrWhereNcclWouldUseIt) {
   EXPECT_EQ(h.transport, "IB");
   p.gpu_nic_path = "SYS";  // across sockets NCCL stages by default: no GDR in the healthy path either
   EXPECT_FALSE(bench::healthy_path(p).gdr);
-  NodeNetworkPath eth = {0, "eth0", "ethernet", 12.5, 12.5, 31.5, "PIX", false, "Socket"};
+  NodeNetworkPath eth = {0, "eth0", "ethernet", 12.5, 12.5, 31.5, "PIX", false, "Socket", {}, {}};
   EXPECT_EQ(bench::healthy_path(eth).transport, "Socket");  // an Ethernet NIC has no IB verbs
 }
 

@@ -82,6 +82,14 @@ struct NodeNetworkPath {
   std::string gpu_nic_path;     // nvidia-smi path class of that path ("PIX", "PXB", "PHB", "NODE", "SYS")
   bool gdr = false;             // GPUDirect RDMA in use (NIC and GPU can DMA directly)
   std::string transport = "IB"; // NCCL's network: "IB" (IB verbs, also RoCE) or "Socket"
+  // Multi-rail. NCCL sends each GPU's inter-node traffic through the NIC nearest it and spreads
+  // its channels over every such NIC, so a node with one HCA per GPU pair reaches the sum of its
+  // HCAs (NCCL's topology search, docs "NCCL_CROSS_NIC"; the rail-optimised DGX/HGX designs).
+  // `gpus` are the local GPUs whose traffic leaves through this NIC; `more_rails` the node's
+  // other NICs that carry some, each with its own GPUs, all on this path's transport. Both
+  // empty: one NIC carries everything (and reports written before multi-rail read so).
+  std::vector<int> gpus;
+  std::vector<NodeNetworkPath> more_rails;
 };
 
 // The switch or fabric the nodes share.
@@ -117,31 +125,48 @@ InterNodeResults internode_from_json(const nlohmann::json& j);  // nlohmann::jso
 
 // --- The model -------------------------------------------------------------------------------
 
-// What one ring hop across nodes carries at most (GB/s): the NIC's link rate times the NCCL
-// network efficiency of its transport (IB with GDR, IB staged through host memory, sockets), the
-// GPU-NIC PCIe path, and the switch port divided by the oversubscription.
+// What one ring hop across nodes carries at most (GB/s) through one NIC: the NIC's link rate
+// times the NCCL network efficiency of its transport (IB with GDR, IB staged through host
+// memory, sockets), the GPU-NIC PCIe path, and the switch port divided by the oversubscription.
 double node_network_gbps(const NodeNetworkPath& p, const std::optional<NetworkFabric>& fabric);
+
+// What the node sends across the network with every rail at once (the "all" scope: NCCL's
+// channels spread over the NICs): the sum of node_network_gbps over the path and its more_rails.
+double node_rails_gbps(const NodeNetworkPath& p, const std::optional<NetworkFabric>& fabric);
+
+// What each of `groups` concurrent one-GPU-per-node communicators gets (the "network" scope, as
+// nccl-tests' split runs them): local rank g uses the NIC that carries GPU g, shared with the other
+// ranks below `groups` on that NIC; the slowest share. Without GPU lists, one NIC shared by all.
+double node_group_share_gbps(const NodeNetworkPath& p, const std::optional<NetworkFabric>& fabric, int groups);
 
 // The path of node `node` from its topology: the NIC NCCL's ring would leave through (an active
 // RDMA NIC nearest the GPUs, else the fastest active Ethernet NIC), its link rate and rated rate,
 // its path class and PCIe bottleneck to the GPUs, GPUDirect RDMA (a peer-memory module or dma-buf,
 // and NIC and GPU below one switch), and the transport (Socket when the NIC has no RDMA, or
-// NCCL_IB_DISABLE=1 / NCCL_NET=Socket is set). nullopt when the node has no NIC up.
+// NCCL_IB_DISABLE=1 / NCCL_NET=Socket is set). With several active RDMA NICs (those NCCL_IB_HCA
+// admits, when set), each GPU goes to its nearest NIC, ties spread evenly, and every NIC that
+// carries a GPU is a rail. nullopt when the node has no NIC up.
 std::optional<NodeNetworkPath> network_path_of(const topology::Topology& t, int node);
 
 // The healthy version of a path, which the expected figures come from (as every expectation in
 // rigcheck is the healthy machine's): the link at its rated speed, NCCL's IB transport on an RDMA
-// NIC, GPUDirect RDMA where NCCL would use it (NIC and GPU below one PCIe switch: PIX or PXB).
+// NIC, GPUDirect RDMA where NCCL would use it (NIC and GPU below one PCIe switch: PIX or PXB);
+// every rail the same way.
 NodeNetworkPath healthy_path(const NodeNetworkPath& p);
 
-// The expected bus bandwidth of the network scope (one GPU per node, a ring across the nodes):
-// the slowest node's figure (NCCL's ring runs at its slowest hop), with that node's index.
+// The network's bound on a ring over every rank (the "all" scope): the slowest node's figure
+// with every rail (node_rails_gbps; NCCL's ring runs at its slowest hop), with that node's index.
+// The network scope's share per communicator is network_scope_gbps.
 struct NetworkBottleneck {
   double gbps = 0;
   int node = -1;
   std::string text;
 };
 NetworkBottleneck network_bottleneck(const std::vector<NodeNetworkPath>& paths, const std::optional<NetworkFabric>& fabric);
+
+// The network scope (one GPU per node, `groups` communicators at once): the slowest node's
+// node_group_share_gbps.
+double network_scope_gbps(const std::vector<NodeNetworkPath>& paths, const std::optional<NetworkFabric>& fabric, int groups);
 
 // Fills the expectations a measured run left at 0 from `r.paths` and `r.fabric` (the healthy
 // paths): the network scope's busbw (shared by its concurrent groups), each node-leader pair's.
