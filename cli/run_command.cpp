@@ -94,7 +94,7 @@ CLI::App* add_report_command(CLI::App& app, ReportArgs& args) {
 }
 
 CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
-  CLI::App* cmd = app.add_subcommand("compare", "Put reports side by side (x16 vs x8 vs riser): values, changes, verdicts, findings");
+  CLI::App* cmd = app.add_subcommand("compare", "Put reports side by side (x16 vs x8 vs riser): values, changes, verdicts, findings; cluster reports also per node and between nodes");
   cmd->add_option("files", args.files, "Two or more reports; the first is the baseline")->required()->expected(2, 16)
       ->check(CLI::ExistingFile);
   cmd->add_flag("--markdown", args.markdown, "Markdown instead of text");
@@ -208,8 +208,9 @@ void write_pictures(const ReportArgs& args, const nlohmann::json& r) {
     std::cout << path << "\n";
     return;
   }
-  if (std::none_of(view.tests.begin(), view.tests.end(), [](const report::TestView& t) { return t.pairwise; }))
-    throw topology::InputError(args.file + " has no GPU-pair test, so there is no heatmap to draw (--format html shows the rest)");
+  if (std::none_of(view.tests.begin(), view.tests.end(), [](const report::TestView& t) { return t.pairwise; }) &&
+      !view.cluster.has_pairwise)
+    throw topology::InputError(args.file + " has no GPU-pair or node-pair test, so there is no heatmap to draw (--format html shows the rest)");
   const auto paths = report::write_heatmap_pngs(view, picture_directory(args), stem);
   for (const auto& p : paths) std::cout << p << "\n";
 }

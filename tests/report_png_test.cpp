@@ -7,6 +7,8 @@
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <set>
 #include <unistd.h>
@@ -114,4 +116,32 @@ TEST(ReportPng, SixteenGpuHeatmapsStayInsideTheirImage) {
     EXPECT_EQ(cairo_image_surface_get_width(s.get()), size.width);
     EXPECT_EQ(cairo_image_surface_get_height(s.get()), size.height);
   }
+}
+
+// A cluster report draws its node-leader matrix: node1 without the peer-memory module sends at
+// about half the healthy network's figure, so its row and column are "short" (the HTML's #ffd08a).
+TEST(ReportPng, AClusterReportDrawsItsNodePairMatrix) {
+  const report::ReportView v = report::build_view(example("cluster-2x-t180-v100-edr--no-peermem.json"));
+  ASSERT_TRUE(v.cluster.has_pairwise);
+  const report::TestView t = report::node_pair_test(v);
+  EXPECT_EQ(t.matrix.labels, (std::vector<std::string>{"node0", "node1"}));
+  EXPECT_EQ(t.shades[0][1], report::Shade::short_of);
+  EXPECT_EQ(t.shades[1][0], report::Shade::short_of);
+  EXPECT_NE(t.expected_legend.find("expected: "), std::string::npos);
+  const auto dir = std::filesystem::temp_directory_path() / ("rigcheck-png-cluster-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto paths = report::write_heatmap_pngs(v, dir.string(), "cluster");
+  ASSERT_EQ(paths.size(), 1u);
+  EXPECT_EQ(std::filesystem::path(paths[0]).filename(), "cluster-node_leader_send_recv.png");
+  std::ifstream in(paths[0], std::ios::binary);
+  const std::string png((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Surface s = decode(png);
+  ASSERT_EQ(cairo_surface_status(s.get()), CAIRO_STATUS_SUCCESS);
+  EXPECT_EQ(cairo_image_surface_get_width(s.get()), report::heatmap_png_size(t).width);
+  cairo_surface_flush(s.get());
+  std::set<uint32_t> colours;
+  for (int y = 0; y < cairo_image_surface_get_height(s.get()); y += 2)
+    for (int x = 0; x < cairo_image_surface_get_width(s.get()); x += 2) colours.insert(pixel(s.get(), x, y));
+  EXPECT_TRUE(colours.count(0xffd08a));
+  std::filesystem::remove_all(dir);
 }

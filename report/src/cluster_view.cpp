@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "rigcheck/diagnosis/expected.h"
@@ -91,8 +92,10 @@ void fill_pairwise(const json& internode, const std::vector<std::string>& names,
     v.pairwise.cells[i][i] = "X";
     v.pairwise_shades[i][i] = Shade::self;
   }
+  std::set<std::string> expected;
   for (const auto& l : links) {
     const int a = l.at("from_node"), b = l.at("to_node");
+    if (l.value("expected_gbps", 0.0) > 0) expected.insert(gbps_text(l.at("expected_gbps").get<double>()));
     if (a < 0 || b < 0 || a >= static_cast<int>(n) || b >= static_cast<int>(n)) continue;
     if (l.at("check") != "ok") {
       v.pairwise.cells[a][b] = l.at("check").get<std::string>();
@@ -108,6 +111,9 @@ void fill_pairwise(const json& internode, const std::vector<std::string>& names,
                               : ratio < kFarRatio          ? Shade::far_short
                                                            : Shade::short_of;
   }
+  std::string list;
+  for (const auto& e : expected) list += (list.empty() ? "" : ", ") + e;
+  if (!list.empty()) v.pairwise_expected = "expected: " + list + " GB/s (the healthy network)";
 }
 
 }  // namespace
@@ -160,3 +166,22 @@ ClusterView cluster_view_of(const json& r) {
 }
 
 }  // namespace rigcheck::report::detail
+
+namespace rigcheck::report {
+
+TestView node_pair_test(const ReportView& v) {
+  TestView t;
+  t.name = "node_leader_send_recv";
+  t.unit = "GB/s";
+  t.description = "NCCL send/recv between node leaders (local rank 0), one direction at a time";
+  t.pairwise = true;
+  t.matrix = v.cluster.pairwise;
+  t.shades = v.cluster.pairwise_shades;
+  t.ratios = v.cluster.pairwise_ratios;
+  t.expected_legend = v.cluster.pairwise_expected;
+  t.picture_caption = "row node's leader sends to column node's leader";
+  t.host_staged_marks = false;
+  return t;
+}
+
+}  // namespace rigcheck::report

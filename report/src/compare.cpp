@@ -7,6 +7,7 @@
 #include <set>
 
 #include "cells.h"
+#include "compare_cluster.h"
 #include "format.h"
 #include "matrix_printer.h"
 #include "rigcheck/report/report.h"
@@ -149,6 +150,7 @@ void render_compare(const std::vector<json>& reports, const std::vector<std::str
         detail::print_matrix_text(m, "  ", out);
       }
     }
+  if (detail::any_cluster(reports)) detail::compare_clusters(reports, names, markdown, out);
   // Findings that appear or disappear against the first report.
   auto ids = [](const json& r) {
     std::set<std::string> s;

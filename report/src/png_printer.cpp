@@ -149,7 +149,9 @@ std::string heatmap_png(const ReportView& v, const TestView& t) {
     cairo_text_extents(c, label.c_str(), &e);
     lx += 19 + e.x_advance + 16;
   }
-  text(c, kMargin, ly + 20, t.expected_legend + (t.expected_legend.empty() ? "" : "; ") + "* host-staged", 11, false, false);
+  std::string legend = t.expected_legend;
+  if (t.host_staged_marks) legend += (legend.empty() ? "" : "; ") + std::string("* host-staged");
+  text(c, kMargin, ly + 20, legend, 11, false, false);
   text(c, kMargin, ly + 38, "rigcheck " + v.tool_version + ", " + v.created_utc, 10, false, false, {0.34, 0.38, 0.42});
 
   check(cairo_status(c), "drawing");
@@ -164,6 +166,12 @@ std::vector<std::string> write_heatmap_pngs(const ReportView& v, const std::stri
   for (const auto& t : v.tests) {
     if (!t.pairwise) continue;
     const std::string path = (std::filesystem::path(dir) / (stem + "-" + file_part(t.name) + ".png")).string();
+    write_atomically(path, heatmap_png(v, t));
+    paths.push_back(path);
+  }
+  if (v.cluster.present && v.cluster.has_pairwise) {
+    const TestView t = node_pair_test(v);
+    const std::string path = (std::filesystem::path(dir) / (stem + "-" + t.name + ".png")).string();
     write_atomically(path, heatmap_png(v, t));
     paths.push_back(path);
   }

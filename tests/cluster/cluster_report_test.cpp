@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <sstream>
 
 #include "rigcheck/app/run.h"
@@ -149,4 +150,41 @@ TEST(ClusterReport, SchemaRefusesAClusterWithoutItsInterNodeResults) {
   json bad_node = report::build_cluster_report(two_nodes(), internode(2), simulated());
   bad_node["nodes"][0]["report"].erase("verdict");  // a node's report is a report too
   EXPECT_THROW(report::check_report(bad_node, "cluster report"), topology::InputError);
+}
+
+// `rigcheck compare` of two cluster reports (the example cluster with and without the
+// peer-memory module on node1): the nodes' verdicts and the figures between nodes side by side,
+// each with its change and verdict. Without GPUDirect RDMA the model stages through host memory
+// at 0.5 of the line rate instead of 0.94 (docs/cluster-files.md), on node1's NIC which bounds the
+// ring, so every network figure changes by 0.5 / 0.94 - 1.
+TEST(ClusterCompare, NodesAndInterNodeFiguresSideBySide) {
+  const json a = report::load_report(std::string(RIGCHECK_EXAMPLES) + "/cluster-2x-t180-v100-edr--healthy.json");
+  const json b = report::load_report(std::string(RIGCHECK_EXAMPLES) + "/cluster-2x-t180-v100-edr--no-peermem.json");
+  std::ostringstream text, md;
+  report::render_compare({a, b}, {"healthy", "no-peermem"}, false, text);
+  report::render_compare({a, b}, {"healthy", "no-peermem"}, true, md);
+  char change[16];
+  std::snprintf(change, sizeof change, "(%+.0f%%)", (0.5 / 0.94 - 1) * 100);
+  const std::string t = text.str();
+  EXPECT_NE(t.find("Between nodes:"), std::string::npos) << t;
+  EXPECT_NE(t.find("node0 verdict:  ok  ok\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("node1 verdict:  ok  warning  verdict ok / warning"), std::string::npos) << t;
+  for (const char* row : {"allreduce all busbw GB/s (1 GiB):", "allreduce network busbw GB/s (1 GiB):", "node0 -> node1 send/recv GB/s:"}) {
+    const size_t at = t.find(row);
+    ASSERT_NE(at, std::string::npos) << row << "\n" << t;
+    const std::string line = t.substr(at, t.find('\n', at) - at);
+    EXPECT_NE(line.find(change), std::string::npos) << line;
+    EXPECT_NE(line.find("verdict ok / below_expectation"), std::string::npos) << line;
+  }
+  // Inside the nodes nothing changed.
+  const size_t intra = t.find("allreduce intra busbw GB/s (1 GiB):");
+  ASSERT_NE(intra, std::string::npos);
+  EXPECT_NE(t.substr(intra, t.find('\n', intra) - intra).find("(+0%)"), std::string::npos);
+  EXPECT_NE(t.find("new in no-peermem: gpudirect-rdma-unavailable"), std::string::npos);
+  EXPECT_NE(md.str().find("## Between nodes\n\n| node or figure | healthy | no-peermem | change | verdicts |"), std::string::npos) << md.str();
+  // A single node's compare has no such part.
+  const json x = report::load_report(std::string(RIGCHECK_EXAMPLES) + "/asrock-x99-ws-e-2x3090-risers--healthy.json");
+  std::ostringstream single;
+  report::render_compare({x, x}, {"a", "b"}, false, single);
+  EXPECT_EQ(single.str().find("Between nodes"), std::string::npos);
 }

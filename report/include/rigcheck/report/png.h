@@ -21,8 +21,9 @@ PngSize heatmap_png_size(const TestView& test);
 // fails (out of memory, say).
 std::string heatmap_png(const ReportView& view, const TestView& test);
 
-// Writes one "<stem>-<test>.png" per pairwise test into `dir` (which must exist) and returns
-// their paths in the view's order; none when the report has no pairwise test.
+// Writes one "<stem>-<test>.png" per pairwise test into `dir` (which must exist), and for a
+// cluster report "<stem>-node_leader_send_recv.png" (node_pair_test), and returns their paths in
+// the view's order; none when the report has no pairwise test.
 std::vector<std::string> write_heatmap_pngs(const ReportView& view, const std::string& dir, const std::string& stem);
 
 }  // namespace rigcheck::report

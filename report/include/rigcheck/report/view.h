@@ -80,6 +80,7 @@ struct TestView {
   std::vector<std::vector<Shade>> shades;
   std::vector<std::vector<double>> ratios;
   std::string picture_caption;    // pairwise: "row GPU -> column GPU" for the heatmaps
+  bool host_staged_marks = true;  // '*' can mark a cell (GPU pairs; never between nodes)
 };
 
 // The machine's PCIe tree, for a picture: every node with its parent, in the report's order.
@@ -157,6 +158,7 @@ struct ClusterView {
   Matrix pairwise;                 // row node sends to column node, GB/s
   std::vector<std::vector<Shade>> pairwise_shades;
   std::vector<std::vector<double>> pairwise_ratios;
+  std::string pairwise_expected;   // "expected: 11.75 GB/s (the healthy network)", "" when unknown
   Table collectives;               // op, scope, ranks, size, busbw, expected, % of expected, check
   Table transports;                // from node -> to node, transport, NIC, channels
   Table nccl_environment;          // the NCCL network variables as set
@@ -205,6 +207,11 @@ struct ReportView {
 
 // The view of a rigcheck.report/1 document (one that check_report accepted).
 ReportView build_view(const nlohmann::json& report);
+
+// A cluster report's node-leader matrix as a pairwise test, for the pictures (the PNG heatmap):
+// named "node_leader_send_recv", GB/s, labelled like the report. Only for a view whose
+// cluster.has_pairwise.
+TestView node_pair_test(const ReportView& view);
 
 // The printers.
 void print_text(const ReportView& view, std::ostream& out);

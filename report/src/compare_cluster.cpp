@@ -1,0 +1,140 @@
+// The cluster part of `rigcheck compare` (compare_cluster.h): rows of per-node verdicts and of
+// inter-node figures, one column per report, laid out like the cells of a single node's compare.
+#include "compare_cluster.h"
+
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "format.h"
+#include "rigcheck/diagnosis/expected.h"
+
+namespace rigcheck::report::detail {
+
+using nlohmann::json;
+
+namespace {
+
+// One row's entry for one report: what is shown, the figure for the change, and its verdict.
+struct Entry {
+  std::string shown = "-";
+  double value = 0;      // 0: no figure to compare
+  std::string verdict = "-";
+};
+
+std::string gbps_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+std::string size_text(uint64_t bytes) {
+  char buf[32];
+  if (bytes >= (1ull << 30)) std::snprintf(buf, sizeof buf, "%.0f GiB", static_cast<double>(bytes) / (1ull << 30));
+  else if (bytes >= (1ull << 20)) std::snprintf(buf, sizeof buf, "%.0f MiB", static_cast<double>(bytes) / (1ull << 20));
+  else std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
+  return buf;
+}
+
+// A bandwidth against its expectation, in the verdict words of the rest of the report.
+Entry figure(double gbps, double expected, const std::string& check) {
+  Entry e;
+  if (check != "ok") {
+    e.shown = check;
+    e.verdict = check;
+    return e;
+  }
+  e.shown = gbps_text(gbps);
+  e.value = gbps;
+  e.verdict = expected <= 0 ? "no_expectation" : gbps >= diagnosis::kOkRatio * expected ? "ok" : "below_expectation";
+  return e;
+}
+
+// The rows of one report, by row name, in the order the report holds them.
+void rows_of(const json& r, size_t column, size_t columns, std::vector<std::string>& order,
+             std::map<std::string, std::vector<Entry>>& rows) {
+  auto put = [&](const std::string& name, Entry e) {
+    if (!rows.count(name)) order.push_back(name), rows[name].assign(columns, Entry{});
+    rows[name][column] = std::move(e);
+  };
+  for (const auto& n : r.value("nodes", json::array())) {
+    Entry e;
+    const json& rep = n.value("report", json());
+    const std::string failure = n.value("failure", std::string());
+    e.shown = !failure.empty() || !rep.is_object() ? "failed" : rep.at("verdict").at("worst").get<std::string>();
+    e.verdict = e.shown;
+    put(n.value("name", std::string("?")) + " verdict", e);
+  }
+  const json& inter = r.value("internode", json::object());
+  for (const auto& c : inter.value("collectives", json::array())) {
+    const auto& results = c.value("results", json::array());
+    if (results.empty()) continue;
+    const json& last = results.back();  // the largest size: the bandwidth-bound one
+    put(c.value("op", std::string("?")) + " " + c.value("scope", std::string("?")) + " busbw GB/s (" +
+            size_text(last.value("bytes", uint64_t{0})) + ")",
+        figure(last.value("busbw_gbps", 0.0), c.value("expected_busbw_gbps", 0.0), last.value("check", std::string("ok"))));
+  }
+  std::vector<std::string> names;
+  for (const auto& n : r.value("nodes", json::array())) names.push_back(n.value("name", std::string("?")));
+  auto name_of = [&](int i) { return i >= 0 && i < static_cast<int>(names.size()) ? names[i] : "node" + std::to_string(i); };
+  for (const auto& l : inter.value("pairwise", json::array()))
+    put(name_of(l.value("from_node", -1)) + " -> " + name_of(l.value("to_node", -1)) + " send/recv GB/s",
+        figure(l.value("gbps", 0.0), l.value("expected_gbps", 0.0), l.value("check", std::string("ok"))));
+}
+
+std::string change_text(const Entry& base, const Entry& e) {
+  if (base.value <= 0 || e.value <= 0) return "";
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%+.0f%%", (e.value / base.value - 1) * 100);
+  return buf;
+}
+
+}  // namespace
+
+bool any_cluster(const std::vector<json>& reports) {
+  for (const auto& r : reports)
+    if (r.contains("nodes") && r.contains("internode")) return true;
+  return false;
+}
+
+void compare_clusters(const std::vector<json>& reports, const std::vector<std::string>& names, bool markdown, std::ostream& out) {
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<Entry>> rows;
+  for (size_t i = 0; i < reports.size(); ++i) rows_of(reports[i], i, reports.size(), order, rows);
+  if (order.empty()) return;
+  if (markdown) {
+    out << "\n## Between nodes\n\n| node or figure |";
+    for (const auto& n : names) out << " " << markdown_text(n) << " |";
+    out << " change | verdicts |\n|---|";
+    for (size_t i = 0; i < names.size(); ++i) out << "---|";
+    out << "---|---|\n";
+  } else {
+    out << "\nBetween nodes:\n";
+  }
+  for (const auto& name : order) {
+    const auto& row = rows[name];
+    std::string verdicts, changes;
+    std::set<std::string> distinct;
+    for (const auto& e : row) {
+      distinct.insert(e.verdict);
+      verdicts += (verdicts.empty() ? "" : " / ") + e.verdict;
+    }
+    for (size_t i = 1; i < row.size(); ++i) {
+      const std::string d = change_text(row[0], row[i]);
+      if (!d.empty()) changes += (changes.empty() ? "" : ", ") + d;
+    }
+    if (markdown) {
+      out << "| " << markdown_text(name) << " |";
+      for (const auto& e : row) out << " " << e.shown << " |";
+      out << " " << changes << " | " << verdicts << (distinct.size() > 1 ? " (changed)" : "") << " |\n";
+    } else {
+      out << "  " << name << ":";
+      for (const auto& e : row) out << "  " << e.shown;
+      if (!changes.empty()) out << "  (" << changes << ")";
+      if (distinct.size() > 1) out << "  verdict " << verdicts;
+      out << "\n";
+    }
+  }
+}
+
+}  // namespace rigcheck::report::detail
