@@ -148,7 +148,7 @@ expect 0 "^$tmp/pictures/riser.html\$" -- "$rigcheck" report "$tmp/runs/riser.js
 expect 0 "^$tmp/runs/riser-device_to_device_write_ce.png\$" -- "$rigcheck" report "$tmp/runs/riser.json" --format png
 expect 0 "^$tmp/pictures/riser-device_to_device_latency_sm.png\$" -- "$rigcheck" report "$tmp/runs/riser.json" --format png -o "$tmp/pictures"
 head -c 8 "$tmp/pictures/riser-device_to_device_latency_sm.png" | od -c | grep -q 'P   N   G' || fail "report --format png did not write a PNG"
-expect 2 "has no GPU-pair test, so there is no heatmap to draw" -- "$rigcheck" report "$tmp/runs/healthy.json" --format png
+expect 2 "has no GPU-pair or node-pair test, so there is no heatmap to draw" -- "$rigcheck" report "$tmp/runs/healthy.json" --format png
 expect 0 "Verdict: critical" -- "$rigcheck" report "$tmp/runs/riser.json"
 expect 0 "^# rigcheck report" -- "$rigcheck" report "$tmp/runs/riser.json" --format markdown
 expect 0 "host_to_device_ce/gpu1: +[0-9.]+ +[0-9.]+ +\(-[0-9]+%\) +verdict ok / below_expectation" -- "$rigcheck" compare "$tmp/runs/x99.json" "$tmp/runs/riser.json"
