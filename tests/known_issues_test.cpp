@@ -33,7 +33,7 @@ namespace {
 
 constexpr uint16_t kH100Sxm = 0x2330, kH100Pcie = 0x2331, kA100Sxm40 = 0x20b0, kA100Sxm80 = 0x20b2, kA100Pcie80 = 0x20b5,
                    kV100Sxm2 = 0x1db1, kV100Pcie = 0x1db4, kRtx3090 = 0x2204, kRtx4090 = 0x2684, kRtx5090 = 0x2b85,
-                   kRtx6000Ada = 0x26b1, kL40S = 0x26b9, kH800 = 0x2324;
+                   kRtx6000Ada = 0x26b1, kL40S = 0x26b9, kH800 = 0x2324, kH100Nvl = 0x2321;
 const char* const kIntel = "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz";
 const char* const kAmd = "AMD EPYC 7763 64-Core Processor";
 const char* const kGrace = "Neoverse-V2";
@@ -173,6 +173,14 @@ TEST(KnownIssues, EachRowFiresOnItsMachineAndNotOnItsNearMisses) {
     EXPECT_FALSE(c.misses.empty());
     for (const auto& [what, change] : c.misses) EXPECT_FALSE(fires(with(t, {change}), id)) << what;
   }
+}
+
+// The H100 rows take the H100 NVL too: TensorRT-LLM#1868's machine is NV12-bridged pairs, the
+// layout of H100 PCIe and H100 NVL cards (pci.ids once named the NVL's id plain GH100).
+TEST(KnownIssues, H100RowsTakeTheH100Nvl) {
+  EXPECT_TRUE(fires(with(machine(kH100Nvl, 4), {driver("550.90.07")}), "driver-550-90-pcie-peer-errors-h100"));
+  EXPECT_TRUE(fires(with(machine(kH100Nvl), {nccl(21503)}), "nccl-h100-ring-ll128-hang"));
+  EXPECT_FALSE(fires(with(machine(kH800, 4), {driver("550.90.07")}), "driver-550-90-pcie-peer-errors-h100"));
 }
 
 TEST(KnownIssues, NoRowFiresWithoutVersions) {
