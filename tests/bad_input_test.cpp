@@ -195,13 +195,13 @@ TEST(BadInput, RigNvSwitchLinksEveryPairThroughTheSwitch) {
   input_error([&] { expand_rig(parse_rig(rig), ""); }, "links_per_gpu");
 }
 
-// NVLink between models whose table row gives no NVLink figure (the A800: no data sheet found)
-// modelled as an unlimited link (6666 GB/s in the calibration table): the rig must say which
-// NVLink version it is, or it is refused.
+// NVLink between models whose table row gives no NVLink figure (the A800 PCIe: no sourced bridge
+// figure) modelled as an unlimited link (6666 GB/s, once, in the calibration table): the rig must
+// say which NVLink version it is, or it is refused.
 TEST(BadInput, RigNvlinkOfAModelWithoutAnNvlinkFigureNeedsItsVersion) {
   nlohmann::json rig = read_json_file(std::string(RIGCHECK_RIGS) + "/gigabyte-t180-g20-4xv100-nvlink.json");
   for (auto& rp : rig["root_ports"])
-    for (auto& port : rp["switch"]["ports"]) port["gpu"]["model"] = "20f3", port["gpu"]["link"] = "gen4x16";  // A800-SXM4-80GB
+    for (auto& port : rp["switch"]["ports"]) port["gpu"]["model"] = "20f5", port["gpu"]["link"] = "gen4x16";  // A800 80GB PCIe
   input_error([&] { expand_rig(parse_rig(rig), ""); }, "version");
   for (auto& nv : rig["nvlink"]) nv["version"] = 3;
   const auto t = expand_rig(parse_rig(rig), "");

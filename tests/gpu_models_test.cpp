@@ -155,8 +155,22 @@ TEST(GpuModels, DataCenterFiguresFromTheirSources) {
   EXPECT_EQ(model(0x20b7).nvlink_links * model(0x20b7).nvlink_gbps_per_link * 2, 200.0);  // A30
   EXPECT_EQ(model(0x2235).memory_gib, 48);  // A40
   EXPECT_EQ(model(0x20b5).nvlink_links * model(0x20b5).nvlink_gbps_per_link * 2, 600.0);  // A100 PCIe, bridged
+  // A800 SXM4: the A100's NVLink limited to 400 GB/s, 8 NVLink 3 links (nvidia-smi's NV8);
+  // the A800 PCIe cards' bridge figures are not sourced, so not known.
+  for (uint16_t id : {0x20f3, 0x20bd}) {
+    EXPECT_EQ(model(id).nvlink_version, 3);
+    EXPECT_EQ(model(id).nvlink_links * model(id).nvlink_gbps_per_link * 2, 400.0);
+    EXPECT_TRUE(contains(model(id).sources.at("nvlink"), "400 GB/s"));
+    EXPECT_EQ(model(id).pcie_gen, 0);
+  }
   EXPECT_EQ(model(0x20f3).name, "A800-SXM4-80GB");
-  EXPECT_FALSE(model(0x20f3).nvlink_known);
+  EXPECT_FALSE(model(0x20f5).nvlink_known);
+  EXPECT_FALSE(model(0x20f6).nvlink_known);
+  // The H800 NVL and GH200: names only (no data sheet, or one id for two products).
+  EXPECT_EQ(model(0x233a).name, "H800L 94GB");
+  EXPECT_FALSE(model(0x233a).nvlink_known);
+  EXPECT_EQ(model(0x233a).memory_gib, 0);
+  EXPECT_EQ(model(0x2342).memory_gib, 0);
   EXPECT_EQ(model(0x27b8).name, "L4");
   EXPECT_EQ(model(0x26b5).name, "L40");
   const GpuModel& h100 = model(0x2330);

@@ -26,6 +26,12 @@ TEST(ImportGpuNames, NamesFromTheFixtures) {
       {"NVIDIA RTX 6000 Ada Generation", 0x26b1, 4, 16, 0, 0},
       {"Tesla P100-PCIE-16GB", 0x15f8, 3, 16, 0, 0},
       {"NVIDIA A100-SXM4-80GB", 0x20b2, 4, 16, 3, 12},
+      // Names from the driver's supported-GPU list (open-gpu-kernel-modules README, 560.31.02).
+      {"NVIDIA A800-SXM4-80GB", 0x20f3, 0, 0, 3, 8},     // hgx-8x-a800-sxm4-nvswitch (calibration)
+      {"NVIDIA A800 40GB Active", 0x20f6, 0, 0, 0, 0},   // pci.ids: A800 40GB PCIe
+      {"NVIDIA H800 NVL", 0x233a, 0, 0, 0, 0},           // pci.ids: H800L 94GB
+      {"NVIDIA GH200 480GB", 0x2342, 0, 0, 0, 0},
+      {"NVIDIA H800 PCIe", 0x2322, 0, 0, 0, 0},
   };
   for (const auto& w : wants) {
     SCOPED_TRACE(w.printed);
