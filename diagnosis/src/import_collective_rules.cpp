@@ -1,8 +1,11 @@
 // Imported nccl-tests figures against the same expectation a live run uses: the ring model of
 // the healthy version of the machine the import knows (diagnosis::expected_collectives on the
 // assumed topology), at the largest size the paste measured. What the model had to assume is
-// said on every verdict. A run over several hosts crosses their network, which one node's
-// model does not describe: its GPUs are listed per host and its figures are not judged.
+// said on every verdict: with no topology pasted, the NVLink the GPU model implies
+// (ingest/src/implied_nvlink.h), or for SXM GPUs of no supported layout no verdict at all, since
+// a PCIe ring is known to be wrong for them. A run over several hosts crosses their network,
+// which one node's model does not describe: its GPUs are listed per host and its figures are not
+// judged.
 
 #include <algorithm>
 #include <cstdio>
@@ -88,13 +91,14 @@ const ingest::CollectiveRow* largest(const ingest::ImportedCollective& c) {
 }
 
 // What the model of an import had to assume about the GPUs' paths, for the verdict line.
-std::string assumed_paths(const ingest::PartialMachine& m) {
+std::string assumed_paths(const ingest::PartialMachine& m, const ingest::MachineModel& mm) {
+  if (!mm.nvlink_assumed.empty()) return "assuming the GPUs' NVLink (" + mm.nvlink_assumed + ")";
   bool nvlink = false, path = false, p2p = false;
   for (const auto& p : m.pairs) nvlink |= p.nvlink_links > 0, path |= p.path.has_value(), p2p |= p.p2p_granted == true;
   const std::string peer = p2p ? "P2P where an input grants it" : "no input grants P2P, so every hop is staged through host memory as NCCL's SHM does";
-  if (nvlink) return "NVLink as nvidia-smi topo -m gives it, " + peer;
-  if (path) return "PCIe paths from nvidia-smi topo -m, no NVLink, " + peer;
-  return "no input gives the GPUs' paths: each GPU on its own PCIe root port at the card's maximum link, no NVLink, " + peer;
+  if (nvlink) return "assumed: NVLink as nvidia-smi topo -m gives it, " + peer;
+  if (path) return "assumed: PCIe paths from nvidia-smi topo -m, no NVLink, " + peer;
+  return "assumed: no input gives the GPUs' paths: each GPU on its own PCIe root port at the card's maximum link, no NVLink, " + peer;
 }
 
 void judge(const ingest::PartialMachine& m, const ingest::MachineModel& mm, const ingest::ImportedCollective& c, FindingSet& out) {
@@ -108,6 +112,9 @@ void judge(const ingest::PartialMachine& m, const ingest::MachineModel& mm, cons
   if (!gpus.empty() && std::unique(distinct.begin(), distinct.end()) != distinct.end())
     why = "a GPU drives several ranks", gpus.clear();  // a non-MPI build under mpirun, or MPS
   if (gpus.size() > kMaxJudgedRanks) why = std::to_string(gpus.size()) + " ranks, more than one node's model is made for", gpus.clear();
+  // GPUs whose model implies NVLink that no input lays out: a PCIe ring is known to be wrong
+  // for them and no other layout is supported, so no percentage is given.
+  if (!gpus.empty() && !mm.peer_links_unknown.empty()) why = "links unknown: " + mm.peer_links_unknown, gpus.clear();
   if (gpus.empty()) {
     out.add(make_finding("import-collective-judged"), name_of(c) + ": not judged (" + why + ")");
     return;
@@ -124,16 +131,19 @@ void judge(const ingest::PartialMachine& m, const ingest::MachineModel& mm, cons
   if (want <= 0) return;
   const double ratio = row->busbw / want;
   char buf[256];
-  std::snprintf(buf, sizeof buf, "IMPORTED %s: busbw %.2f GB/s at %llu bytes = %.0f%% of the model's %.2f GB/s (%d ranks; assumed: ", name_of(c).c_str(),
+  std::snprintf(buf, sizeof buf, "IMPORTED %s: busbw %.2f GB/s at %llu bytes = %.0f%% of the model's %.2f GB/s (%d ranks; ", name_of(c).c_str(),
                 row->busbw, static_cast<unsigned long long>(row->bytes), ratio * 100, want, static_cast<int>(gpus.size()));
-  const std::string line = buf + assumed_paths(m) + ")";
+  const std::string line = buf + assumed_paths(m, mm) + ")";
   if (ratio < kOkRatio) {
     out.add(detail::import_wording("collective-below-expectation"), line, gpus);
   } else {
     // Above the model is not a fault: the GPUs are linked better than the inputs say (NVLink
     // that no topo -m was pasted for, a switch), so the model is the input's gap, said so.
     out.add(make_finding("import-collective-judged"),
-            line + (ratio > 1.0 / kOkRatio ? ": faster than the model, so the GPUs are linked better than the inputs state (NVLink or P2P that no input shows)" : ": as expected"), gpus);
+            line + (ratio <= 1.0 / kOkRatio  ? ": as expected"
+                    : mm.nvlink_assumed.empty() ? ": faster than the model, so the GPUs are linked better than the inputs state (NVLink or P2P that no input shows)"
+                                                : ": faster than the model's ring over NVSwitch (NCCL's NVLS all-reduce reduces inside the switch, or the links are better than assumed)"),
+            gpus);
   }
 }
 

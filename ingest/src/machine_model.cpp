@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <set>
 
+#include "implied_nvlink.h"
 #include "machine_tree.h"
 #include "rigcheck/ingest/blocks.h"
 #include "rigcheck/ingest/gpu_names.h"
@@ -64,7 +65,9 @@ topology::Topology build(const PartialMachine& m, bool assume, std::vector<bool>
     return 0;
   };
   int nvswitch_links = 0;
-  const bool nvswitch = looks_like_nvswitch(m, nvswitch_links);
+  bool nvswitch = looks_like_nvswitch(m, nvswitch_links);
+  // No input states the links: the NVSwitch the GPU model implies, for expectations only.
+  if (const ImpliedNvlink implied = implied_nvlink(m); assume && implied.nvswitch) nvswitch = true, nvswitch_links = implied.links;
   TreeBuilder tree(m, t);
   std::vector<bool> in_tree;  // per GPU position: placed under an imported PCI tree
   for (size_t pos = 0; pos < m.gpus.size(); ++pos) {
@@ -257,6 +260,18 @@ MachineModel machine_model(const PartialMachine& input) {
   mm.stated = build(m, false, nullptr);
   mm.assumed = build(m, true, &mm.model_known);
   link_assumptions(m, mm.assumptions);
+  const ImpliedNvlink implied = implied_nvlink(m);  // only ever set for 2 GPUs or more
+  const std::string all = m.gpus.empty() ? "" : "GPU" + std::to_string(m.gpus.front().index) + "-GPU" + std::to_string(m.gpus.back().index);
+  if (implied.nvswitch) {
+    mm.nvlink_assumed = implied.assumption;
+    mm.assumptions.push_back(all + ": NVLink assumed from the GPU model (" + implied.assumption + ")");
+  } else if (!implied.unknown.empty()) {
+    mm.peer_links_unknown = implied.unknown;
+    mm.assumptions.push_back(all + ": links between the GPUs unknown (" + implied.unknown + "); GPU-to-GPU figures are judged against PCIe only");
+    const bool single_host_collective =
+        std::any_of(m.collectives.begin(), m.collectives.end(), [](const ImportedCollective& c) { return c.hosts <= 1 && c.headers <= 1; });
+    if (single_host_collective) mm.cannot_show.push_back("links unknown: busbw not judged (" + implied.unknown + ")");
+  }
   for (const auto& g : m.gpus) mm.index_of.push_back(g.index);
   for (size_t pos = 0; pos < m.gpus.size(); ++pos) {
     if (!m.gpus[pos].address)

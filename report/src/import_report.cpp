@@ -65,11 +65,14 @@ json imported_json(const ingest::PartialMachine& m, const ingest::MachineModel& 
     lspci.push_back({{"device", k.device}, {"name", k.name}, {"cap", {{"gen", k.cap.gen}, {"width", k.cap.width}}},
                      {"sta", {{"gen", k.sta.gen}, {"width", k.sta.width}}}, {"speed_downgraded", k.speed_downgraded},
                      {"width_downgraded", k.width_downgraded}, {"source", provenance_json(k.from)}});
+  // What the inputs cannot show, and what the machine model cannot expect from them.
+  std::vector<std::string> cannot_show = m.cannot_show;
+  cannot_show.insert(cannot_show.end(), mm.cannot_show.begin(), mm.cannot_show.end());
   return {{"kernel", kernel},
           {"lspci", lspci},
           {"nccl_transports", transports},
           {"gpus", gpus},       {"pairs", pairs},           {"nics", m.nics},
-          {"events", events},   {"cannot_show", m.cannot_show}, {"assumptions", mm.assumptions},
+          {"events", events},   {"cannot_show", cannot_show}, {"assumptions", mm.assumptions},
           {"conflicts", m.conflicts}};
 }
 

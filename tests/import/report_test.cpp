@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -44,6 +45,34 @@ TEST(ImportReport, ModeInputsAndProvenance) {
   EXPECT_EQ(topo.at("pairs")[0].at("pcie"), "PIX");  // stated by topo -m
   EXPECT_EQ(r.at("collectives").size(), 1u);
   EXPECT_EQ(r.at("collectives")[0].at("mode"), "imported");
+}
+
+TEST(ImportReport, LinksUnknownAreSaidWithWhatTheInputsCannotShow) {
+  // The -g 8 A100-SXM4 run of the thanos paste with the rank lines of devices 4-7 taken out
+  // (four SXM GPUs of no known NVLink layout): the report lists why their busbw is not judged.
+  std::string text = fixture_text("nccl-tests-2022-8xa100-sxm4-two-runs.txt");
+  text = text.substr(0, text.find("mpirun --oversubscribe"));
+  for (const char* rank : {"4 [0x84]", "5 [0x8a]", "6 [0xc0]", "7 [0xc3]"}) {
+    const std::string line = std::string("#  Rank  ") + rank[0] + " Group  0 Pid  54740 on     thanos device  " + rank + " NVIDIA A100-SXM4-80GB\n";
+    const size_t at = text.find(line);
+    ASSERT_NE(at, std::string::npos) << line;
+    text.erase(at, line.size());
+  }
+  const std::string path = testing::TempDir() + "/four-sxm.txt";
+  std::ofstream(path) << text;
+  app::ImportConfig c;
+  c.files = {path};
+  c.command_line = {"rigcheck", "import"};
+  std::istringstream none;
+  const auto r = app::run_import(c, none).report;
+  report::check_report(r, "imported");
+  const std::string line = "links unknown: busbw not judged (4x A100 SXM4 80GB: SXM parts are linked by NVLink, but no input shows how (only 8-GPU "
+                           "boards of NVLink 3 and later are all on NVSwitch))";
+  const auto& cannot = r.at("imported").at("cannot_show");
+  EXPECT_NE(std::find(cannot.begin(), cannot.end(), line), cannot.end()) << cannot.dump();
+  std::ostringstream out;
+  report::render_report_text(r, out);
+  EXPECT_NE(out.str().find(line), std::string::npos);
 }
 
 TEST(ImportReport, EveryRenderingSaysImported) {

@@ -21,6 +21,13 @@ struct MachineModel {
   std::vector<std::string> assumptions;
   std::vector<bool> model_known;  // per GPU position: the card is in rigcheck's model table
   std::vector<int> index_of;      // per GPU position: the tool's device index
+  // No input states the GPUs' links and their model implies NVLink: what `assumed` took for it
+  // ("NVLink 3, 12 links per GPU to NVSwitch, …"), or, where nothing supports a layout, why the
+  // links between the GPUs are unknown (then GPU-to-GPU figures get no expectation). Empty
+  // otherwise.
+  std::string nvlink_assumed;
+  std::string peer_links_unknown;
+  std::vector<std::string> cannot_show;  // what the model cannot expect, for the report's list
 };
 
 MachineModel machine_model(const PartialMachine& m);
