@@ -20,6 +20,7 @@ namespace rigcheck::diagnosis {
 std::vector<Finding> import_relative_findings(const ingest::PartialMachine& m, const ingest::MachineModel& mm, const ImportedRun& r);
 std::vector<Finding> import_collective_findings(const ingest::PartialMachine& m, const ingest::MachineModel& mm);
 std::vector<Finding> import_topology_findings(const ingest::PartialMachine& m);
+std::vector<Finding> import_acs_iommu_findings(const ingest::PartialMachine& m, const ingest::MachineModel& mm);
 
 namespace {
 
@@ -219,6 +220,7 @@ std::vector<Finding> import_findings(const ingest::PartialMachine& m, const inge
   for (auto& f : import_relative_findings(m, mm, r)) all.push_back(std::move(f));
   for (auto& f : import_collective_findings(m, mm)) all.push_back(std::move(f));
   for (auto& f : import_topology_findings(m)) all.push_back(std::move(f));
+  for (auto& f : import_acs_iommu_findings(m, mm)) all.push_back(std::move(f));
   for (auto& f : set.list) all.push_back(std::move(f));
   std::stable_sort(all.begin(), all.end(), [](const Finding& a, const Finding& b) { return a.severity > b.severity; });
   return all;
