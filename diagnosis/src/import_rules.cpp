@@ -33,7 +33,7 @@ void event_findings(const ingest::PartialMachine& m, FindingSet& out) {
   for (const Event& e : m.events) {
     const std::string line = detail::at(e.from) + ": " + (e.test.empty() ? "" : e.test + ": ") + e.text;
     switch (e.kind) {
-      case Event::Kind::corrupt: out.add(import_wording("p2p-data-corruption"), line); break;
+      case Event::Kind::corrupt: out.add(import_wording("p2p-data-corruption"), "IMPORTED " + line); break;
       case Event::Kind::crash: out.add(make_finding("import-tool-crashed"), line); break;
       case Event::Kind::error: out.add(make_finding("import-tool-error"), line); break;
       case Event::Kind::truncated: out.add(make_finding("import-output-truncated"), line); break;

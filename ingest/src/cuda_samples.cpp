@@ -46,19 +46,21 @@ int gpu_number(std::string_view t) {
   return end > 3 && parse_int(t.substr(3, end - 3), n) && n >= 0 && n < 4096 ? static_cast<int>(n) : -1;
 }
 
-// "> Peer access from NAME (GPU0) -> NAME (GPU1) : Yes"
+// "> Peer access from NAME (GPU0) -> NAME (GPU1) : Yes" (the normaliser may have taken the "> "
+// for a quote marker).
 bool peer_access_line(std::string_view t, const BlockInput& in, int line, PartialMachine& m) {
-  if (!starts_with(t, "> Peer access from ")) return false;
+  if (starts_with(t, "> ")) t.remove_prefix(2);
+  if (!starts_with(t, "Peer access from ")) return false;
   const size_t arrow = t.find(" -> "), verdict = t.rfind(" : ");
-  if (arrow == std::string_view::npos || verdict == std::string_view::npos || verdict < arrow) return false;
+  if (arrow == std::string_view::npos || arrow < 17 || verdict == std::string_view::npos || verdict < arrow + 4) return false;
   auto side = [](std::string_view s, std::string& name) {
     const size_t open = s.rfind(" (GPU");
-    if (open == std::string_view::npos || s.back() != ')') return -1;
+    if (s.empty() || open == std::string_view::npos || s.back() != ')') return -1;
     name = std::string(trim(s.substr(0, open)));
     return gpu_number(s.substr(open + 2));
   };
   std::string from_name, to_name;
-  const int a = side(trim(t.substr(19, arrow - 19)), from_name);
+  const int a = side(trim(t.substr(17, arrow - 17)), from_name);
   const int b = side(trim(t.substr(arrow + 4, verdict - arrow - 4)), to_name);
   const std::string_view answer = trim(t.substr(verdict + 3));
   if (a < 0 || b < 0 || a == b || (answer != "Yes" && answer != "No")) return false;

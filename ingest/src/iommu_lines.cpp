@@ -1,7 +1,8 @@
 // The IOMMU state from pasted kernel lines, wherever they are in a paste:
 //   iommu: Default domain type: Translated            (drivers/iommu/iommu.c, kernel 5.7+)
 //   iommu: Default domain type: Passthrough (set via kernel command line)
-//   DMAR: IOMMU enabled / DMAR: Intel(R) Virtualization Technology for Directed I/O   (intel-iommu up)
+//   DMAR: Intel(R) Virtualization Technology for Directed I/O   (intel-iommu up)
+//   DMAR: IOMMU enabled                               (intel_iommu=on parsed: asked for, not yet up)
 //   AMD-Vi: Interrupt remapping enabled / pci 0000:00:00.2: AMD-Vi: Found IOMMU cap 0x40 (amd_iommu up)
 //   pci 0000:41:00.0: Adding to iommu group 27        (devices attached to an IOMMU)
 //   Kernel command line: BOOT_IMAGE=… intel_iommu=on iommu=pt   (also "Command line:", /proc/cmdline)
@@ -22,9 +23,10 @@ namespace {
 constexpr size_t kMaxQuoted = 8;
 
 bool unit_up_line(std::string_view t) {
-  return contains(t, "DMAR: IOMMU enabled") || contains(t, "DMAR: Intel(R) Virtualization Technology for Directed I/O") ||
+  return contains(t, "DMAR: Intel(R) Virtualization Technology for Directed I/O") ||
          contains(t, "AMD-Vi: Found IOMMU") || contains(t, "AMD-Vi: Interrupt remapping enabled") ||
-         contains(t, "AMD-Vi: IOMMU performance counters supported") || contains(t, "Adding to iommu group");
+         contains(t, "AMD-Vi: IOMMU performance counters supported") || contains(t, "Adding to iommu group") ||
+         (contains(t, "iommu: Adding device ") && contains(t, " to group "));  // kernels before 5.x
 }
 
 // The command line a line holds: dmesg's "Kernel command line: …" / "Command line: …", or the
@@ -88,6 +90,10 @@ std::pair<int, int> scan_iommu_lines(const std::vector<Line>& lines, const std::
       else if (starts_with(rest, "Passthrough")) s.domain_type = "Passthrough";
       else continue;
       quoted = std::string(t.substr(at));
+    } else if (contains(t, "DMAR: IOMMU enabled")) {
+      // Printed while the command line is parsed: intel_iommu=on was given; whether a unit came
+      // up (a DMAR table, VT-d on in the BIOS) later lines say.
+      quoted = std::string(t.substr(t.find("DMAR: ")));
     } else if (unit_up_line(t)) {
       const bool first = !s.unit_active;
       s.unit_active = true;
