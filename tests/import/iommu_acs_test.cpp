@@ -158,7 +158,7 @@ TEST(ImportAcs, HeaderlessGrepWithRedirectIsTheUnplacedVariant) {
   const auto* f = find(fs, "acs-redirect");
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->severity, diagnosis::Severity::warning);
-  EXPECT_EQ(f->title, "ACS redirect is on in 5 pasted ACSCtl line(s); the paste does not say which bridges");
+  EXPECT_EQ(f->title, "ACS redirect is on in 5 pasted ACSCtl line(s); the paste does not say which bridges between the GPUs they are");
   ASSERT_EQ(f->evidence.size(), 5u);
   EXPECT_EQ(f->evidence[0].rfind("IMPORTED lspci-grep-acsctl-headerless-redirect-on-nccl523-cut.txt:2: ACSCtl (no device line pasted): ", 0), 0u)
       << f->evidence[0];
@@ -166,6 +166,22 @@ TEST(ImportAcs, HeaderlessGrepWithRedirectIsTheUnplacedVariant) {
   EXPECT_NE(f->fix.find("BIOS"), std::string::npos);
   EXPECT_NE(f->fix.find("sudo setpci -s BRIDGE ECAP_ACS+0x6.w=0000"), std::string::npos);
   EXPECT_NE(f->fix.find("grep -E '^[0-9a-f]|ACSCtl'"), std::string::npos);
+}
+
+TEST(ImportAcs, ABridgeWithItsHeaderButNoTreeGetsItsOwnCommand) {
+  // pciutils' wording for a PLX switch port with redirect on, no lspci -tv to place it.
+  const auto m = import_string(
+      "0000:02:08.0 PCI bridge: PLX Technology, Inc. PEX 8725 24-Lane, 10-Port PCI Express Gen 3 (8.0 GT/s) Multi-Root Switch with DMA (rev ca)\n"
+      "\t\tACSCap:\tSrcValid+ TransBlk+ ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl+ DirectTrans+\n"
+      "\t\tACSCtl:\tSrcValid+ TransBlk- ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- DirectTrans-\n");
+  const auto fs = findings_of(m);
+  const auto* f = find(fs, "acs-redirect");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->severity, diagnosis::Severity::warning);
+  ASSERT_EQ(f->evidence.size(), 1u);
+  EXPECT_EQ(f->evidence[0], "IMPORTED paste:1: 0000:02:08.0 ACSCtl: ACS SV RR CR UF (redirects P2P)");
+  EXPECT_NE(f->fix.find("  sudo setpci -s 0000:02:08.0 ECAP_ACS+0x6.w=0000\n"), std::string::npos) << f->fix;
+  EXPECT_EQ(f->fix.find("BRIDGE ECAP_ACS"), std::string::npos);  // no generic command: the bridge is known
 }
 
 }  // namespace
