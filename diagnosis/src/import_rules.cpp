@@ -20,6 +20,7 @@ namespace rigcheck::diagnosis {
 std::vector<Finding> import_relative_findings(const ingest::PartialMachine& m, const ingest::MachineModel& mm, const ImportedRun& r);
 std::vector<Finding> import_collective_findings(const ingest::PartialMachine& m, const ingest::MachineModel& mm);
 std::vector<Finding> import_topology_findings(const ingest::PartialMachine& m);
+std::vector<Finding> import_acs_iommu_findings(const ingest::PartialMachine& m, const ingest::MachineModel& mm);
 
 namespace {
 
@@ -32,7 +33,7 @@ void event_findings(const ingest::PartialMachine& m, FindingSet& out) {
   for (const Event& e : m.events) {
     const std::string line = detail::at(e.from) + ": " + (e.test.empty() ? "" : e.test + ": ") + e.text;
     switch (e.kind) {
-      case Event::Kind::corrupt: out.add(import_wording("p2p-data-corruption"), line); break;
+      case Event::Kind::corrupt: out.add(import_wording("p2p-data-corruption"), "IMPORTED " + line); break;
       case Event::Kind::crash: out.add(make_finding("import-tool-crashed"), line); break;
       case Event::Kind::error: out.add(make_finding("import-tool-error"), line); break;
       case Event::Kind::truncated: out.add(make_finding("import-output-truncated"), line); break;
@@ -219,6 +220,7 @@ std::vector<Finding> import_findings(const ingest::PartialMachine& m, const inge
   for (auto& f : import_relative_findings(m, mm, r)) all.push_back(std::move(f));
   for (auto& f : import_collective_findings(m, mm)) all.push_back(std::move(f));
   for (auto& f : import_topology_findings(m)) all.push_back(std::move(f));
+  for (auto& f : import_acs_iommu_findings(m, mm)) all.push_back(std::move(f));
   for (auto& f : set.list) all.push_back(std::move(f));
   std::stable_sort(all.begin(), all.end(), [](const Finding& a, const Finding& b) { return a.severity > b.severity; });
   return all;

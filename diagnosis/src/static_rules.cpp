@@ -424,6 +424,13 @@ std::vector<Finding> merge_same_id(std::vector<Finding> in) {
 
 }  // namespace
 
+std::vector<Finding> acs_and_iommu_findings(const Topology& t) {
+  std::vector<Finding> out;
+  acs_rules(t, out);
+  iommu_rules(t, out);
+  return out;
+}
+
 std::vector<Finding> static_findings(const Topology& t, const BuildInfo& build) {
   std::vector<Finding> out;
   if (t.gpus.empty()) {

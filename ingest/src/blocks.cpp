@@ -46,6 +46,12 @@ Start starts_block(const std::vector<Line>& lines, size_t i, const std::string& 
     return tool = kNvbandwidth, current == kNvbandwidth ? Start::none : Start::always;
   if (contains(t, "[P2P (Peer-to-Peer) GPU Bandwidth Latency Test]")) return tool = kP2pTest, Start::always;
   if (contains(t, "[CUDA Bandwidth Test]")) return tool = kBandwidthTest, Start::always;
+  // cuda-samples: "[./simpleP2P] - Starting..." (argv[0], any path), or its first check when the
+  // banner was not pasted; "Starting [conjugateGradientMultiDeviceCG]...".
+  if ((contains(t, "simpleP2P] - Starting...") ||
+       (starts_with(t, "Checking GPU(s) for support of peer to peer memory access") && current != kSimpleP2p)))
+    return tool = kSimpleP2p, Start::always;
+  if (contains(t, "Starting [conjugateGradientMultiDeviceCG]")) return tool = kConjugateGradientMultiDevice, Start::always;
   if (starts_with(t, "bandwidthTest-") && contains(t, "Bandwidth =") && current != kBandwidthTest) return tool = kBandwidthTest, Start::always;
   if ((starts_with(t, "P2P Connectivity Matrix") || starts_with(t, "Unidirectional P2P=") || starts_with(t, "Bidirectional P2P=") ||
        (starts_with(t, "P2P=") && contains(t, "Latency Matrix"))) &&

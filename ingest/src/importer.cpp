@@ -23,6 +23,8 @@ Parser parser_for(const std::string& tool) {
   if (tool == kNcclTests) return parse_nccl_tests;
   if (tool == kSmiTopo) return parse_smi_topo;
   if (tool == kBandwidthTest) return parse_bandwidth_test;
+  if (tool == kSimpleP2p) return parse_simple_p2p;
+  if (tool == kConjugateGradientMultiDevice) return parse_conjugate_gradient_multi_device;
   if (tool == kNcclTestsJson || tool == kRigcheckReport) return parse_json_block;
   return nullptr;
 }
@@ -83,16 +85,17 @@ void import_text(const NamedText& raw, PartialMachine& into) {
   const std::vector<Span> spans = find_blocks(lines);
   const size_t kernel_before = into.kernel.size();
   const auto kernel_span = scan_kernel_log(lines, input.name, into);
+  const auto iommu_span = scan_iommu_lines(lines, input.name, into);
   const auto nccl_span = scan_nccl_info(lines, input.name, into);
   const auto lspci_span = scan_lspci_links(lines, input.name, into);
   const auto vllm_span = scan_vllm(lines, input.name, into);
   const auto details_span = scan_lspci_details(lines, input.name, into);
   const auto tree_span = scan_lspci_tree(lines, input.name, into);
   const auto xml_span = scan_nccl_topology_xml(lines, input.name, into);
-  if (spans.empty() && into.kernel.size() == kernel_before && !nccl_span.first && !lspci_span.first && !vllm_span.first &&
+  if (spans.empty() && into.kernel.size() == kernel_before && !iommu_span.first && !nccl_span.first && !lspci_span.first && !vllm_span.first &&
       !details_span.first && !tree_span.first && !xml_span.first)
     throw topology::InputError(input.name + ": no output of a known tool (nvbandwidth, p2pBandwidthLatencyTest, nccl-tests, "
-                               "nvidia-smi topo -m/-p2p, bandwidthTest, kernel PCIe/Xid lines, NCCL INFO lines, lspci LnkSta/ACS/NUMA lines, lspci -t trees, NCCL topology XML, vLLM P2P lines, nccl-tests -J JSON, rigcheck reports) was found in it");
+                               "nvidia-smi topo -m/-p2p, bandwidthTest, simpleP2P, conjugateGradientMultiDeviceCG, kernel PCIe/Xid/IOMMU lines, kernel command lines, NCCL INFO lines, lspci LnkSta/ACS/NUMA lines, lspci -t trees, NCCL topology XML, vLLM P2P lines, nccl-tests -J JSON, rigcheck reports) was found in it");
   InputFile file;
   file.name = input.name;
   file.sha256 = input.sha256;
@@ -130,6 +133,7 @@ void import_text(const NamedText& raw, PartialMachine& into) {
     file.blocks.push_back(b);
   }
   if (kernel_span.first) file.blocks.push_back({kKernelLog, "", kernel_span.first, kernel_span.second});
+  if (iommu_span.first) file.blocks.push_back({kKernelLog, "IOMMU and command lines", iommu_span.first, iommu_span.second});
   if (nccl_span.first) file.blocks.push_back({kNcclInfo, into.nccl.format, nccl_span.first, nccl_span.second});
   if (lspci_span.first) file.blocks.push_back({kLspci, "LnkCap/LnkSta lines", lspci_span.first, lspci_span.second});
   if (vllm_span.first) file.blocks.push_back({kVllm, "", vllm_span.first, vllm_span.second});

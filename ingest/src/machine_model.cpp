@@ -41,6 +41,14 @@ topology::Topology build(const PartialMachine& m, bool assume, std::vector<bool>
   t.system.cuda_driver_version = m.versions.cuda_driver;
   t.system.cuda_runtime_version = m.versions.cuda_runtime;
   t.system.nccl_version = m.versions.nccl;
+  // The IOMMU as pasted kernel lines decide it (unknown when they do not), with the lines quoted:
+  // the same field a live discovery fills from /sys, so the doctor's IOMMU rules read it alike.
+  t.system.iommu = m.iommu.mode;
+  t.system.cmdline = m.iommu.cmdline;
+  if (m.iommu.mode != topology::IommuMode::unknown) {
+    t.system.iommu_evidence = m.iommu.lines;
+    t.system.iommu_evidence.push_back(m.iommu.why);
+  }
   std::set<int> numa;
   for (const auto& g : m.gpus)
     if (g.numa_node >= 0) numa.insert(g.numa_node);
@@ -289,7 +297,12 @@ MachineModel machine_model(const PartialMachine& input) {
   if (m.gpus.size() > 1 && std::none_of(m.gpus.begin(), m.gpus.end(), in_a_tree) &&
       std::none_of(m.pairs.begin(), m.pairs.end(), [](const ImportedPair& p) { return p.path.has_value() || p.nvlink_links > 0; }))
     mm.assumptions.push_back("no nvidia-smi topo -m: every GPU assumed on its own CPU root port of one socket");
-  mm.stated.notes.push_back({"import", "machine described by imported outputs only: links, ACS, IOMMU and slots are unknown"});
+  std::string unknown = "links, ACS, IOMMU and slots are unknown";
+  if (m.iommu.mode != topology::IommuMode::unknown)
+    unknown = "links, ACS and slots are unknown unless stated; the IOMMU is " + std::string(topology::to_string(m.iommu.mode)) + " (" + m.iommu.why + ")";
+  else if (!m.iommu.why.empty())
+    unknown += " (IOMMU lines were pasted: " + m.iommu.why + ")";
+  mm.stated.notes.push_back({"import", "machine described by imported outputs only: " + unknown});
   return mm;
 }
 

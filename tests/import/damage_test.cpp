@@ -21,6 +21,8 @@ const char* kFixtures[] = {
     "nccl-topo-xml-ibm-8xh100-vsi.xml",           "nccl-tests-json-patch318-8gpu-alltoall-cut.txt",
     "bandwidthtest-mbs-era-p100-numa-local-remote-cut.md", "nccl-tests-2019-ms-era-2x2080ti-hash-rows.txt",
     "smi-topo-soc-legend-4gpu-ompi-archive.html",
+    "simplep2p-cg-2x4090-xeon-w3365-wrong-data.md", "simplep2p-3080ti-3080-no-peer-waived.md",
+    "kernel-log-intel-iommu-on-pt-cmdline-rocm361-cut.txt", "lspci-grep-acsctl-headerless-redirect-on-nccl523-cut.txt",
 };
 
 // lspci -t trees are drawn in columns: collapsing or re-tabbing spaces loses them (those lines
@@ -105,6 +107,7 @@ std::vector<std::string> digest(const ingest::PartialMachine& m) {
   for (const auto& n : m.nic_devices) d.push_back("nic " + n.name + " " + n.device);
   d.push_back("nccl " + std::to_string(m.nccl.p2p) + " " + std::to_string(m.nccl.shm) + " " + std::to_string(m.nccl.net));
   d.push_back("vllm " + std::to_string(m.vllm.p2p_failed) + " " + m.vllm.cache_file);
+  d.push_back(std::string("iommu ") + topology::to_string(m.iommu.mode) + " " + m.iommu.domain_type + " " + m.iommu.cmdline);
   return d;
 }
 

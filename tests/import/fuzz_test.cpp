@@ -45,7 +45,17 @@ const char* kTokens[] = {"Running ", "device_to_device_memcpy_read_ce.", "memcpy
                          "</cpu>", "<nic><net name=\"mlx5_0\" speed=\"400000\"/></nic>", "{\"version\":3,\"start_time\":\"x\",\"results\":[",
                          "{\"size\":8,\"count\":2,\"out_of_place\":{\"time\":1,\"alg_bw\":2,\"bus_bw\":3,\"nwrong\":null}}",
                          "{\"identifier\": \"nccl-tests structured output\", \"benchmark\": [{\"8\": {", "\"schema\": \"rigcheck.report/1\"",
-                         "{\n  \"backend\": \"x\",\n  \"command_line\": [\n    \"rigcheck\",", "\"measurements\": [", "<p>", "<br>"};
+                         "{\n  \"backend\": \"x\",\n  \"command_line\": [\n    \"rigcheck\",", "\"measurements\": [", "<p>", "<br>",
+                         // cuda-samples simpleP2P and conjugateGradientMultiDeviceCG, IOMMU kernel lines, command lines
+                         "[./simpleP2P] - Starting...", "> Peer access from X (GPU0) -> Y (GPU1) : Yes", "> Peer access from  (GPU) ->  : No",
+                         "Enabling peer access between GPU", " and GPU", "Allocating buffers (", "MB on GPU0",
+                         "cudaMemcpyPeer / cudaMemcpy between GPU0 and GPU1: ", "GB/s", "Copy data back to host from GPU0 and verify results...",
+                         "Verification error @ element 1: val = nan, ref = 4.000000", "Test failed!", "Test passed",
+                         "Starting [conjugateGradientMultiDeviceCG]...", "GPU Device 0: \"", "\" with compute capability 8.9",
+                         "Device=", " CANNOT Access Peer Device=", "Launching kernel", "GPU Final, residual = ",
+                         "&&&& conjugateGradientMultiDeviceCG FAILED", "iommu: Default domain type: ", "Translated", "Passthrough",
+                         "DMAR: IOMMU enabled", "AMD-Vi: Interrupt remapping enabled", "Adding to iommu group 3", "Kernel command line: ",
+                         "BOOT_IMAGE=/x", "cat /proc/cmdline", "intel_iommu=off", "iommu=pt", "iommu.passthrough=0", "amd_iommu=off"};
 
 TEST(ImportFuzz, RandomBytesAndTokenSoup) {
   std::mt19937_64 rng(11);
@@ -71,7 +81,9 @@ TEST(ImportFuzz, ShuffledLinesOfRealOutputs) {
                         "bandwidthtest-t4-and-v100-two-runs.md", "kernel-log-5090-egpu-uncorrectable-xid31.txt",
                         "nccl-info-8x4090-shm.txt", "lspci-4090-riser-lnksta-ok-wording.txt", "vllm-p2p-test-failed-cache.txt",
                         "lspci-tv-puget-wrx90-2x-rtx6000ada.md", "nccl-topo-xml-ibm-8xh100-vsi.xml", "nccl-tests-json-patch318-8gpu-alltoall-cut.txt",
-                        "nvbandwidth-json-v0.8-4xgb200-multinode-annotated-cut.txt", "smi-topo-soc-legend-4gpu-ompi-archive.html"}) {
+                        "nvbandwidth-json-v0.8-4xgb200-multinode-annotated-cut.txt", "smi-topo-soc-legend-4gpu-ompi-archive.html",
+                        "simplep2p-cg-2x4090-xeon-w3365-wrong-data.md", "simplep2p-cg-2x-rtx6000ada-trpro-passed.md",
+                        "kernel-log-intel-iommu-on-pt-cmdline-rocm361-cut.txt", "lspci-grep-acsctl-headerless-redirect-on-nccl523-cut.txt"}) {
     std::string t = fixture_text(f);
     size_t b = 0;
     for (size_t e; (e = t.find('\n', b)) != std::string::npos; b = e + 1) lines.push_back(t.substr(b, e - b));

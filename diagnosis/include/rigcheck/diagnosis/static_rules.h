@@ -22,4 +22,9 @@ BuildInfo this_build();
 
 std::vector<Finding> static_findings(const topology::Topology& t, const BuildInfo& build);
 
+// The ACS and IOMMU checks alone (acs-redirect, acs-not-checked, iommu-translating), for the
+// machine an import states: its bridges' ACS and its IOMMU mode are what the pastes say, while
+// the other checks would judge what no paste states.
+std::vector<Finding> acs_and_iommu_findings(const topology::Topology& t);
+
 }  // namespace rigcheck::diagnosis

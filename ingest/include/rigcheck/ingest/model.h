@@ -174,6 +174,19 @@ struct LspciFunction {
   Provenance from;           // the header line, or the first ACS line when there is no header
 };
 
+// The IOMMU as pasted kernel lines and command lines state it: "iommu: Default domain type:
+// Translated|Passthrough", an IOMMU unit coming up ("DMAR: IOMMU enabled", "AMD-Vi: …"), the boot
+// command line (dmesg's "Kernel command line:", `cat /proc/cmdline`). `mode` stays unknown unless
+// the lines decide it (iommu_lines.cpp says how); `lines` are the lines it was read from.
+struct ImportedIommu {
+  topology::IommuMode mode = topology::IommuMode::unknown;
+  std::string domain_type;   // "Translated", "Passthrough": the kernel's default domain line
+  bool unit_active = false;  // a line shows an IOMMU unit enabled (DMAR, AMD-Vi, devices added to groups)
+  std::string cmdline;       // the command line's IOMMU/PCI words (topology::diagnostic_kernel_parameters)
+  std::vector<std::string> lines;  // "file:line: text" of each line the state was read from (at most 8)
+  std::string why;           // how the lines decided the mode, or why they did not
+};
+
 // A network device NCCL found (topology XML <net>), with the PCI function it sits on.
 struct ImportedNic {
   std::string name;          // "mlx5_0"
@@ -245,6 +258,7 @@ struct PartialMachine {
   std::vector<LspciFunction> lspci_functions;  // lspci -vv/-vvv headers, NUMA node, ACSCap/ACSCtl
   std::vector<ImportedNic> nic_devices;   // NCCL topology XML <net>; names also in `nics`
   std::vector<NcclXmlGpu> xml_gpus;       // NCCL topology XML <gpu>
+  ImportedIommu iommu;                    // kernel log IOMMU lines, kernel command lines
   // A rigcheck report's own machine, when one was imported: the machine model takes it whole
   // instead of assuming what the other tools do not say.
   std::optional<topology::Topology> reported_topology;

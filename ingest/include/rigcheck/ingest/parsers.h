@@ -37,6 +37,10 @@ std::string parse_p2p_test(const BlockInput& in, PartialMachine& m);
 std::string parse_nccl_tests(const BlockInput& in, PartialMachine& m);
 std::string parse_smi_topo(const BlockInput& in, PartialMachine& m);
 std::string parse_bandwidth_test(const BlockInput& in, PartialMachine& m);
+// cuda-samples' simpleP2P and conjugateGradientMultiDeviceCG: peer access per pair, simpleP2P's
+// ping-pong copy figure, and whether each sample's check of its results passed.
+std::string parse_simple_p2p(const BlockInput& in, PartialMachine& m);
+std::string parse_conjugate_gradient_multi_device(const BlockInput& in, PartialMachine& m);
 // A JSON document among the lines (nccl-tests -J or its community --json dialect, a rigcheck
 // report), cut ones included: the entries complete before the cut are read.
 std::string parse_json_block(const BlockInput& in, PartialMachine& m);
@@ -45,6 +49,11 @@ std::string parse_json_block(const BlockInput& in, PartialMachine& m);
 // limited by … link at …", "PCIe Bus Error: severity=…", "NVRM: Xid (PCI:…): N, …". Returns the
 // lines' numbers (first, last) or {0, 0} when there is none.
 std::pair<int, int> scan_kernel_log(const std::vector<Line>& lines, const std::string& file, PartialMachine& m);
+
+// Kernel lines about the IOMMU anywhere in an input ("iommu: Default domain type: …", DMAR and
+// AMD-Vi lines, "Kernel command line:", `cat /proc/cmdline`), decided into `m.iommu`. Same
+// return as scan_kernel_log.
+std::pair<int, int> scan_iommu_lines(const std::vector<Line>& lines, const std::string& file, PartialMachine& m);
 
 // NCCL_DEBUG=INFO lines anywhere in an input: the transport of each ring/channel connection,
 // "NCCL version", and P2P disabled by the environment. Same return as scan_kernel_log.
