@@ -35,6 +35,16 @@ const std::vector<Row>& rows() {
       row.platform.links = r.at("links").get<int>();
       row.platform.gt_s = r.at("gt_s").get<double>();
       row.platform.source = r.at("source").get<std::string>();
+      // Every row states its cross-socket P2P policy with its source; the root-complex rate is
+      // optional (most platforms have no published figure of their own).
+      row.platform.cross_socket_p2p = r.at("cross_socket_p2p").get<bool>();
+      row.platform.cross_socket_p2p_source = r.at("cross_socket_p2p_source").get<std::string>();
+      if (r.contains("root_complex_p2p_share")) {
+        row.platform.root_complex_p2p_share = r.at("root_complex_p2p_share").get<double>();
+        row.platform.root_complex_source = r.at("root_complex_source").get<std::string>();
+        if (row.platform.root_complex_p2p_share <= 0 || row.platform.root_complex_p2p_share > 1)
+          throw std::logic_error("platforms.json row " + row.platform.id + ": root_complex_p2p_share must be in (0, 1]");
+      }
       if (row.platform.id == fallback) {
         default_row = row;
         default_row.matches_anything = true;
