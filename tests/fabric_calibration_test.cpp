@@ -140,6 +140,10 @@ TEST(Platforms, CrossSocketP2PPolicyFollowsTheVendor) {
   // Intel root complexes forward P2P as 64-byte TLPs (NCCL: 6/5 the bandwidth); AMD rows have no share.
   EXPECT_NEAR(platform_for_cpu("Intel Xeon W-3365").root_complex_p2p_share, 1 / 1.2, 1e-3);
   EXPECT_EQ(platform_for_cpu("Intel Xeon W-3365").id, "intel-icelake-w");
+  TopologyBuilder one(1);
+  auto w = one.build();
+  name_cpus(w, "Intel Xeon W-3365");
+  EXPECT_EQ(describe(platform_of(w), w), "Intel Xeon W-3300 (Ice Lake-W, one socket), no socket links");
   EXPECT_EQ(platform_for_cpu("AMD EPYC 9124 16-Core Processor").root_complex_p2p_share, 0);
 }
 

@@ -90,6 +90,7 @@ const Platform& platform_of(const topology::Topology& t) {
 std::string describe(const Platform& p, const topology::Topology& t) {
   char rate[96];
   std::snprintf(rate, sizeof rate, "%d %s links at %.1f GT/s", p.links, p.interconnect.c_str(), p.gt_s);
+  if (p.known && p.links == 0) return p.name + ", no socket links";  // a one-socket platform
   if (p.known) return p.name + ", " + rate;
   std::string model;
   for (const auto& pk : t.packages)
