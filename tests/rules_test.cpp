@@ -243,6 +243,31 @@ TEST(Rules, DatacenterPairsAcrossTheSocketsWithoutP2PAreThePlatformsPolicy) {
   EXPECT_EQ(get(doctor(same), "p2p-unsupported").severity, Severity::warning);
 }
 
+TEST(Rules, AnUnstatedPairAcrossIntelSocketsIsThePlatformsPolicyNotAcrossEpycOnes) {
+  // Nothing states P2P (a rig's stock grant): the platform decides (platforms.json). Two A100 PCIe
+  // on two Xeon sockets get none, and the static rule names the policy; on two EPYC sockets they do.
+  auto across = [](const std::string& cpu) {
+    TopologyBuilder b(2);
+    b.gpu(b.root_port(b.host_bridge(0)), kA100, 4, 16);
+    b.gpu(b.root_port(b.host_bridge(1)), kA100, 4, 16);
+    auto t = b.build();
+    for (auto& p : t.packages) p.model = cpu;
+    return t;
+  };
+  const auto intel = doctor(across("Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz"));
+  ASSERT_TRUE(has(intel, "p2p-unsupported"));
+  const Finding& f = get(intel, "p2p-unsupported");
+  EXPECT_EQ(f.severity, Severity::info);
+  EXPECT_NE(f.title.find("platform policy"), std::string::npos);
+  ASSERT_FALSE(f.evidence.empty());
+  EXPECT_NE(f.evidence[0].find("no P2P across the sockets of Intel Xeon Scalable 3rd gen"), std::string::npos) << f.evidence[0];
+  EXPECT_FALSE(has(doctor(across("AMD EPYC 9124 16-Core Processor")), "p2p-unsupported"));
+  // A grant that is stated (measured, or a rig's "p2p": "all") wins over the policy.
+  auto stated = across("Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz");
+  stated.pairs[0].p2p.cuda = true;
+  EXPECT_FALSE(has(doctor(stated), "p2p-unsupported"));
+}
+
 TEST(Rules, AGpuTheModelTableLacksIsNamedAsSuchNotAFault) {
   // 10de:2fff is in no pci.ids and not in the table: judged on its own LnkCap, with an info.
   TopologyBuilder b;

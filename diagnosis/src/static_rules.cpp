@@ -10,6 +10,7 @@
 #include "rigcheck/diagnosis/catalogue.h"
 #include "rigcheck/diagnosis/known_issues.h"
 #include "rigcheck/diagnosis/network_rules.h"
+#include "rigcheck/fabric/platform.h"
 #include "rigcheck/topology/gpu_models.h"
 #include "rigcheck/topology/paths.h"
 #include "rigcheck/topology/render.h"
@@ -251,10 +252,18 @@ bool cross_socket_policy(const Topology& t, const topology::GpuPair& p) {
   return true;
 }
 
-std::string p2p_evidence(const topology::GpuPair& p) {
+// Not measured: the stock driver grants no P2P across the sockets of this platform (Intel QPI/UPI;
+// platforms.json), though it would for the models.
+bool platform_denies(const Topology& t, const topology::GpuPair& p) {
+  return !p.p2p.cuda && p.p2p.nvml_read.empty() && p.pcie == topology::PathClass::sys && !fabric::platform_of(t).cross_socket_p2p;
+}
+
+std::string p2p_evidence(const Topology& t, const topology::GpuPair& p) {
+  const bool stated = p.p2p.cuda || !p.p2p.nvml_read.empty();
+  const std::string stock = cross_socket_policy(t, p) ? "stock driver grants no P2P across the sockets of " + fabric::platform_of(t).name
+                                                       : "stock driver disables P2P for this model";
   return "GPU" + std::to_string(p.a) + "-GPU" + std::to_string(p.b) + ": " + (p.p2p.cuda ? "CUDA peer access no" : "") +
-         (p.p2p.nvml_read.empty() ? "" : (p.p2p.cuda ? ", " : "") + std::string("NVML ") + p.p2p.nvml_read) +
-         (!p.p2p.cuda && p.p2p.nvml_read.empty() ? "stock driver disables P2P for this model" : "");
+         (p.p2p.nvml_read.empty() ? "" : (p.p2p.cuda ? ", " : "") + std::string("NVML ") + p.p2p.nvml_read) + (stated ? "" : stock);
 }
 
 void cap_evidence(std::vector<std::string>& evidence) {
@@ -277,10 +286,11 @@ void p2p_rules(const Topology& t, std::vector<Finding>& out) {
         const auto* m = topology::find_gpu_model(t.gpus[g].device_id);
         if (m && !m->p2p_over_pcie) no = true, geforce = true;
       }
+      if (platform_denies(t, p)) no = true;
     }
     if (!no) continue;
     const bool policy = cross_socket_policy(t, p);
-    (policy ? policy_evidence : evidence).push_back(p2p_evidence(p));
+    (policy ? policy_evidence : evidence).push_back(p2p_evidence(t, p));
     (policy ? policy_gpus : gpus).insert({p.a, p.b});
   }
   if (!evidence.empty()) {

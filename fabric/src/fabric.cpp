@@ -33,6 +33,10 @@ topology::LinkState loaded_link(const topology::Topology& t, const topology::Pci
 
 Fabric::Fabric(const topology::Topology& t, const FabricConstants& c) : t_(t), c_(c), platform_(&platform_of(t)) {
   const int n = static_cast<int>(t.pci.size());
+  // The line rate below each node (its children's links), for the root ports' forwarding share.
+  std::vector<double> rate_below(n, 0);
+  for (const auto& node : t.pci)
+    if (node.parent >= 0 && node.link) rate_below[node.parent] = std::max(rate_below[node.parent], link_capacity(t, *node.link));
   up_edge_.assign(n, -1);
   forward_edge_.assign(n, -1);
   for (const auto& node : t.pci) {
@@ -40,8 +44,14 @@ Fabric::Fabric(const topology::Topology& t, const FabricConstants& c) : t_(t), c
     std::string name = node.address ? node.address->str() : "node " + std::to_string(node.id);
     // A port right below a host bridge forwards peer traffic to the root complex's other ports:
     // one capacity per port and direction, so pairs on different ports do not share it.
-    if (t.pci[node.parent].parent < 0)
-      forward_edge_[node.id] = add_edge("root complex P2P forwarding from " + name, c.root_complex_p2p_gbps);
+    // A platform with a published share of its own (platforms.json: Intel's 64-byte TLPs) forwards
+    // that share of the port's line rate, under the same ceiling.
+    if (t.pci[node.parent].parent < 0) {
+      double forward = c.root_complex_p2p_gbps;
+      if (platform_->root_complex_p2p_share > 0 && rate_below[node.id] > 0)
+        forward = std::min(forward, platform_->root_complex_p2p_share * rate_below[node.id]);
+      forward_edge_[node.id] = add_edge("root complex P2P forwarding from " + name + " (" + platform_->name + ")", forward);
+    }
     double gbps = node.link ? link_capacity(t, *node.link) : 0;
     if (node.kind == PciKind::root_port && node.chipset) {
       if (auto dmi = topology::chipset_uplink(t, node.id)) {
@@ -205,12 +215,18 @@ bool Fabric::p2p_allowed(int a, int b) const {
     if (p->p2p.cuda) return *p->p2p.cuda;
     if (!p->p2p.nvml_read.empty()) return p->p2p.nvml_read == "OK";
   }
-  // Not measured: the stock driver's policy for these models (GeForce: no P2P over PCIe).
+  // Not measured: the stock driver's policy for these models (GeForce: no P2P over PCIe) and for
+  // the platform (Intel: none across the sockets).
   for (int g : {a, b}) {
     const auto* model = topology::find_gpu_model(t_.gpus[g].device_id);
     if (model && !model->p2p_over_pcie) return false;
   }
+  if (!platform_->cross_socket_p2p && crosses_sockets(a, b)) return false;
   return true;
+}
+
+bool Fabric::crosses_sockets(int a, int b) const {
+  return socket_of_root(root_of(t_.gpus[a].node)) != socket_of_root(root_of(t_.gpus[b].node));
 }
 
 PeerPath Fabric::peer_path(int a, int b, Engine engine) const {
@@ -263,12 +279,12 @@ Route Fabric::pcie_peer_route(int a, int b, Engine engine) const {
     const int ra = root_of(na), rb = root_of(nb);
     append_up(na, ra, r.edges, latency);
     latency += c_.root_complex_ns;
-    if (ra == rb) {
-      // Forwarded by the root port the data comes up through (the child of the host bridge).
-      int port = na;
-      while (port >= 0 && t_.pci[port].parent != ra) port = t_.pci[port].parent;
-      if (port >= 0 && forward_edge_[port] >= 0) r.edges.push_back(forward_edge_[port] * 2);
-    } else {
+    // Forwarded by the root port the data comes up through (the child of the host bridge), to a
+    // port of the same host bridge or of another one (another PCIe root of the CPU, or a socket).
+    int port = na;
+    while (port >= 0 && t_.pci[port].parent != ra) port = t_.pci[port].parent;
+    if (port >= 0 && forward_edge_[port] >= 0) r.edges.push_back(forward_edge_[port] * 2);
+    if (ra != rb) {
       const int sa = socket_of_root(ra), sb = socket_of_root(rb);
       append_socket_crossing(sa, sb, a + b, r.edges, latency);  // a pair's two directions on one link
       r.crosses_sockets = sa != sb;

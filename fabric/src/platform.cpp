@@ -35,6 +35,16 @@ const std::vector<Row>& rows() {
       row.platform.links = r.at("links").get<int>();
       row.platform.gt_s = r.at("gt_s").get<double>();
       row.platform.source = r.at("source").get<std::string>();
+      // Every row states its cross-socket P2P policy with its source; the root-complex rate is
+      // optional (most platforms have no published figure of their own).
+      row.platform.cross_socket_p2p = r.at("cross_socket_p2p").get<bool>();
+      row.platform.cross_socket_p2p_source = r.at("cross_socket_p2p_source").get<std::string>();
+      if (r.contains("root_complex_p2p_share")) {
+        row.platform.root_complex_p2p_share = r.at("root_complex_p2p_share").get<double>();
+        row.platform.root_complex_source = r.at("root_complex_source").get<std::string>();
+        if (row.platform.root_complex_p2p_share <= 0 || row.platform.root_complex_p2p_share > 1)
+          throw std::logic_error("platforms.json row " + row.platform.id + ": root_complex_p2p_share must be in (0, 1]");
+      }
       if (row.platform.id == fallback) {
         default_row = row;
         default_row.matches_anything = true;
@@ -80,6 +90,7 @@ const Platform& platform_of(const topology::Topology& t) {
 std::string describe(const Platform& p, const topology::Topology& t) {
   char rate[96];
   std::snprintf(rate, sizeof rate, "%d %s links at %.1f GT/s", p.links, p.interconnect.c_str(), p.gt_s);
+  if (p.known && p.links == 0) return p.name + ", no socket links";  // a one-socket platform
   if (p.known) return p.name + ", " + rate;
   std::string model;
   for (const auto& pk : t.packages)

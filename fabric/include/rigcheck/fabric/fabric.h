@@ -86,6 +86,7 @@ class Fabric {
   // `stream` picks which of the platform's socket links the crossing uses.
   void append_socket_crossing(int from_socket, int to_socket, int stream, std::vector<int>& out, double& latency) const;
   bool p2p_allowed(int a, int b) const;
+  bool crosses_sockets(int gpu_a, int gpu_b) const;  // their root ports are on different sockets
   Route host_route(int gpu, int numa, bool to_host, Engine engine) const;
   Route pcie_peer_route(int a, int b, Engine engine) const;
   int link_gen(int gpu) const;  // the GPU's own link generation as the model runs it (0 unknown)

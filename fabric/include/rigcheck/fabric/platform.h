@@ -16,6 +16,16 @@ struct Platform {
   int links = 0;             // socket-to-socket links
   double gt_s = 0;           // per link
   std::string source;
+  // Whether the stock driver grants PCIe P2P between GPUs whose path crosses the sockets (SYS):
+  // Intel QPI/UPI platforms do not, AMD xGMI ones do. What a pair's measured or stated grant says
+  // always wins; this is the policy for a pair nothing states (a rig's stock P2P).
+  bool cross_socket_p2p = true;
+  std::string cross_socket_p2p_source;
+  // The share of a root port's line rate that P2P forwarded by the root complex to another of its
+  // ports gets (Intel: 64-byte TLPs, 1/1.2); 0: no platform figure, only the fabric constant
+  // root_complex_p2p_gbps (fitted on AMD) bounds it.
+  double root_complex_p2p_share = 0;
+  std::string root_complex_source;
   bool known = false;        // false: no row matched the CPU model, this is the stated default
 
   // One link's line rate in one direction: 2 bytes per transfer.
