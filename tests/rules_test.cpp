@@ -3,12 +3,17 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
 
 #include "fake_machine.h"
 #include "rigcheck/diagnosis/measured_rules.h"
 #include "rigcheck/diagnosis/static_rules.h"
 #include "rigcheck/bench/catalogue.h"
 #include "rigcheck/bench/sim_backend.h"
+#include "rigcheck/bench/uplink_monitor.h"
+#include "rigcheck/topology/rooted_fs.h"
 #include "rigcheck/topology/discover.h"
 #include "rigcheck/topology/gpu_models.h"
 #include "topology_builder.h"
@@ -504,4 +509,82 @@ TEST(MeasuredRules, PlatformLimitsAreNotCausesOfAShortfall) {
   ASSERT_TRUE(has(fs, "below-expectation"));
   EXPECT_EQ(get(fs, "below-expectation").evidence[0].find("slot is limited"), std::string::npos)
       << get(fs, "below-expectation").evidence[0];
+}
+
+// ---- switch uplinks under load (bench/uplink_monitor.h) ---------------------------------------
+
+namespace {
+
+topology::PciNode& uplink_node(topology::Topology& t) {
+  for (auto& n : t.pci)
+    if (n.kind == topology::PciKind::switch_upstream) return n;
+  throw std::runtime_error("no switch");
+}
+
+bench::UplinkObservation seen(const topology::PciNode& n, topology::LinkState best, int samples = 40) {
+  bench::UplinkObservation u;
+  u.pci_node = n.id;
+  u.address = n.address->str();
+  u.min_link = {1, best.width};
+  u.max_link = best;
+  u.samples = samples;
+  return u;
+}
+
+}  // namespace
+
+TEST(MeasuredRules, ASwitchUplinkThatStaysBelowItsGenerationUnderLoadIsAFault) {
+  // Read at rest (a live discovery): the uplink idles at Gen1, which the doctor rightly ignores.
+  auto t = Pair().build();
+  t.source.kind = "live";
+  uplink_node(t).link->current = {1, 16};
+  ASSERT_FALSE(has(doctor(t), "switch-uplink-degraded"));
+  // While the copies ran it never got above Gen3 x16 of Gen4 x16.
+  auto cell = cell_of(t, "host_to_device_ce", 0, 11.0);
+  cell.uplinks = {seen(uplink_node(t), {3, 16})};
+  auto fs = measured(t, {cell});
+  ASSERT_TRUE(has(fs, "switch-uplink-degraded")) << ::testing::PrintToString(ids(fs));
+  const Finding& f = get(fs, "switch-uplink-degraded");
+  EXPECT_EQ(f.severity, Severity::warning);
+  EXPECT_EQ(f.gpus, (std::vector<int>{0, 1}));
+  EXPECT_NE(f.title.find("stayed at Gen3 x16 under load, below its Gen4 x16"), std::string::npos) << f.title;
+  ASSERT_EQ(f.evidence.size(), 1u);
+  EXPECT_NE(f.evidence[0].find("best Gen3 x16 (15.75 GB/s) in 40 sample(s)"), std::string::npos) << f.evidence[0];
+  EXPECT_NE(f.evidence[0].find("host_to_device_ce/gpu0"), std::string::npos) << f.evidence[0];
+  // Samples of several cells are merged: one that reached Gen4 x16 clears it.
+  auto other = cell_of(t, "host_to_device_ce", 1, 26.0);
+  other.uplinks = {seen(uplink_node(t), {4, 16}, 3)};
+  EXPECT_FALSE(has(measured(t, {cell, other}), "switch-uplink-degraded"));
+  // A rig file states the loaded state itself; the doctor judges it, this rule does not repeat it.
+  t.source.kind = "json";
+  EXPECT_FALSE(has(measured(t, {cell}), "switch-uplink-degraded"));
+}
+
+TEST(UplinkMonitor, SamplesTheSwitchUplinksAboveTheGpusFromSysfs) {
+  auto t = Pair().build();
+  const topology::PciNode& up = uplink_node(t);
+  ASSERT_EQ(bench::switch_uplinks_above(t, {0, 1}), (std::vector<int>{up.id}));
+  EXPECT_TRUE(bench::switch_uplinks_above(t, {}).empty());
+  // The kernel's files for the upstream port (Documentation/ABI/testing/sysfs-bus-pci).
+  const auto root = std::filesystem::temp_directory_path() / ("rigcheck-uplink-" + std::to_string(::getpid()));
+  const auto dir = root / "sys/bus/pci/devices" / up.address->str();
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "current_link_speed") << "8.0 GT/s PCIe\n";
+  std::ofstream(dir / "current_link_width") << "16\n";
+  const topology::RootedFs fs(root.string());
+  bench::UplinkMonitor m(fs, t, {up.id}, 1000);
+  m.start();
+  const auto obs = m.stop();
+  ASSERT_EQ(obs.size(), 1u);
+  EXPECT_EQ(obs[0].pci_node, up.id);
+  EXPECT_EQ(obs[0].address, up.address->str());
+  EXPECT_EQ(obs[0].max_link, (topology::LinkState{3, 16}));
+  EXPECT_GE(obs[0].samples, 1);
+  // A port whose files cannot be read, or read nonsense, gives no observation rather than a guess.
+  std::ofstream(dir / "current_link_width") << "255\n";
+  bench::UplinkMonitor bad(fs, t, {up.id}, 1000);
+  EXPECT_TRUE(bad.stop().empty());
+  std::filesystem::remove_all(root);
+  bench::UplinkMonitor gone(fs, t, {up.id}, 1000);
+  EXPECT_TRUE(gone.stop().empty());
 }

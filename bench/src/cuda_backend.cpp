@@ -545,6 +545,7 @@ class CudaBackend : public Backend {
       check(cudaEventRecord(streams[i]->stop, streams[i]->stream), "cudaEventRecord");
     }
     std::unique_ptr<LinkMonitor> monitor = start_monitor(transfers);
+    std::unique_ptr<UplinkMonitor> uplinks = start_uplink_monitor(transfers);
     __atomic_store_n(&flags_->release[slot], 1, __ATOMIC_SEQ_CST);
 
     CopyOutcome out;
@@ -560,12 +561,14 @@ class CudaBackend : public Backend {
         if (std::chrono::steady_clock::now() > deadline) {
           wedge(gpus_of(transfers));
           if (monitor) monitor->stop();
+          if (uplinks) uplinks->stop();
           return CopyOutcome::hung();  // the GPU may still finish later; nothing waits for it now
         }
         std::this_thread::sleep_for(std::chrono::microseconds(50));
       }
     }
     if (monitor) out.observations = monitor->stop();
+    if (uplinks) out.uplinks = uplinks->stop();
     if (__atomic_load_n(&flags_->timed_out[slot], __ATOMIC_SEQ_CST)) {
       out.error = "the blocking kernel timed out before the copies were queued; the timing would include launch "
                   "overhead";
@@ -659,7 +662,17 @@ class CudaBackend : public Backend {
     return m;
   }
 
+  // Starts sysfs sampling of the switch uplinks above the group's GPUs (nullptr when none).
+  std::unique_ptr<UplinkMonitor> start_uplink_monitor(const std::vector<Transfer>& transfers) {
+    std::vector<int> nodes = switch_uplinks_above(t_, gpus_of(transfers));
+    if (nodes.empty()) return nullptr;
+    auto m = std::make_unique<UplinkMonitor>(live_fs_, t_, std::move(nodes));
+    m->start();
+    return m;
+  }
+
   const topology::Topology& t_;
+  const topology::RootedFs live_fs_;  // the running machine's /sys
   std::unique_ptr<HostMemory> placement_;
   std::unique_ptr<topology::Nvml> nvml_;
   std::map<int, topology::Nvml::Device> nvml_device_;

@@ -159,6 +159,7 @@ CellResult measure_cell(Backend& backend, const CellPlan& cell, const RunOptions
       return {std::nullopt, failed->second};
     }
     merge_observations(r.observations, o.observations);
+    merge_uplinks(r.uplinks, o.uplinks);
     if (o.host_numa_node >= 0) r.host_numa_node = o.host_numa_node;
     if (std::string bad = bad_offset_detail(cell, o); !bad.empty()) {
       status = CellStatus::corrupt;

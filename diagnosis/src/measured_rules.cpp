@@ -6,6 +6,7 @@
 #include <set>
 
 #include "rigcheck/diagnosis/catalogue.h"
+#include "switch_rules.h"
 #include "rigcheck/fabric/fabric.h"
 #include "rigcheck/fabric/fabric_constants.h"
 #include "rigcheck/topology/nvml.h"
@@ -300,6 +301,7 @@ std::vector<Finding> measured_findings(const topology::Topology& t, const bench:
   }
   std::vector<Finding> out;
   for (const auto& id : c.order) out.push_back(c.by_id[id]);
+  switch_uplink_load_rules(t, run, out);
   std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) { return a.severity > b.severity; });
   return out;
 }

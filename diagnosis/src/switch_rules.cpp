@@ -3,6 +3,7 @@
 #include "format.h"
 
 #include <cstdio>
+#include <map>
 #include <string>
 
 #include "rigcheck/diagnosis/catalogue.h"
@@ -28,13 +29,6 @@ std::vector<int> gpus_below(const Topology& t, int node) {
         break;
       }
   return out;
-}
-
-// Topologies read from a machine were read at rest, when links may run below their generation to
-// save power (GPUs do; switches can follow their downstream links); rig files describe the links
-// as they run under load.
-bool read_at_rest(const Topology& t) {
-  return t.source.kind == "live" || t.source.kind == "fsroot" || t.source.kind == "xml";
 }
 
 std::string gpu_list(const std::vector<int>& gpus) {
@@ -66,7 +60,7 @@ void switch_uplink_rules(const Topology& t, std::vector<Finding>& out) {
     // Trained below what both ends can do: narrower at any time, or a lower generation when the
     // state was captured under load (a rig file); at rest a lower generation is power saving.
     if (l.current.known() && l.max.known() &&
-        (l.current.width < l.max.width || (l.current.gen < l.max.gen && !read_at_rest(t)))) {
+        (l.current.width < l.max.width || (l.current.gen < l.max.gen && !topology::links_read_at_rest(t)))) {
       Params p = base;
       p.insert({{"current", describe(l.current)}, {"max", describe(l.max)}});
       out.push_back(make_finding("switch-uplink-degraded", p,
@@ -77,7 +71,7 @@ void switch_uplink_rules(const Topology& t, std::vector<Finding>& out) {
     // Several GPUs behind one uplink share it for host traffic (and for P2P to GPUs beyond the
     // switch): a lower figure when they copy at once is the design, not a fault.
     if (gpus.size() >= 2) {
-      const topology::LinkState run = l.current.known() && !read_at_rest(t) ? l.current : l.max;
+      const topology::LinkState run = l.current.known() && !topology::links_read_at_rest(t) ? l.current : l.max;
       if (!run.known()) continue;
       const double share = topology::pcie_gbps(run) / static_cast<double>(gpus.size());
       Params p = base;
@@ -86,6 +80,33 @@ void switch_uplink_rules(const Topology& t, std::vector<Finding>& out) {
       out.push_back(make_finding("switch-uplink-shared", p,
                                  {where + ": uplink " + describe(run) + " shared by " + gpu_list(gpus)}, gpus));
     }
+  }
+}
+
+void switch_uplink_load_rules(const Topology& t, const bench::BenchRun& run, std::vector<Finding>& out) {
+  if (!topology::links_read_at_rest(t)) return;
+  // The best state each switch's uplink reached over every cell, and one cell that saw it.
+  std::vector<bench::UplinkObservation> best;
+  std::map<int, std::string> seen_in;
+  for (const auto& cell : run.cells) {
+    bench::merge_uplinks(best, cell.uplinks);
+    for (const auto& u : cell.uplinks) seen_in.emplace(u.pci_node, cell.plan.name());
+  }
+  for (const auto& u : best) {
+    if (u.pci_node < 0 || u.pci_node >= static_cast<int>(t.pci.size())) continue;
+    const PciNode& n = t.pci[u.pci_node];
+    if (!n.link || !n.link->max.known() || !u.max_link.known()) continue;
+    const auto& max = n.link->max;
+    if (u.max_link.gen >= max.gen && u.max_link.width >= max.width) continue;
+    const auto gpus = gpus_below(t, n.id);
+    const std::string where = u.address + (n.name.empty() ? "" : " (" + n.name + ")");
+    Params p = {{"switch", where}, {"gpus", gpu_list(gpus)}, {"current", describe(u.max_link)}, {"max", describe(max)}};
+    out.push_back(make_finding_variant("switch-uplink-degraded", "under-load", p,
+                                       {where + ": best " + describe(u.max_link) + " (" + gbps(topology::pcie_gbps(u.max_link)) +
+                                        ") in " + std::to_string(u.samples) + " sample(s) of current_link_speed/width while " +
+                                        seen_in[u.pci_node] + " and the other tests ran; both ends can do " + describe(max) + " (" +
+                                        gbps(topology::pcie_gbps(max)) + ")"},
+                                       gpus));
   }
 }
 

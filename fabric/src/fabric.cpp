@@ -24,8 +24,7 @@ double link_capacity(const topology::Topology& t, const topology::PciLink& l) {
 }  // namespace
 
 topology::LinkState loaded_link(const topology::Topology& t, const topology::PciLink& l) {
-  const bool captured_at_rest = t.source.kind == "live" || t.source.kind == "fsroot" || t.source.kind == "xml";
-  if (captured_at_rest && l.current.known() && l.max.known()) return {l.max.gen, std::min(l.current.width, l.max.width)};
+  if (topology::links_read_at_rest(t) && l.current.known() && l.max.known()) return {l.max.gen, std::min(l.current.width, l.max.width)};
   if (l.current.known()) return l.current;
   if (l.max.known()) return l.max;
   return {};

@@ -21,6 +21,10 @@ const char* to_string(PciKind kind) {
   return "?";
 }
 
+bool links_read_at_rest(const Topology& t) {
+  return t.source.kind == "live" || t.source.kind == "fsroot" || t.source.kind == "xml";
+}
+
 const char* to_string(PathClass cls) {
   switch (cls) {
     case PathClass::same: return "X";

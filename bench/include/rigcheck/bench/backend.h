@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "rigcheck/bench/link_monitor.h"
+#include "rigcheck/bench/uplink_monitor.h"
 #include "rigcheck/fabric/transfer.h"
 
 namespace rigcheck::bench {
@@ -39,6 +40,7 @@ struct CopyOutcome {
   std::string unsupported;              // why this group cannot run here at all (GPU hidden, no kernel image)
   std::string not_run;                  // why it was not run now: a GPU is still busy with a copy that hung
   std::vector<LinkObservation> observations;  // per GPU involved, when NVML could sample
+  std::vector<UplinkObservation> uplinks;     // the switch uplinks above them, when sysfs could be read
   int host_numa_node = -1;              // where the pinned host buffers live, when known
 
   static CopyOutcome failure(std::string why) {

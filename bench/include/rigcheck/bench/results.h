@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "rigcheck/bench/catalogue.h"
+#include "rigcheck/bench/link_monitor.h"
+#include "rigcheck/bench/uplink_monitor.h"
 #include "rigcheck/bench/sampler.h"
 
 namespace rigcheck::bench {
@@ -27,6 +29,7 @@ struct CellResult {
   std::string unit;       // "GB/s" or "ns"
   SamplerResult sampling; // samples in `unit`
   std::vector<LinkObservation> observations;  // link/clock/throttle/replays while it ran (NVML)
+  std::vector<UplinkObservation> uplinks;     // switch uplinks above its GPUs while it ran (sysfs)
   int host_numa_node = -1;  // NUMA node of the pinned host buffers, when known
   double total_gbps = 0;    // bidirectional cells: median total of both directions (CellPlan::total_bytes)
   double value() const { return sampling.samples.empty() ? 0 : sampling.stats.median; }

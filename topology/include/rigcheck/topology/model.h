@@ -216,6 +216,11 @@ struct Topology {
 
 const char* to_string(PciKind kind);
 const char* to_string(PathClass cls);  // "X", "PIX", "PXB", "PHB", "NODE", "SYS", "?"
+
+// Whether the links' current state was read from a machine at rest (discovered live, a fake
+// root, an hwloc XML): GPUs, and switches after them, drop their links below their generation to
+// save power when idle. Rig files describe the links as they run under load.
+bool links_read_at_rest(const Topology& t);
 const char* to_string(IommuMode mode);
 
 }  // namespace rigcheck::topology

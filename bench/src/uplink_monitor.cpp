@@ -1,0 +1,102 @@
+#include "rigcheck/bench/uplink_monitor.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "rigcheck/topology/pcie_link.h"
+
+namespace rigcheck::bench {
+
+namespace {
+
+void fold(UplinkObservation& into, const UplinkObservation& o) {
+  if (o.samples == 0) return;
+  if (into.samples == 0) {
+    into.min_link = o.min_link;
+    into.max_link = o.max_link;
+  } else {
+    into.min_link = {std::min(into.min_link.gen, o.min_link.gen), std::min(into.min_link.width, o.min_link.width)};
+    into.max_link = {std::max(into.max_link.gen, o.max_link.gen), std::max(into.max_link.width, o.max_link.width)};
+  }
+  into.samples += o.samples;
+}
+
+}  // namespace
+
+void merge_uplinks(std::vector<UplinkObservation>& into, const std::vector<UplinkObservation>& more) {
+  for (const auto& o : more) {
+    auto it = std::find_if(into.begin(), into.end(), [&](const UplinkObservation& x) { return x.pci_node == o.pci_node; });
+    if (it == into.end()) into.push_back(o);
+    else fold(*it, o);
+  }
+}
+
+std::vector<int> switch_uplinks_above(const topology::Topology& t, const std::vector<int>& gpus) {
+  std::vector<int> out;
+  for (int g : gpus) {
+    if (g < 0 || g >= static_cast<int>(t.gpus.size())) continue;
+    for (int x = t.gpus[g].node; x >= 0 && x < static_cast<int>(t.pci.size()); x = t.pci[x].parent) {
+      const topology::PciNode& n = t.pci[x];
+      if (n.kind == topology::PciKind::switch_upstream && n.address && !n.chipset &&
+          std::find(out.begin(), out.end(), x) == out.end())
+        out.push_back(x);
+    }
+  }
+  return out;
+}
+
+UplinkMonitor::UplinkMonitor(const topology::RootedFs& fs, const topology::Topology& t, std::vector<int> nodes, int period_us)
+    : fs_(fs), period_us_(period_us) {
+  for (int n : nodes)
+    if (n >= 0 && n < static_cast<int>(t.pci.size()) && t.pci[n].address) {
+      UplinkObservation o;
+      o.pci_node = n;
+      o.address = t.pci[n].address->str();
+      obs_.push_back(o);
+    }
+}
+
+UplinkMonitor::~UplinkMonitor() {
+  if (running_) stop();
+}
+
+void UplinkMonitor::sample_once() {
+  for (auto& o : obs_) {
+    const std::string dir = "/sys/bus/pci/devices/" + o.address + "/";
+    const auto speed = fs_.read_text(dir + "current_link_speed");
+    const auto width = fs_.read_long(dir + "current_link_width");
+    if (!speed || !width) continue;
+    const int gen = topology::pcie_gen_from_speed_string(*speed).value_or(0);
+    // A width no link can have (or "Unknown" speed) is not a sample.
+    if (gen <= 0 || *width <= 0 || *width > 32) continue;
+    UplinkObservation one = o;
+    one.min_link = one.max_link = {gen, static_cast<int>(*width)};
+    one.samples = 1;
+    fold(o, one);
+  }
+}
+
+void UplinkMonitor::start() {
+  if (obs_.empty() || running_) return;
+  running_ = true;
+  thread_ = std::thread([this] {
+    while (running_) {
+      sample_once();
+      std::this_thread::sleep_for(std::chrono::microseconds(period_us_));
+    }
+  });
+}
+
+std::vector<UplinkObservation> UplinkMonitor::stop() {
+  if (running_) {
+    running_ = false;
+    thread_.join();
+  }
+  sample_once();
+  std::vector<UplinkObservation> seen;
+  for (const auto& o : obs_)
+    if (o.samples > 0) seen.push_back(o);
+  return seen;
+}
+
+}  // namespace rigcheck::bench
