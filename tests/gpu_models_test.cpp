@@ -366,3 +366,16 @@ TEST(UnknownGpuModel, RigGivesTheLinkOfAModelTheTableLacks) {
     EXPECT_TRUE(contains(e.what(), "has no PCIe generation and width")) << e.what();
   }
 }
+
+TEST(GpuModels, SxmModulesAreKnownByNameOrByTheirFormFactor) {
+  // Named so by pci.ids: "H100 SXM5 80GB", "A800-SXM4-80GB".
+  EXPECT_TRUE(is_sxm(*find_gpu_model(0x2330)));
+  EXPECT_TRUE(is_sxm(*find_gpu_model(0x20f3)));
+  // pci.ids calls them "H800" and "B200": the H800 product brief (SXM5) and the MLPerf system
+  // description (B200-SXM-180GB) say they are modules.
+  EXPECT_EQ(find_gpu_model(0x2324)->form_factor, "sxm");
+  EXPECT_TRUE(is_sxm(*find_gpu_model(0x2324)));
+  EXPECT_TRUE(is_sxm(*find_gpu_model(0x2901)));
+  EXPECT_FALSE(is_sxm(*find_gpu_model(0x2331)));  // H100 PCIe
+  EXPECT_FALSE(is_sxm(*find_gpu_model(0x2204)));  // RTX 3090
+}

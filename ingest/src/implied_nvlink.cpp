@@ -9,9 +9,6 @@ namespace rigcheck::ingest {
 
 namespace {
 
-// The table names SXM parts by their form factor ("A100 SXM4 80GB", "H100 SXM5 80GB").
-bool sxm(const topology::GpuModel& g) { return g.name.find("SXM") != std::string::npos; }
-
 // What an input says about the links between GPUs: topo -m's pair classes and NV# cells, or
 // NCCL's topology XML (its <nvlink> children, or their absence).
 bool links_stated(const PartialMachine& m) {
@@ -28,7 +25,7 @@ ImpliedNvlink implied_nvlink(const PartialMachine& m) {
   bool any_sxm = false, same = true;
   for (const auto& g : m.gpus) {
     const topology::GpuModel* mine = model_for_name(g.name);
-    any_sxm |= mine && sxm(*mine) && mine->nvlink_links > 0;
+    any_sxm |= mine && topology::is_sxm(*mine) && mine->nvlink_links > 0;
     same &= mine == model;
   }
   if (!any_sxm) return out;  // PCIe cards: the PCIe model

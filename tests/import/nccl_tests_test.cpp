@@ -262,5 +262,20 @@ TEST(ImportNcclTests, LowBusbwOnKnownPcieLinksIsStillFlagged) {
   EXPECT_TRUE(ingest::machine_model(import_fixture("autodl-2x2080ti-forum-post.md")).nvlink_assumed.empty());
 }
 
+TEST(ImportNcclTests, H800sAreSxmModulesThoughTheirNameDoesNotSayIt) {
+  // The 8x A100 paste's -g 8 run with its devices named as nccl-tests prints an H800 ("NVIDIA
+  // H800"): pci.ids names the id "H800", the table's form_factor says it is an SXM5 module, so the
+  // 8-GPU board's NVSwitch is assumed rather than a PCIe ring.
+  std::string text = fixture_text("nccl-tests-2022-8xa100-sxm4-two-runs.txt");
+  text = text.substr(0, text.find("mpirun --oversubscribe"));
+  for (size_t at = text.find("NVIDIA A100-SXM4-80GB"); at != std::string::npos; at = text.find("NVIDIA A100-SXM4-80GB", at))
+    text.replace(at, std::string("NVIDIA A100-SXM4-80GB").size(), "NVIDIA H800");
+  const auto m = import_string(text);
+  ASSERT_EQ(m.gpus.size(), 8u);
+  const auto mm = ingest::machine_model(m);
+  EXPECT_NE(mm.nvlink_assumed.find("NVLink 4, 8 links per GPU to NVSwitch, as on the 8-GPU HGX boards of the H800"), std::string::npos)
+      << mm.nvlink_assumed;
+}
+
 }  // namespace
 }  // namespace rigcheck::import_test

@@ -64,6 +64,7 @@ std::vector<std::string> groups_needed(const json& row) {
   if (row.contains("memory_gib")) out.push_back("memory");
   if (row.contains("pcie_gen") || row.contains("pcie_width")) out.push_back("pcie");
   if (row.contains("nvlink_version") || row.contains("nvlink_links")) out.push_back("nvlink");
+  if (row.contains("form_factor")) out.push_back("form_factor");
   return out;
 }
 
@@ -97,6 +98,8 @@ GpuModel parse_row(const json& row, const json& references) {
   }
   if (!row.contains("p2p_over_pcie") || !row["p2p_over_pcie"].is_boolean()) bad_row(where, "has no p2p_over_pcie true/false");
   m.p2p_over_pcie = row["p2p_over_pcie"].get<bool>();
+  m.form_factor = optional_string(row, "form_factor", where);
+  if (!m.form_factor.empty() && m.form_factor != "sxm") bad_row(where, "form_factor \"" + m.form_factor + "\" is not \"sxm\"");
   if (!row.contains("sources") || !row["sources"].is_object()) bad_row(where, "has no sources object");
   for (const auto& [group, source] : row["sources"].items()) {
     if (!source.is_string()) bad_row(where, "source of " + group + " is not a string");
@@ -132,6 +135,8 @@ const std::vector<GpuModel>& all_gpu_models() {
   static const std::vector<GpuModel> models = parse_gpu_models(rigcheck::embedded::gpu_models_json);
   return models;
 }
+
+bool is_sxm(const GpuModel& m) { return m.form_factor == "sxm" || m.name.find("SXM") != std::string::npos; }
 
 const GpuModel* find_gpu_model(uint16_t device_id) {
   const auto& models = all_gpu_models();

@@ -24,10 +24,16 @@ struct GpuModel {
   int nvlink_links = 0;
   double nvlink_gbps_per_link = 0;  // one direction
   bool p2p_over_pcie = true;        // stock driver allows PCIe P2P (false for GeForce)
+  // "sxm": a module on an HGX/DGX baseboard, always wired by NVLink there; "" when the row does
+  // not say (most names say it: "A100 SXM4 80GB"; is_sxm reads both).
+  std::string form_factor;
   // Where each figure comes from, by field group: "name", "compute_capability", "memory", "pcie",
   // "nvlink", "p2p"; the text of the reference (a URL and what it is).
   std::map<std::string, std::string> sources;
 };
+
+// An SXM module: the row's form_factor, or "SXM" in its name.
+bool is_sxm(const GpuModel& m);
 
 // nullptr when the model is not in the table.
 const GpuModel* find_gpu_model(uint16_t device_id);
