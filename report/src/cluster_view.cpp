@@ -47,6 +47,13 @@ std::string nic_text(const json& path) {
   if (!cls.empty()) s += ", " + cls + " to the GPUs";
   if (path.value("transport", std::string()) == "Socket") s += ", NCCL sockets";
   else s += path.value("gdr", false) ? ", GPUDirect RDMA" : ", staged through host memory";
+  // Multi-rail: the node's other NICs that carry GPUs' traffic.
+  const auto& more = path.value("more_rails", json::array());
+  if (!more.empty()) {
+    std::string names;
+    for (const auto& r : more) names += (names.empty() ? "" : ", ") + r.value("nic", std::string("?"));
+    s += "; " + std::to_string(more.size() + 1) + " rails with " + names;
+  }
   return s;
 }
 

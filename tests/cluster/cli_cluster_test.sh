@@ -54,6 +54,18 @@ expect 3 "node3: mlx5_0: PCIe Gen3 x16 carries 126.031 Gb/s of payload; active p
 validate "$tmp/four.json"
 
 # Bad input: one sentence, exit 2.
+# Multi-rail (tests/fixtures/clusters/2x-pcie-8gpu-4hca.json): one HDR HCA per GPU pair; the ring
+# over every rank uses all four, one channel each; eight one-GPU-per-node groups share them two by two.
+rails=$(dirname "$0")/../fixtures/clusters/2x-pcie-8gpu-4hca.json
+expect 0 "NIC: mlx5_0 \(ib\) 200 Gb/s, PIX to the GPUs, GPUDirect RDMA; 4 rails with mlx5_1, mlx5_2, mlx5_3" -- \
+  "$rigcheck" run --simulate "$rails" --out "$tmp" --name rails --quiet
+expect 0 "node0 +node1 +NET/IB/3/GDRDMA \(simulated\) +mlx5_3" -- "$rigcheck" report "$tmp/rails.json"
+expect 0 "-> 94.0 GB/s expected busbw" -- "$rigcheck" report "$tmp/rails.json"
+expect 0 "allreduce +network +2 x 8 groups +1 GiB +11.74 +11.75" -- "$rigcheck" report "$tmp/rails.json"
+validate "$tmp/rails.json" report
+expect 3 "nic-port-down: mlx5_2" -- "$rigcheck" run --simulate "$rails" --variant node1-hca-port-down --out "$tmp" --name rails-down --quiet
+expect 0 "node1 +node0 +NET/IB/2/GDRDMA \(simulated\) +mlx5_3" -- "$rigcheck" report "$tmp/rails-down.json"
+
 expect 2 "the cluster has no variant \"nope\"" -- "$rigcheck" run --simulate "$edr" --variant nope --out "$tmp"
 printf '{"schema": "rigcheck.cluster/1", "network": {"kind": "infiniband", "rate_gbit": 100}, "nodes": [{"rig": "missing.json"}]}' >"$tmp/bad.json"
 expect 2 "missing.json" -- "$rigcheck" run --simulate "$tmp/bad.json" --out "$tmp"
