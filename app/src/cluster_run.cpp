@@ -95,6 +95,7 @@ bench::InterNodeResults simulate_network(const ClusterFile& cluster, const std::
       path->gdr = false;
     }
     s.paths.push_back(*path);
+    s.healthy_paths.push_back(*bench::network_path_of(t, node.index, bench::PathState::healthy));
     s.gpus_per_node.push_back(static_cast<int>(t.gpus.size()));
     std::vector<int> gpus;
     for (const auto& g : t.gpus) gpus.push_back(g.index);
@@ -118,6 +119,7 @@ bench::InterNodeResults simulate_network(const ClusterFile& cluster, const std::
   r.ranks_per_node = s.gpus_per_node;
   for (int g : s.gpus_per_node) r.ranks += g;
   r.paths = s.paths;
+  r.healthy_paths = s.healthy_paths;
   r.fabric = s.fabric;
   r.nccl_version = s.nccl_version;
   r.bottleneck = bench::network_bottleneck(s.paths, s.fabric).text;

@@ -189,6 +189,8 @@ json to_json(const InterNodeResults& r) {
                                {"to_node", t.to_node},     {"channel", t.channel},     {"transport", t.transport},
                                {"gdrdma", t.gdrdma},       {"nic", t.nic},             {"detail", t.detail}});
   for (const auto& p : r.paths) j["paths"].push_back(path_json(p));
+  j["healthy_paths"] = json::array();
+  for (const auto& p : r.healthy_paths) j["healthy_paths"].push_back(path_json(p));
   if (r.fabric)
     j["fabric"] = {{"kind", r.fabric->kind}, {"port_gbps", r.fabric->port_gbps}, {"oversubscription", r.fabric->oversubscription}};
   return j;
@@ -232,6 +234,7 @@ InterNodeResults internode_from_json(const json& j) {
   r.nccl_environment = j.value("nccl_environment", std::map<std::string, std::string>{});
   r.nccl_version = j.value("nccl_version", std::string());
   for (const auto& p : j.value("paths", json::array())) r.paths.push_back(path_from_json(p));
+  for (const auto& p : j.value("healthy_paths", json::array())) r.healthy_paths.push_back(path_from_json(p));  // absent before
   if (j.contains("fabric") && j["fabric"].is_object())
     r.fabric = NetworkFabric{j["fabric"].value("kind", std::string("ib")), j["fabric"].value("port_gbps", 0.0),
                              j["fabric"].value("oversubscription", 1.0)};

@@ -81,9 +81,16 @@ bool hca_admitted(const std::map<std::string, std::string>& env, const std::stri
   return exclude ? !listed : listed;
 }
 
+// The port a path leaves through: the active one; for the healthy machine, the first.
+const topology::NicPort* port_of(const topology::Nic& n, PathState state) {
+  if (const auto* p = active_port(n)) return p;
+  return state == PathState::healthy && !n.ports.empty() ? &n.ports.front() : nullptr;
+}
+
 // The path through one NIC, from its nearest GPU among `gpus` (all of them when empty).
-NodeNetworkPath path_through(const topology::Topology& t, const topology::Nic& n, int node, const std::vector<int>& gpus) {
-  const topology::NicPort& port = *active_port(n);
+NodeNetworkPath path_through(const topology::Topology& t, const topology::Nic& n, int node, const std::vector<int>& gpus,
+                             PathState state) {
+  const topology::NicPort& port = *port_of(n, state);
   NodeNetworkPath p;
   p.node = node;
   p.nic = n.name;
@@ -122,17 +129,17 @@ NodeNetworkPath path_through(const topology::Topology& t, const topology::Nic& n
 
 }  // namespace
 
-std::optional<NodeNetworkPath> network_path_of(const topology::Topology& t, int node) {
+std::optional<NodeNetworkPath> network_path_of(const topology::Topology& t, int node, PathState state) {
   // The active RDMA NIC nearest the GPUs; else the fastest active Ethernet NIC.
   const topology::Nic* chosen = nullptr;
   auto better = [&](const topology::Nic& a, const topology::Nic& b) {
     if (a.rdma() != b.rdma()) return a.rdma();
     const int da = distance(nearest_gpu(a).second), db = distance(nearest_gpu(b).second);
     if (da != db) return da < db;
-    return active_port(a)->rate_gbit > active_port(b)->rate_gbit;
+    return port_of(a, state)->rate_gbit > port_of(b, state)->rate_gbit;
   };
   const auto& env = t.system.nccl_network_env;
-  auto usable = [&](const topology::Nic& n) { return active_port(n) && (!n.rdma() || hca_admitted(env, n.name)); };
+  auto usable = [&](const topology::Nic& n) { return port_of(n, state) && (!n.rdma() || hca_admitted(env, n.name)); };
   for (const auto& n : t.nics)
     if (usable(n) && (!chosen || better(n, *chosen))) chosen = &n;
   if (!chosen) return std::nullopt;
@@ -142,7 +149,8 @@ std::optional<NodeNetworkPath> network_path_of(const topology::Topology& t, int 
   const bool ib = chosen->rdma() && !sockets_forced(env);
   for (const auto& n : t.nics)
     if (&n == chosen || (ib && n.rdma() && usable(n))) rails.push_back(&n);
-  if (rails.size() == 1 || t.gpus.empty()) return path_through(t, *chosen, node, {});
+  auto finish = [&](NodeNetworkPath p) { return state == PathState::healthy ? healthy_path(p) : p; };
+  if (rails.size() == 1 || t.gpus.empty()) return finish(path_through(t, *chosen, node, {}, state));
   // Each GPU to its nearest rail; ties to the one carrying the fewest GPUs so far.
   std::vector<std::vector<int>> carried(rails.size());
   for (const auto& g : t.gpus) {
@@ -162,15 +170,15 @@ std::optional<NodeNetworkPath> network_path_of(const topology::Topology& t, int 
   size_t lead = 0;
   for (size_t r = 0; r < rails.size(); ++r)
     if (!carried[r].empty() && carried[r].front() == t.gpus.front().index) lead = r;
-  NodeNetworkPath p = path_through(t, *rails[lead], node, carried[lead]);
+  NodeNetworkPath p = path_through(t, *rails[lead], node, carried[lead], state);
   p.gpus = carried[lead];
   for (size_t r = 0; r < rails.size(); ++r) {
     if (r == lead || carried[r].empty()) continue;
-    NodeNetworkPath more = path_through(t, *rails[r], node, carried[r]);
+    NodeNetworkPath more = path_through(t, *rails[r], node, carried[r], state);
     more.gpus = carried[r];
     p.more_rails.push_back(std::move(more));
   }
-  return p;
+  return finish(p);
 }
 
 }  // namespace rigcheck::bench

@@ -120,8 +120,12 @@ double network_scope_gbps(const std::vector<NodeNetworkPath>& paths, const std::
 
 void fill_network_expectations(InterNodeResults& r) {
   if (r.paths.empty()) return;
+  // Each node's healthy path where the results have it, else the healthy version of its path.
   std::vector<NodeNetworkPath> healthy;
-  for (const auto& p : r.paths) healthy.push_back(healthy_path(p));
+  for (const auto& p : r.paths) {
+    auto it = std::find_if(r.healthy_paths.begin(), r.healthy_paths.end(), [&](const NodeNetworkPath& h) { return h.node == p.node; });
+    healthy.push_back(it != r.healthy_paths.end() ? *it : healthy_path(p));
+  }
   for (auto& c : r.collectives)
     if (c.scope == CollectiveScope::network && c.expected_busbw_gbps <= 0)
       c.expected_busbw_gbps = network_scope_gbps(healthy, r.fabric, c.concurrent ? c.groups : 1);
@@ -177,8 +181,12 @@ InterNodeResults simulate_internode(const InterNodeSimulation& s) {
 
   const NetworkBottleneck net = network_bottleneck(s.paths, s.fabric);
   r.bottleneck = net.text;
-  std::vector<NodeNetworkPath> healthy;
-  for (const auto& p : s.paths) healthy.push_back(healthy_path(p));
+  std::vector<NodeNetworkPath> healthy = s.healthy_paths;
+  if (healthy.size() != s.paths.size()) {
+    healthy.clear();
+    for (const auto& p : s.paths) healthy.push_back(healthy_path(p));
+  }
+  r.healthy_paths = healthy;
   const double healthy_net = network_bottleneck(healthy, s.fabric).gbps;
   int min_gpus = std::numeric_limits<int>::max();
   for (int g : s.gpus_per_node) min_gpus = std::min(min_gpus, std::max(g, 1));

@@ -147,7 +147,11 @@ bench::InterNodeResults with_paths(const std::vector<NodeRun>& nodes, bench::Int
     for (const auto& p : r.paths) known = known || p.node == n.node_index;
     if (known || !n.report.is_object() || !n.report.contains("topology")) continue;
     try {
-      if (auto p = bench::network_path_of(topology::topology_from_json(n.report.at("topology")), n.node_index)) r.paths.push_back(*p);
+      const topology::Topology t = topology::topology_from_json(n.report.at("topology"));
+      if (auto p = bench::network_path_of(t, n.node_index)) {
+        r.paths.push_back(*p);
+        r.healthy_paths.push_back(*bench::network_path_of(t, n.node_index, bench::PathState::healthy));
+      }
     } catch (const std::exception&) {
       // A node's topology that does not read back gives no path; its report says what it has.
     }

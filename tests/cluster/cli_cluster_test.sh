@@ -65,6 +65,8 @@ expect 0 "allreduce +network +2 x 8 groups +1 GiB +11.74 +11.75" -- "$rigcheck" 
 validate "$tmp/rails.json" report
 expect 3 "nic-port-down: mlx5_2" -- "$rigcheck" run --simulate "$rails" --variant node1-hca-port-down --out "$tmp" --name rails-down --quiet
 expect 0 "node1 +node0 +NET/IB/2/GDRDMA \(simulated\) +mlx5_3" -- "$rigcheck" report "$tmp/rails-down.json"
+# The expectation is the healthy node's (all four HCAs up): the network scope at half of it.
+expect 0 "cluster-network-below-expected: Network bus bandwidth 5.9 GB/s of 11.8 GB/s expected" -- "$rigcheck" report "$tmp/rails-down.json"
 
 expect 2 "the cluster has no variant \"nope\"" -- "$rigcheck" run --simulate "$edr" --variant nope --out "$tmp"
 printf '{"schema": "rigcheck.cluster/1", "network": {"kind": "infiniband", "rate_gbit": 100}, "nodes": [{"rig": "missing.json"}]}' >"$tmp/bad.json"

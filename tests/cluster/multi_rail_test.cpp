@@ -73,6 +73,18 @@ TEST(MultiRail, AnHcaThatIsDownLeavesItsGpusToTheNearestOtherOne) {
   EXPECT_NEAR(bench::node_group_share_gbps(*p, std::nullopt, 8), one / 4, 1e-9);
 }
 
+TEST(MultiRail, TheHealthyPathCountsTheHcaThatIsDown) {
+  // The expectations are the healthy machine's: mlx5_2 up again at its rated HDR, GPUDirect RDMA.
+  const auto h = bench::network_path_of(node("hca-port-down"), 0, bench::PathState::healthy);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(rail_nics(*h), (std::vector<std::string>{"mlx5_0", "mlx5_1", "mlx5_2", "mlx5_3"}));
+  EXPECT_EQ(h->more_rails[1].gpus, (std::vector<int>{4, 5}));
+  EXPECT_TRUE(h->more_rails[1].gdr);
+  EXPECT_NEAR(h->more_rails[1].link_gbps, 25.0, 1e-9);
+  const double one = bench::node_network_gbps(*h, std::nullopt);
+  EXPECT_NEAR(bench::node_group_share_gbps(*h, std::nullopt, 8), one / 2, 1e-9);
+}
+
 TEST(MultiRail, NcclIbHcaDecidesWhichHcasAreRails) {
   // A prefix list, an exact list and an exclusion, as NCCL's documentation gives them.
   EXPECT_EQ(rail_nics(*bench::network_path_of(node("healthy", "mlx5_0"), 0)), (std::vector<std::string>{"mlx5_0"}));

@@ -112,6 +112,10 @@ struct InterNodeResults {
   std::map<std::string, std::string> nccl_environment;
   std::string nccl_version;              // "2.28.9"
   std::vector<NodeNetworkPath> paths;    // the model's view of each node's network path, when known
+  // The same nodes' paths as the healthy machine has them (every NIC up at its rated speed, as
+  // network_path_of(…, PathState::healthy)): the expectations come from these. Empty: derived
+  // from `paths` by healthy_path (which cannot bring back a NIC that is down).
+  std::vector<NodeNetworkPath> healthy_paths;
   std::optional<NetworkFabric> fabric;   // the switch, when known
   std::string bottleneck;                // what bounds the network scope: "node1 mlx5_0 at HDR x2 (12.5 GB/s)"
   std::vector<std::string> notes;        // what could not be measured, and why
@@ -139,6 +143,10 @@ double node_rails_gbps(const NodeNetworkPath& p, const std::optional<NetworkFabr
 // ranks below `groups` on that NIC; the slowest share. Without GPU lists, one NIC shared by all.
 double node_group_share_gbps(const NodeNetworkPath& p, const std::optional<NetworkFabric>& fabric, int groups);
 
+// Which state of the node's NICs a path describes: as they are, or as the healthy machine has
+// them (every NIC with a port counted up, at its rated speed).
+enum class PathState { as_is, healthy };
+
 // The path of node `node` from its topology: the NIC NCCL's ring would leave through (an active
 // RDMA NIC nearest the GPUs, else the fastest active Ethernet NIC), its link rate and rated rate,
 // its path class and PCIe bottleneck to the GPUs, GPUDirect RDMA (a peer-memory module or dma-buf,
@@ -146,7 +154,9 @@ double node_group_share_gbps(const NodeNetworkPath& p, const std::optional<Netwo
 // NCCL_IB_DISABLE=1 / NCCL_NET=Socket is set). With several active RDMA NICs (those NCCL_IB_HCA
 // admits, when set), each GPU goes to its nearest NIC, ties spread evenly, and every NIC that
 // carries a GPU is a rail. nullopt when the node has no NIC up.
-std::optional<NodeNetworkPath> network_path_of(const topology::Topology& t, int node);
+// With PathState::healthy a NIC whose ports are down still counts (at its rated speed), and the
+// result is healthy_path's: the figure the expectations come from.
+std::optional<NodeNetworkPath> network_path_of(const topology::Topology& t, int node, PathState state = PathState::as_is);
 
 // The healthy version of a path, which the expected figures come from (as every expectation in
 // rigcheck is the healthy machine's): the link at its rated speed, NCCL's IB transport on an RDMA
@@ -180,6 +190,7 @@ void fill_network_expectations(InterNodeResults& r);
 // expected figures are those of the healthy paths (healthy_path).
 struct InterNodeSimulation {
   std::vector<NodeNetworkPath> paths;   // by node index
+  std::vector<NodeNetworkPath> healthy_paths;  // by node index; empty: healthy_path of each path
   std::optional<NetworkFabric> fabric;
   std::vector<int> gpus_per_node;
   std::vector<double> node_ring_gbps;   // intra-node ring rate per node; 0 for one GPU
