@@ -7,6 +7,7 @@
 #include <set>
 #include <tuple>
 
+#include "format.h"
 #include "rigcheck/diagnosis/expected.h"
 
 namespace rigcheck::report::detail {
@@ -14,20 +15,6 @@ namespace rigcheck::report::detail {
 using nlohmann::json;
 
 namespace {
-
-std::string gbps_text(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", v);
-  return buf;
-}
-
-std::string size_text(uint64_t bytes) {
-  char buf[32];
-  if (bytes >= (1ull << 30) && bytes % (1ull << 30) == 0) std::snprintf(buf, sizeof buf, "%llu GiB", static_cast<unsigned long long>(bytes >> 30));
-  else if (bytes >= (1ull << 20) && bytes % (1ull << 20) == 0) std::snprintf(buf, sizeof buf, "%llu MiB", static_cast<unsigned long long>(bytes >> 20));
-  else std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
-  return buf;
-}
 
 int severity_rank(const std::string& s) { return s == "critical" ? 2 : (s == "warning" ? 1 : 0); }
 

@@ -22,20 +22,6 @@ struct Entry {
   std::string verdict = "-";
 };
 
-std::string gbps_text(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", v);
-  return buf;
-}
-
-std::string size_text(uint64_t bytes) {
-  char buf[32];
-  if (bytes >= (1ull << 30)) std::snprintf(buf, sizeof buf, "%.0f GiB", static_cast<double>(bytes) / (1ull << 30));
-  else if (bytes >= (1ull << 20)) std::snprintf(buf, sizeof buf, "%.0f MiB", static_cast<double>(bytes) / (1ull << 20));
-  else std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
-  return buf;
-}
-
 // A bandwidth against its expectation, in the verdict words of the rest of the report.
 Entry figure(double gbps, double expected, const std::string& check) {
   Entry e;

@@ -1,6 +1,7 @@
 #pragma once
 // Number formatting shared by the report renderers. Internal.
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -10,6 +11,18 @@ namespace rigcheck::report::detail {
 inline std::string format_value(double v, const std::string& unit) {
   char buf[32];
   std::snprintf(buf, sizeof buf, unit == "ns" ? "%.0f" : "%.2f", v);
+  return buf;
+}
+
+// A bandwidth in GB/s with two decimals, without its unit (table cells under a "GB/s" header).
+inline std::string gbps_text(double v) { return format_value(v, "GB/s"); }
+
+// A message size as nccl-tests' users read it: "1 GiB", "64 MiB", or bytes when not whole.
+inline std::string size_text(uint64_t bytes) {
+  char buf[32];
+  if (bytes >= (1ull << 30) && bytes % (1ull << 30) == 0) std::snprintf(buf, sizeof buf, "%llu GiB", static_cast<unsigned long long>(bytes >> 30));
+  else if (bytes >= (1ull << 20) && bytes % (1ull << 20) == 0) std::snprintf(buf, sizeof buf, "%llu MiB", static_cast<unsigned long long>(bytes >> 20));
+  else std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
   return buf;
 }
 
