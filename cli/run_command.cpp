@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <algorithm>
 #include <atomic>
 #include <csignal>
@@ -28,11 +30,21 @@ namespace {
 // controls are written past the filter that keeps names from driving the terminal
 // (terminal_safe.h); the text of the line still goes through it. A failed write costs only the
 // look of a status line, so there is nothing to do about one.
-void clear_terminal_line() {
+// One progress line in one write(2). Under mpirun every rank's stderr goes through one pipe per
+// rank and mpirun interleaves what arrives, so a line written in pieces (iostream writes the text
+// and the newline separately) came out as "nnode1: …" and "ode0: …" when ranks printed at once.
+void write_stderr(const std::string& text) {
   std::cerr.flush();
-  static constexpr char kClear[] = "\r\033[K";
-  if (::write(STDERR_FILENO, kClear, sizeof kClear - 1) < 0) return;
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(STDERR_FILENO, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // stderr closed: progress is not worth failing the run
+    done += static_cast<size_t>(n);
+  }
 }
+
+constexpr const char* kClearLine = "\r\033[K";
 
 }  // namespace
 
@@ -150,16 +162,10 @@ app::RunConfig local_run_config(const RunArgs& args, int argc, char** argv, bool
   c.interrupted = &g_interrupted;
   if (!args.quiet && ::isatty(STDERR_FILENO)) {
     // A terminal: one live line, rewritten in place, that each step's own line replaces.
-    c.live = [](const std::string& line) {
-      clear_terminal_line();
-      std::cerr << line << std::flush;
-    };
-    c.progress = [](const std::string& line) {
-      clear_terminal_line();
-      std::cerr << line << std::endl;
-    };
+    c.live = [](const std::string& line) { write_stderr(kClearLine + line); };
+    c.progress = [](const std::string& line) { write_stderr(kClearLine + line + "\n"); };
   } else if (!args.quiet) {
-    c.progress = [](const std::string& line) { std::cerr << line << std::endl; };  // a log: plain lines only
+    c.progress = [](const std::string& line) { write_stderr(line + "\n"); };  // a log: plain lines only
   }
   struct sigaction sa {};
   sa.sa_handler = on_interrupt;
