@@ -588,3 +588,23 @@ TEST(UplinkMonitor, SamplesTheSwitchUplinksAboveTheGpusFromSysfs) {
   bench::UplinkMonitor gone(fs, t, {up.id}, 1000);
   EXPECT_TRUE(gone.stop().empty());
 }
+
+TEST(UplinkMonitor, OnlyTheUplinksACopyCrossesAreSampled) {
+  // Two GPUs below one switch: a copy between them never crosses its uplink; a host copy does.
+  auto t = Pair().build();
+  const int up = uplink_node(t).id;
+  using fabric::Endpoint;
+  fabric::Transfer peer{Endpoint::device(0), Endpoint::device(1)};
+  fabric::Transfer to_host{Endpoint::device(1), Endpoint::host()};
+  EXPECT_TRUE(bench::switch_uplinks_crossed(t, {peer}).empty());
+  EXPECT_EQ(bench::switch_uplinks_crossed(t, {to_host}), (std::vector<int>{up}));
+  EXPECT_EQ(bench::switch_uplinks_crossed(t, {peer, to_host}), (std::vector<int>{up}));
+  // Across two switches each copy crosses both uplinks.
+  TopologyBuilder b;
+  const int hb = b.host_bridge();
+  const int up0 = b.switch_up(b.root_port(hb), 4, 16), up1 = b.switch_up(b.root_port(hb), 4, 16);
+  b.gpu(b.switch_down(up0), kA100, 4, 16);
+  b.gpu(b.switch_down(up1), kA100, 4, 16);
+  const auto two = b.build();
+  EXPECT_EQ(bench::switch_uplinks_crossed(two, {peer}), (std::vector<int>{up0, up1}));
+}

@@ -91,8 +91,11 @@ bench::InterNodeResults simulate_network(const ClusterFile& cluster, const std::
       throw topology::InputError("node " + std::to_string(node.index) + " (" + node.label +
                                  ") has no NIC that is up: give its rig a \"nic\" (or add one with the node's \"patch\")");
     if (node.sockets) {
+      // NCCL's socket transport is modelled on one interface: no rails.
       path->transport = "Socket";
       path->gdr = false;
+      path->gpus.clear();
+      path->more_rails.clear();
     }
     s.paths.push_back(*path);
     s.healthy_paths.push_back(*bench::network_path_of(t, node.index, bench::PathState::healthy));

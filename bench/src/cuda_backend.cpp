@@ -664,7 +664,7 @@ class CudaBackend : public Backend {
 
   // Starts sysfs sampling of the switch uplinks above the group's GPUs (nullptr when none).
   std::unique_ptr<UplinkMonitor> start_uplink_monitor(const std::vector<Transfer>& transfers) {
-    std::vector<int> nodes = switch_uplinks_above(t_, gpus_of(transfers));
+    std::vector<int> nodes = switch_uplinks_crossed(t_, transfers);
     if (nodes.empty()) return nullptr;
     auto m = std::make_unique<UplinkMonitor>(live_fs_, t_, std::move(nodes));
     m->start();

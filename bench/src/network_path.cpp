@@ -81,24 +81,36 @@ bool hca_admitted(const std::map<std::string, std::string>& env, const std::stri
   return exclude ? !listed : listed;
 }
 
-// The port a path leaves through: the active one; for the healthy machine, the first.
-const topology::NicPort* port_of(const topology::Nic& n, PathState state) {
-  if (const auto* p = active_port(n)) return p;
-  return state == PathState::healthy && !n.ports.empty() ? &n.ports.front() : nullptr;
+// What a NIC signals at (Gb/s) in the given state: its active port's rate; for the healthy
+// machine, a NIC that is down counts at its rated speed: the adapter's (a rig, the adapter table)
+// or, when only sysfs was read (a down port's rate there means nothing), the rate its active
+// siblings of the same kind run at. 0: not usable.
+double rate_of(const topology::Topology& t, const topology::Nic& n, PathState state) {
+  if (const auto* p = active_port(n)) return p->rate_gbit;
+  if (state != PathState::healthy || n.ports.empty()) return 0;
+  if (n.max_rate_gbit > 0) return n.max_rate_gbit;
+  double sibling = 0;
+  for (const auto& other : t.nics)
+    if (&other != &n && other.kind == n.kind)
+      if (const auto* p = active_port(other)) sibling = std::max(sibling, p->rate_gbit);
+  return sibling;
 }
 
 // The path through one NIC, from its nearest GPU among `gpus` (all of them when empty).
 NodeNetworkPath path_through(const topology::Topology& t, const topology::Nic& n, int node, const std::vector<int>& gpus,
                              PathState state) {
-  const topology::NicPort& port = *port_of(n, state);
+  const double rate = rate_of(t, n, state);
   NodeNetworkPath p;
   p.node = node;
   p.nic = n.name;
   p.kind = n.kind == topology::NicKind::infiniband ? "ib" : n.kind == topology::NicKind::roce ? "roce" : "ethernet";
-  p.link_gbps = port.rate_gbit / 8;
-  p.link_max_gbps = (n.max_rate_gbit > 0 ? n.max_rate_gbit : port.rate_gbit) / 8;
+  p.link_gbps = rate / 8;
+  p.link_max_gbps = (n.max_rate_gbit > 0 ? n.max_rate_gbit : rate) / 8;
   auto [gpu, cls] = nearest_gpu(n);
   if (!gpus.empty()) {
+    // A rail's path class and GPUDirect RDMA are those of the nearest GPU it carries. NCCL
+    // decides GDR per GPU, so a rail that also carries a farther GPU (a HCA that took over for a
+    // down one) is modelled optimistically for that GPU's ranks.
     gpu = -1;
     cls = topology::PathClass::unknown;
     for (int g : gpus)
@@ -136,21 +148,28 @@ std::optional<NodeNetworkPath> network_path_of(const topology::Topology& t, int 
     if (a.rdma() != b.rdma()) return a.rdma();
     const int da = distance(nearest_gpu(a).second), db = distance(nearest_gpu(b).second);
     if (da != db) return da < db;
-    return port_of(a, state)->rate_gbit > port_of(b, state)->rate_gbit;
+    return rate_of(t, a, state) > rate_of(t, b, state);
   };
   const auto& env = t.system.nccl_network_env;
-  auto usable = [&](const topology::Nic& n) { return port_of(n, state) && (!n.rdma() || hca_admitted(env, n.name)); };
+  auto usable = [&](const topology::Nic& n) { return rate_of(t, n, state) > 0 && (!n.rdma() || hca_admitted(env, n.name)); };
   for (const auto& n : t.nics)
     if (usable(n) && (!chosen || better(n, *chosen))) chosen = &n;
   if (!chosen) return std::nullopt;
   // One NIC unless NCCL's IB transport has several RDMA NICs to spread over (its socket
-  // transport is modelled on one interface).
+  // transport is modelled on one interface; the healthy machine uses IB where it can). NCCL ranks
+  // a GPU's NICs by bandwidth before distance, so only the fastest NICs are rails: a 25 GbE RoCE
+  // port next to a GPU does not take its traffic from the HDR HCAs.
   std::vector<const topology::Nic*> rails;
-  const bool ib = chosen->rdma() && !sockets_forced(env);
+  const bool ib = chosen->rdma() && (state == PathState::healthy || !sockets_forced(env));
+  double fastest = 0;
   for (const auto& n : t.nics)
-    if (&n == chosen || (ib && n.rdma() && usable(n))) rails.push_back(&n);
+    if (n.rdma() && usable(n)) fastest = std::max(fastest, rate_of(t, n, state));
+  if (ib)
+    for (const auto& n : t.nics)
+      if (n.rdma() && usable(n) && rate_of(t, n, state) >= fastest) rails.push_back(&n);
+  if (rails.empty()) rails.push_back(chosen);
   auto finish = [&](NodeNetworkPath p) { return state == PathState::healthy ? healthy_path(p) : p; };
-  if (rails.size() == 1 || t.gpus.empty()) return finish(path_through(t, *chosen, node, {}, state));
+  if (rails.size() == 1 || t.gpus.empty()) return finish(path_through(t, *rails.front(), node, {}, state));
   // Each GPU to its nearest rail; ties to the one carrying the fewest GPUs so far.
   std::vector<std::vector<int>> carried(rails.size());
   for (const auto& g : t.gpus) {

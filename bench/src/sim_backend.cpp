@@ -94,18 +94,18 @@ CopyOutcome SimBackend::run_copies(const std::vector<Transfer>& transfers, int r
       o.min_link = o.max_link = fabric::loaded_link(topology_, *node.link);
       o.samples = 1;
       merge_observations(out.observations, {o});
-      // And what sysfs would show of the switch uplinks above it.
-      for (int up : switch_uplinks_above(topology_, {e.gpu})) {
-        const auto& link = topology_.pci[up].link;
-        if (!link || !link->current.known()) continue;
-        UplinkObservation u;
-        u.pci_node = up;
-        u.address = topology_.pci[up].address->str();
-        u.min_link = u.max_link = fabric::loaded_link(topology_, *link);
-        u.samples = 1;
-        merge_uplinks(out.uplinks, {u});
-      }
     }
+  // And what sysfs would show of the switch uplinks the copies cross.
+  for (int up : switch_uplinks_crossed(topology_, transfers)) {
+    const auto& link = topology_.pci[up].link;
+    if (!link || !link->current.known()) continue;
+    UplinkObservation u;
+    u.pci_node = up;
+    u.address = topology_.pci[up].address->str();
+    u.min_link = u.max_link = fabric::loaded_link(topology_, *link);
+    u.samples = 1;
+    merge_uplinks(out.uplinks, {u});
+  }
   return out;
 }
 

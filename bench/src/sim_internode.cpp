@@ -126,9 +126,15 @@ void fill_network_expectations(InterNodeResults& r) {
     auto it = std::find_if(r.healthy_paths.begin(), r.healthy_paths.end(), [&](const NodeNetworkPath& h) { return h.node == p.node; });
     healthy.push_back(it != r.healthy_paths.end() ? *it : healthy_path(p));
   }
+  // The groups that cross the network: a local rank that only the larger nodes have makes a
+  // one-node communicator, which shares no NIC with the others.
+  int crossing = 0;
+  if (!r.ranks_per_node.empty()) crossing = *std::min_element(r.ranks_per_node.begin(), r.ranks_per_node.end());
   for (auto& c : r.collectives)
-    if (c.scope == CollectiveScope::network && c.expected_busbw_gbps <= 0)
-      c.expected_busbw_gbps = network_scope_gbps(healthy, r.fabric, c.concurrent ? c.groups : 1);
+    if (c.scope == CollectiveScope::network && c.expected_busbw_gbps <= 0) {
+      const int groups = c.concurrent ? (crossing > 0 ? std::min(c.groups, crossing) : c.groups) : 1;
+      c.expected_busbw_gbps = network_scope_gbps(healthy, r.fabric, groups);
+    }
   auto rate_of = [&](int node) {
     for (const auto& h : healthy)
       if (h.node == node) return node_network_gbps(h, r.fabric);

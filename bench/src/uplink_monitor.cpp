@@ -45,6 +45,29 @@ std::vector<int> switch_uplinks_above(const topology::Topology& t, const std::ve
   return out;
 }
 
+std::vector<int> switch_uplinks_crossed(const topology::Topology& t, const std::vector<fabric::Transfer>& transfers) {
+  std::vector<int> out;
+  auto add = [&](int node) {
+    if (std::find(out.begin(), out.end(), node) == out.end()) out.push_back(node);
+  };
+  for (const auto& tr : transfers) {
+    const bool src_gpu = !tr.src.is_host() && tr.src.gpu >= 0, dst_gpu = !tr.dst.is_host() && tr.dst.gpu >= 0;
+    if (src_gpu != dst_gpu) {
+      for (int n : switch_uplinks_above(t, {src_gpu ? tr.src.gpu : tr.dst.gpu})) add(n);
+      continue;
+    }
+    if (!src_gpu || tr.src.gpu == tr.dst.gpu) continue;
+    const auto* pair = t.pair(tr.src.gpu, tr.dst.gpu);
+    if (pair && pair->nvlink_links > 0) continue;
+    const auto a = switch_uplinks_above(t, {tr.src.gpu}), b = switch_uplinks_above(t, {tr.dst.gpu});
+    for (int n : a)
+      if (std::find(b.begin(), b.end(), n) == b.end()) add(n);
+    for (int n : b)
+      if (std::find(a.begin(), a.end(), n) == a.end()) add(n);
+  }
+  return out;
+}
+
 UplinkMonitor::UplinkMonitor(const topology::RootedFs& fs, const topology::Topology& t, std::vector<int> nodes, int period_us)
     : fs_(fs), period_us_(period_us) {
   for (int n : nodes)

@@ -53,7 +53,6 @@ expect 3 "node3: mlx5_0: PCIe Gen3 x16 carries 126.031 Gb/s of payload; active p
   "$rigcheck" run --simulate "$clusters/4x-supermicro-10x3090-hdr.json" --out "$tmp" --name four --quiet
 validate "$tmp/four.json"
 
-# Bad input: one sentence, exit 2.
 # Multi-rail (tests/fixtures/clusters/2x-pcie-8gpu-4hca.json): one HDR HCA per GPU pair; the ring
 # over every rank uses all four, one channel each; eight one-GPU-per-node groups share them two by two.
 rails=$(dirname "$0")/../fixtures/clusters/2x-pcie-8gpu-4hca.json
@@ -67,7 +66,12 @@ expect 3 "nic-port-down: mlx5_2" -- "$rigcheck" run --simulate "$rails" --varian
 expect 0 "node1 +node0 +NET/IB/2/GDRDMA \(simulated\) +mlx5_3" -- "$rigcheck" report "$tmp/rails-down.json"
 # The expectation is the healthy node's (all four HCAs up): the network scope at half of it.
 expect 0 "cluster-network-below-expected: Network bus bandwidth 5.9 GB/s of 11.8 GB/s expected" -- "$rigcheck" report "$tmp/rails-down.json"
+# NCCL on sockets: one interface, no rails; judged against the healthy node's four HCAs.
+expect 3 "cluster-socket-transport: node0: NCCL uses sockets" -- "$rigcheck" run --simulate "$rails" --variant node0-sockets --out "$tmp" --name rails-sockets --quiet
+[ "$(grep -c '"detail": "NET/Socket' "$tmp/rails-sockets.json")" -eq 1 ] || fail "node0 on sockets does not leave through exactly one interface"
+expect 0 "allreduce +network +2 x 8 groups +1 GiB +[0-9.]+ +11.75 " -- "$rigcheck" report "$tmp/rails-sockets.json"
 
+# Bad input: one sentence, exit 2.
 expect 2 "the cluster has no variant \"nope\"" -- "$rigcheck" run --simulate "$edr" --variant nope --out "$tmp"
 printf '{"schema": "rigcheck.cluster/1", "network": {"kind": "infiniband", "rate_gbit": 100}, "nodes": [{"rig": "missing.json"}]}' >"$tmp/bad.json"
 expect 2 "missing.json" -- "$rigcheck" run --simulate "$tmp/bad.json" --out "$tmp"

@@ -129,3 +129,60 @@ TEST(MultiRail, SimulatedScopesUseEveryRail) {
   ASSERT_EQ(back.paths[1].more_rails.size(), 3u);
   EXPECT_EQ(back.paths[1].more_rails[2].gpus, (std::vector<int>{6, 7}));
 }
+
+TEST(MultiRail, ADownHcaReadFromSysfsCountsAtItsSiblingsRate) {
+  // Live discovery gives no rated speed, and a down port's rate in sysfs means nothing (10 Gb/s
+  // SDR here): the healthy machine's HCA runs at the rate its active siblings run at.
+  auto t = node("hca-port-down");
+  for (auto& n : t.nics) {
+    n.max_rate_gbit = 0;
+    if (n.name == "mlx5_2") n.ports[0].rate_gbit = 10;
+  }
+  const auto h = bench::network_path_of(t, 0, bench::PathState::healthy);
+  ASSERT_TRUE(h);
+  ASSERT_EQ(rail_nics(*h), (std::vector<std::string>{"mlx5_0", "mlx5_1", "mlx5_2", "mlx5_3"}));
+  EXPECT_NEAR(h->more_rails[1].link_gbps, 25.0, 1e-9);
+  // With no active sibling of its kind, nothing says what it would run at: not a rail.
+  for (auto& n : t.nics)
+    if (n.name != "mlx5_2") n.kind = topology::NicKind::roce;
+  const auto alone = bench::network_path_of(t, 0, bench::PathState::healthy);
+  ASSERT_TRUE(alone);
+  for (const auto& nic : rail_nics(*alone)) EXPECT_NE(nic, "mlx5_2");
+}
+
+TEST(MultiRail, OnlyTheFastestHcasAreRails) {
+  // NCCL ranks a GPU's NICs by bandwidth before distance: an EDR HCA (100 Gb/s) next to GPU6-GPU7
+  // does not take their traffic from the HDR ones.
+  auto t = node("healthy");
+  for (auto& n : t.nics)
+    if (n.name == "mlx5_3") n.ports[0].rate_gbit = n.max_rate_gbit = 100;
+  const auto p = bench::network_path_of(t, 0);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(rail_nics(*p), (std::vector<std::string>{"mlx5_0", "mlx5_1", "mlx5_2"}));
+  EXPECT_EQ(p->more_rails[1].gpus, (std::vector<int>{4, 5, 6, 7}));
+}
+
+TEST(MultiRail, TheHealthyMachineUsesEveryHcaEvenWhenNcclIsForcedOntoSockets) {
+  json j = rig_json();
+  j["system"]["nccl_env"]["NCCL_IB_DISABLE"] = "1";
+  const auto t = topology::expand_rig(topology::parse_rig(j), "healthy");
+  const auto h = bench::network_path_of(t, 0, bench::PathState::healthy);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->transport, "IB");
+  EXPECT_EQ(rail_nics(*h).size(), 4u);
+}
+
+TEST(MultiRail, NetworkGroupsThatStayOnTheLargerNodeShareNoNic) {
+  // An 8-GPU node and a 4-GPU node, one HCA each: local ranks 4-7 exist on the 8-GPU node only,
+  // so their communicators never cross the network; the four that do share each HCA four ways.
+  bench::InterNodeResults r;
+  r.ranks_per_node = {8, 4};
+  for (int n = 0; n < 2; ++n) r.paths.push_back({n, "mlx5_0", "ib", 25.0, 25.0, 31.5, "PIX", true, "IB", {}, {}});
+  bench::InterNodeCollective c;
+  c.scope = bench::CollectiveScope::network;
+  c.groups = 8;
+  c.ranks = 2;
+  r.collectives.push_back(c);
+  bench::fill_network_expectations(r);
+  EXPECT_NEAR(r.collectives[0].expected_busbw_gbps, 0.94 * 25.0 / 4, 1e-9);
+}

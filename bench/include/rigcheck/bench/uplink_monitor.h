@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "rigcheck/fabric/transfer.h"
 #include "rigcheck/topology/model.h"
 #include "rigcheck/topology/rooted_fs.h"
 
@@ -32,6 +33,13 @@ void merge_uplinks(std::vector<UplinkObservation>& into, const std::vector<Uplin
 // The switch upstream ports on the way from `gpus` to the host (not the chipset's own bridges),
 // as PciNode ids, each once.
 std::vector<int> switch_uplinks_above(const topology::Topology& t, const std::vector<int>& gpus);
+
+// The switch uplinks a group of transfers loads: every one above the GPU of a host copy; for a
+// copy between two GPUs without NVLink, those above one GPU and not the other (a pair below one
+// switch never crosses its uplink, and judging an idle uplink "under load" would be a false
+// alarm); none for an NVLink pair. Host-staged peer copies are counted as peer copies, so an
+// uplink they cross may go unsampled, never the other way round.
+std::vector<int> switch_uplinks_crossed(const topology::Topology& t, const std::vector<fabric::Transfer>& transfers);
 
 class UplinkMonitor {
  public:
