@@ -21,7 +21,7 @@ ALLOWED = {
     "cli": {"app", "mpi", "report", "diagnosis", "bench", "fabric", "ingest", "topology", "kernels"},
 }
 # CMake targets that belong to a library without carrying its folder's name.
-TARGET_OWNER = {"kernels_api": "kernels", "micro": "bench"}
+TARGET_OWNER = {"kernels_api": "kernels", "micro": "bench", "import_micro": "ingest"}
 # Interface targets of outside dependencies (the CUDA headers, NCCL): anyone may link them.
 EXTERNAL_TARGETS = {"cuda_api", "nccl"}
 PUBLIC = re.compile(r'#\s*include\s*[<"]rigcheck/([a-z_]+)/')

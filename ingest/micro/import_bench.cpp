@@ -2,7 +2,7 @@
 // memory". The 7-GPU nvbandwidth fixture repeated to 100 MB; counters give the throughput and
 // the process's peak resident set after it (getrusage), which must not grow with the paste
 // beyond the text itself (the figures stop at ingest::kMaxCells).
-//   build/bench/micro/rigcheck_micro --benchmark_filter=Import
+//   build/ingest/micro/rigcheck_import_micro
 
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
