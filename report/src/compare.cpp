@@ -2,12 +2,12 @@
 // the findings that appear or disappear.
 
 #include <algorithm>
-#include <cstdio>
 #include <map>
 #include <set>
 
 #include "cells.h"
 #include "compare_cluster.h"
+#include "compare_rows.h"
 #include "format.h"
 #include "matrix_printer.h"
 #include "rigcheck/report/report.h"
@@ -56,11 +56,7 @@ Matrix delta_matrix(const json& base, const json& other, const std::string& test
       m.cells[rc.first][rc.second] = y.at("status") == "ok" ? "was " + x.at("status").get<std::string>() : y.at("status").get<std::string>();
       continue;
     }
-    const double v0 = x.at("median"), v1 = y.at("median");
-    if (v0 == 0) continue;
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%+.0f%%", (v1 / v0 - 1) * 100);
-    m.cells[rc.first][rc.second] = buf;
+    m.cells[rc.first][rc.second] = detail::percent_change(x.at("median").get<double>(), y.at("median").get<double>());
   }
   return m;
 }
@@ -87,22 +83,15 @@ void render_compare(const std::vector<json>& reports, const std::vector<std::str
   auto value = [](const json* c) -> std::string { return c ? cell_value(*c) : "-"; };
   auto delta = [](const json* base, const json* c) -> std::string {
     if (!base || !c || base->at("status") != "ok" || c->at("status") != "ok") return "";
-    double b = base->at("median"), v = c->at("median");
-    if (b == 0) return "";
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%+.0f%%", (v / b - 1) * 100);
-    return buf;
+    return detail::percent_change(base->at("median").get<double>(), c->at("median").get<double>());
   };
   if (markdown) {
     out << "# rigcheck compare\n\n";
     for (size_t i = 0; i < reports.size(); ++i)
       out << "- **" << markdown_text(names[i]) << "**: " << markdown_text(build_view(reports[i]).title) << mode_label(reports[i].at("mode").get<std::string>())
           << ", verdict " << reports[i].at("verdict").at("worst").get<std::string>() << "\n";
-    out << "\n| cell |";
-    for (const auto& n : names) out << " " << markdown_text(n) << " |";
-    out << " change | verdicts |\n|---|";
-    for (size_t i = 0; i < names.size(); ++i) out << "---|";
-    out << "---|---|\n";
+    out << "\n";
+    detail::print_compare_header("cell", names, out);
   } else {
     out << "rigcheck compare";
     for (size_t i = 0; i < reports.size(); ++i) out << (i ? " vs " : ": ") << names[i] << mode_label(reports[i].at("mode").get<std::string>());
@@ -110,30 +99,17 @@ void render_compare(const std::vector<json>& reports, const std::vector<std::str
   }
   for (const auto& name : order) {
     const auto& row = cells[name];
-    std::string verdicts;
-    std::set<std::string> distinct;
+    std::vector<std::string> shown, verdicts;
     for (const json* c : row) {
-      std::string v = c ? c->at("verdict").get<std::string>() : "-";
-      distinct.insert(v);
-      verdicts += (verdicts.empty() ? "" : " / ") + v;
+      shown.push_back(value(c));
+      verdicts.push_back(c ? c->at("verdict").get<std::string>() : "-");
     }
     std::string changes;
     for (size_t i = 1; i < row.size(); ++i) {
       std::string d = delta(row[0], row[i]);
       if (!d.empty()) changes += (changes.empty() ? "" : ", ") + d;
     }
-    const std::string verdict_text = distinct.size() > 1 ? verdicts + " (changed)" : verdicts;
-    if (markdown) {
-      out << "| " << name << " |";
-      for (const json* c : row) out << " " << value(c) << " |";
-      out << " " << changes << " | " << verdict_text << " |\n";
-    } else {
-      out << "  " << name << ":";
-      for (const json* c : row) out << "  " << value(c);
-      if (!changes.empty()) out << "  (" << changes << ")";
-      if (distinct.size() > 1) out << "  verdict " << verdicts;
-      out << "\n";
-    }
+    detail::print_compare_row(name, shown, verdicts, changes, markdown, out);
   }
   for (const auto& test : pairwise_tests)
     for (size_t i = 1; i < reports.size(); ++i) {

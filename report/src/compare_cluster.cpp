@@ -2,10 +2,9 @@
 // inter-node figures, one column per report, laid out like the cells of a single node's compare.
 #include "compare_cluster.h"
 
-#include <cstdio>
 #include <map>
-#include <set>
 
+#include "compare_rows.h"
 #include "format.h"
 #include "rigcheck/diagnosis/expected.h"
 
@@ -68,13 +67,6 @@ void rows_of(const json& r, size_t column, size_t columns, std::vector<std::stri
         figure(l.value("gbps", 0.0), l.value("expected_gbps", 0.0), l.value("check", std::string("ok"))));
 }
 
-std::string change_text(const Entry& base, const Entry& e) {
-  if (base.value <= 0 || e.value <= 0) return "";
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%+.0f%%", (e.value / base.value - 1) * 100);
-  return buf;
-}
-
 }  // namespace
 
 bool any_cluster(const std::vector<json>& reports) {
@@ -89,37 +81,22 @@ void compare_clusters(const std::vector<json>& reports, const std::vector<std::s
   for (size_t i = 0; i < reports.size(); ++i) rows_of(reports[i], i, reports.size(), order, rows);
   if (order.empty()) return;
   if (markdown) {
-    out << "\n## Between nodes\n\n| node or figure |";
-    for (const auto& n : names) out << " " << markdown_text(n) << " |";
-    out << " change | verdicts |\n|---|";
-    for (size_t i = 0; i < names.size(); ++i) out << "---|";
-    out << "---|---|\n";
+    out << "\n## Between nodes\n\n";
+    print_compare_header("node or figure", names, out);
   } else {
     out << "\nBetween nodes:\n";
   }
   for (const auto& name : order) {
     const auto& row = rows[name];
-    std::string verdicts, changes;
-    std::set<std::string> distinct;
-    for (const auto& e : row) {
-      distinct.insert(e.verdict);
-      verdicts += (verdicts.empty() ? "" : " / ") + e.verdict;
-    }
+    std::vector<std::string> shown, verdicts;
+    std::string changes;
+    for (const auto& e : row) shown.push_back(e.shown), verdicts.push_back(e.verdict);
     for (size_t i = 1; i < row.size(); ++i) {
-      const std::string d = change_text(row[0], row[i]);
+      // A failed figure (value 0) has no change.
+      const std::string d = row[i].value > 0 ? percent_change(row[0].value, row[i].value) : "";
       if (!d.empty()) changes += (changes.empty() ? "" : ", ") + d;
     }
-    if (markdown) {
-      out << "| " << markdown_text(name) << " |";
-      for (const auto& e : row) out << " " << e.shown << " |";
-      out << " " << changes << " | " << verdicts << (distinct.size() > 1 ? " (changed)" : "") << " |\n";
-    } else {
-      out << "  " << name << ":";
-      for (const auto& e : row) out << "  " << e.shown;
-      if (!changes.empty()) out << "  (" << changes << ")";
-      if (distinct.size() > 1) out << "  verdict " << verdicts;
-      out << "\n";
-    }
+    print_compare_row(name, shown, verdicts, changes, markdown, out);
   }
 }
 
