@@ -2,10 +2,11 @@
 // the NCCL network variables, in the words `rigcheck topology` uses.
 #include "network_view.h"
 
-#include <cstdio>
 #include <map>
 
 #include "cells.h"
+#include "rigcheck/topology/json.h"
+#include "rigcheck/topology/render.h"
 
 namespace rigcheck::report::detail {
 
@@ -13,33 +14,13 @@ using nlohmann::json;
 
 namespace {
 
-std::string gbit_text(double g) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g Gb/s", g);
-  return buf;
-}
-
-// "1 ACTIVE/LinkUp 200 Gb/sec (4X HDR) (ib0)": a port's state, and its rate when it is up (a
-// port that is down reports a rate it does not run at).
-std::string port_text(const json& p) {
-  const std::string state = p.value("state", std::string());
-  std::string s = std::to_string(p.value("port", 1)) + " " + (state.empty() ? "?" : state);
-  const std::string phys = p.value("phys_state", std::string());
-  if (!phys.empty()) s += "/" + phys;
-  const bool up = state == "ACTIVE" || state == "UP";
-  const double rate = p.value("rate_gbit", 0.0);
-  if (up && rate > 0) {
-    const std::string text = p.value("rate_text", std::string());
-    s += " " + (text.find("Gb/sec") == std::string::npos ? gbit_text(rate) : text);
-  }
-  const std::string netdev = p.value("netdev", std::string());
-  if (!netdev.empty()) s += " (" + netdev + ")";
-  return s;
-}
-
 std::string ports_text(const json& nic) {
   std::string s;
-  for (const auto& p : nic.value("ports", json::array())) s += (s.empty() ? "" : "; ") + port_text(p);
+  // "1 ACTIVE/LinkUp 200 Gb/s (ib0)": the port number, then its state in `topo`'s words.
+  for (const auto& p : nic.value("ports", json::array())) {
+    const topology::NicPort port = topology::nic_port_from_json(p);
+    s += (s.empty() ? "" : "; ") + std::to_string(port.port) + " " + topology::describe_port_state(port);
+  }
   return s.empty() ? "-" : s;
 }
 

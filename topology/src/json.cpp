@@ -235,10 +235,7 @@ Nic nic(const json& j) {
   n.vendor_id = number<uint16_t>(j, "vendor_id");
   n.device_id = number<uint16_t>(j, "device_id");
   n.model = j.at("model").get<std::string>();
-  for (const auto& p : j.at("ports"))
-    n.ports.push_back({number<int>(p, "port"), p.at("state").get<std::string>(), p.at("phys_state").get<std::string>(),
-                       p.at("link_layer").get<std::string>(), number<double>(p, "rate_gbit"), number<int>(p, "width"),
-                       p.at("rate_text").get<std::string>(), p.at("netdev").get<std::string>()});
+  for (const auto& p : j.at("ports")) n.ports.push_back(nic_port_from_json(p));
   n.netdevs = j.at("netdevs").get<std::vector<std::string>>();
   n.max_rate_gbit = number<double>(j, "max_rate_gbit");
   n.numa_node = number<int>(j, "numa_node");
@@ -296,6 +293,12 @@ SystemState system_state(const json& j) {
 }
 
 }  // namespace
+
+NicPort nic_port_from_json(const json& p) {
+  return {number<int>(p, "port"), p.at("state").get<std::string>(), p.at("phys_state").get<std::string>(),
+          p.at("link_layer").get<std::string>(), number<double>(p, "rate_gbit"), number<int>(p, "width"),
+          p.at("rate_text").get<std::string>(), p.at("netdev").get<std::string>()};
+}
 
 json to_json(const Topology& t) {
   json j;

@@ -239,15 +239,7 @@ std::string fmt_gbit(double g) {
   return buf;
 }
 
-std::string describe_port(const NicPort& p) {
-  std::string s = "port " + std::to_string(p.port) + " " + (p.state.empty() ? "?" : p.state);
-  if (!p.phys_state.empty()) s += "/" + p.phys_state;
-  if (p.active() && p.rate_gbit > 0) {
-    s += " " + (p.rate_text.find("Gb/sec") == std::string::npos ? fmt_gbit(p.rate_gbit) : p.rate_text);
-  }
-  if (!p.netdev.empty()) s += " (" + p.netdev + ")";
-  return s;
-}
+std::string describe_port(const NicPort& p) { return "port " + std::to_string(p.port) + " " + describe_port_state(p); }
 
 void render_network(const Topology& t, std::ostream& out) {
   out << "Network adapters: " << t.nics.size() << "\n";
@@ -279,6 +271,16 @@ void render_network(const Topology& t, std::ostream& out) {
 }
 
 }  // namespace
+
+std::string describe_port_state(const NicPort& p) {
+  std::string s = p.state.empty() ? "?" : p.state;
+  if (!p.phys_state.empty()) s += "/" + p.phys_state;
+  if (p.active() && p.rate_gbit > 0) {
+    s += " " + (p.rate_text.find("Gb/sec") == std::string::npos ? fmt_gbit(p.rate_gbit) : p.rate_text);
+  }
+  if (!p.netdev.empty()) s += " (" + p.netdev + ")";
+  return s;
+}
 
 void render_topology(const Topology& t, std::ostream& out, const RenderOptions& options) {
   render_system(t, out);

@@ -15,6 +15,9 @@ nlohmann::json to_json(const Topology& t);
 // Throws InputError with a one-sentence reason for JSON that is malformed, of another schema,
 // or missing required fields.
 Topology topology_from_json(const nlohmann::json& j);
+// One port of a NIC, as to_json writes it under nics[].ports[] (the report's network view reads
+// them). nlohmann::json::exception when a field is missing.
+NicPort nic_port_from_json(const nlohmann::json& j);
 Topology parse_topology_json(const std::string& text);
 
 // JSON text from outside: InputError when it is not valid JSON or nests deeper than any file

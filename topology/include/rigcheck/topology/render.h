@@ -20,6 +20,9 @@ void render_topology(const Topology& t, std::ostream& out, const RenderOptions& 
 
 // "ctl RR CR (redirects P2P)", "ctl off", "cap only", used by the tree and by reports.
 std::string describe_acs(const AcsState& acs);
+// A network port's state as `topo` prints it after "port N": "ACTIVE/LinkUp 200 Gb/sec (4X HDR)
+// (ib0)"; the rate only while the port is up (a down port's rate means nothing).
+std::string describe_port_state(const NicPort& p);
 // "max Gen4 x16 (device Gen4 x16, port Gen3 x16), now Gen1 x16"
 std::string describe_link(const PciLink& link);
 
