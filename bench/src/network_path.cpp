@@ -25,6 +25,11 @@ int distance(topology::PathClass c) {
   return 6;
 }
 
+// How far GPU `gpu` is from the NIC; unknown (the farthest) when the NIC has no path to it.
+int distance_to(const topology::Nic& n, int gpu) {
+  return gpu >= 0 && gpu < static_cast<int>(n.gpu_paths.size()) ? distance(n.gpu_paths[gpu]) : distance(topology::PathClass::unknown);
+}
+
 const topology::NicPort* active_port(const topology::Nic& n) {
   for (const auto& p : n.ports)
     if (p.active()) return &p;
@@ -173,13 +178,9 @@ std::optional<NodeNetworkPath> network_path_of(const topology::Topology& t, int 
   // Each GPU to its nearest rail; ties to the one carrying the fewest GPUs so far.
   std::vector<std::vector<int>> carried(rails.size());
   for (const auto& g : t.gpus) {
-    size_t best = rails.size();
-    for (size_t r = 0; r < rails.size(); ++r) {
-      const auto& paths = rails[r]->gpu_paths;
-      const int d = g.index < static_cast<int>(paths.size()) ? distance(paths[g.index]) : distance(topology::PathClass::unknown);
-      if (best == rails.size()) { best = r; continue; }
-      const auto& bp = rails[best]->gpu_paths;
-      const int bd = g.index < static_cast<int>(bp.size()) ? distance(bp[g.index]) : distance(topology::PathClass::unknown);
+    size_t best = 0;
+    for (size_t r = 1; r < rails.size(); ++r) {
+      const int d = distance_to(*rails[r], g.index), bd = distance_to(*rails[best], g.index);
       if (d < bd || (d == bd && carried[r].size() < carried[best].size())) best = r;
     }
     carried[best].push_back(g.index);

@@ -118,14 +118,24 @@ double network_scope_gbps(const std::vector<NodeNetworkPath>& paths, const std::
   return paths.empty() ? 0 : slowest;
 }
 
+namespace {
+
+// Each path's healthy version, in the order of `paths`: the node's entry of `known` where it has
+// one (a NIC that is down counted up), else healthy_path of the path.
+std::vector<NodeNetworkPath> healthy_paths_of(const std::vector<NodeNetworkPath>& paths, const std::vector<NodeNetworkPath>& known) {
+  std::vector<NodeNetworkPath> out;
+  for (const auto& p : paths) {
+    auto it = std::find_if(known.begin(), known.end(), [&](const NodeNetworkPath& h) { return h.node == p.node; });
+    out.push_back(it != known.end() ? *it : healthy_path(p));
+  }
+  return out;
+}
+
+}  // namespace
+
 void fill_network_expectations(InterNodeResults& r) {
   if (r.paths.empty()) return;
-  // Each node's healthy path where the results have it, else the healthy version of its path.
-  std::vector<NodeNetworkPath> healthy;
-  for (const auto& p : r.paths) {
-    auto it = std::find_if(r.healthy_paths.begin(), r.healthy_paths.end(), [&](const NodeNetworkPath& h) { return h.node == p.node; });
-    healthy.push_back(it != r.healthy_paths.end() ? *it : healthy_path(p));
-  }
+  const std::vector<NodeNetworkPath> healthy = healthy_paths_of(r.paths, r.healthy_paths);
   // The groups that cross the network: a local rank that only the larger nodes have makes a
   // one-node communicator, which shares no NIC with the others.
   int crossing = 0;
@@ -187,11 +197,7 @@ InterNodeResults simulate_internode(const InterNodeSimulation& s) {
 
   const NetworkBottleneck net = network_bottleneck(s.paths, s.fabric);
   r.bottleneck = net.text;
-  std::vector<NodeNetworkPath> healthy = s.healthy_paths;
-  if (healthy.size() != s.paths.size()) {
-    healthy.clear();
-    for (const auto& p : s.paths) healthy.push_back(healthy_path(p));
-  }
+  const std::vector<NodeNetworkPath> healthy = healthy_paths_of(s.paths, s.healthy_paths);
   r.healthy_paths = healthy;
   const double healthy_net = network_bottleneck(healthy, s.fabric).gbps;
   int min_gpus = std::numeric_limits<int>::max();
