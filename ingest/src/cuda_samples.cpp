@@ -143,27 +143,17 @@ std::string parse_simple_p2p(const BlockInput& in, PartialMachine& m) {
     }
   }
   const std::string pair = first_gpu >= 0 && second_gpu >= 0 ? "GPU" + std::to_string(first_gpu) + "<->GPU" + std::to_string(second_gpu) : "";
+  const std::string test = "simpleP2P" + (pair.empty() ? "" : " " + pair);
   if (errors > 0) {
-    Event e;
-    e.kind = Event::Kind::corrupt;
-    e.test = "simpleP2P" + (pair.empty() ? "" : " " + pair);
-    e.text = first_error + (errors > 1 ? " (and " + std::to_string(errors - 1) + " more such line(s))" : "") + (failed ? "; Test failed!" : "");
-    e.from = at(in, first_error_line, kSimpleP2p);
-    m.events.push_back(std::move(e));
+    m.events.push_back({Event::Kind::corrupt, test,
+                        first_error + (errors > 1 ? " (and " + std::to_string(errors - 1) + " more such line(s))" : "") +
+                            (failed ? "; Test failed!" : ""),
+                        at(in, first_error_line, kSimpleP2p)});
   } else if (failed) {
-    Event e;
-    e.kind = Event::Kind::error;
-    e.test = "simpleP2P" + (pair.empty() ? "" : " " + pair);
-    e.text = "Test failed!";
-    e.from = at(in, failed_line, kSimpleP2p);
-    m.events.push_back(std::move(e));
+    m.events.push_back({Event::Kind::error, test, "Test failed!", at(in, failed_line, kSimpleP2p)});
   } else if (verifying && !passed) {
-    Event e;
-    e.kind = Event::Kind::truncated;
-    e.test = "simpleP2P" + (pair.empty() ? "" : " " + pair);
-    e.text = "the output stops before the sample says whether its data check passed";
-    e.from = at(in, last_line, kSimpleP2p);
-    m.events.push_back(std::move(e));
+    m.events.push_back({Event::Kind::truncated, test, "the output stops before the sample says whether its data check passed",
+                        at(in, last_line, kSimpleP2p)});
   }
   if (!read_any) throw ParseError(in.lines[in.begin].number, "simpleP2P output without peer access lines, a copy figure or a result");
   return "";
@@ -216,22 +206,16 @@ std::string parse_conjugate_gradient_multi_device(const BlockInput& in, PartialM
     }
   }
   if (result == "FAILED") {
-    Event e;
     // The solve ran through peer memory: a wrong result is wrong data between the GPUs.
-    e.kind = peer ? Event::Kind::corrupt : Event::Kind::error;
-    e.test = tool;
-    e.text = "&&&& conjugateGradientMultiDeviceCG FAILED" + (residual.empty() ? "" : " (GPU Final, residual = " + residual + ")") +
-             (peer ? "" : "; the GPUs ran without peer access");
-    e.from = at(in, result_line, tool);
-    m.events.push_back(std::move(e));
+    m.events.push_back({peer ? Event::Kind::corrupt : Event::Kind::error, tool,
+                        "&&&& conjugateGradientMultiDeviceCG FAILED" + (residual.empty() ? "" : " (GPU Final, residual = " + residual + ")") +
+                            (peer ? "" : "; the GPUs ran without peer access"),
+                        at(in, result_line, tool)});
   } else if (result.empty() && launched) {
-    Event e;
-    e.kind = Event::Kind::truncated;
-    e.test = tool;
-    e.text = residual.empty() ? "the output stops after \"Launching kernel\": the solve hung, crashed or the paste was cut"
-                              : "the output stops before the sample's PASSED/FAILED line";
-    e.from = at(in, last_line, tool);
-    m.events.push_back(std::move(e));
+    m.events.push_back({Event::Kind::truncated, tool,
+                        residual.empty() ? "the output stops after \"Launching kernel\": the solve hung, crashed or the paste was cut"
+                                         : "the output stops before the sample's PASSED/FAILED line",
+                        at(in, last_line, tool)});
   }
   if (!read_any) throw ParseError(in.lines[in.begin].number, "conjugateGradientMultiDeviceCG output without devices or a result");
   return "";
