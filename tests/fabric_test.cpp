@@ -259,3 +259,66 @@ TEST(Fabric, ACaptureAtRestIsSimulatedAtMaxGenerationButItsWidthAsRead) {
   SimBackend rig(t, quiet());
   EXPECT_NEAR(rates(rig, {copy(Endpoint::host(), Endpoint::device(0))})[0], pcie_gbps(1, 16) * C().pcie_efficiency_ce, 1e-6);
 }
+
+// Both directions of one GPU's host link at once (nvbandwidth's *_bidirectional_memcpy_ce): each
+// copy keeps its architecture's published share (fabric.json host_duplex_share), which is not a
+// fair split: an A100 loses H2D and keeps D2H, an H100 the other way round.
+namespace {
+std::vector<double> duplex_rates(uint16_t device, int gen, Engine engine = Engine::ce) {
+  TopologyBuilder b;
+  b.gpu(b.root_port(b.host_bridge()), device, gen, 16);
+  auto t = b.build();
+  Fabric f(t, quiet());
+  // The rates while both run (the sim would let the faster one finish and the other speed up).
+  const Route h2d = f.route(Endpoint::host(), Endpoint::device(0), engine);
+  const Route d2h = f.route(Endpoint::device(0), Endpoint::host(), engine);
+  return f.fair_rates({&h2d, &d2h});
+}
+}  // namespace
+
+TEST(Fabric, HostCopiesBothWaysKeepTheArchitecturesDuplexShare) {
+  const auto& ampere = C().host_duplex_share.at("Ampere");
+  const auto& hopper = C().host_duplex_share.at("Hopper");
+  ASSERT_LT(ampere.h2d, ampere.d2h);  // the published asymmetry this test is about
+  ASSERT_GT(hopper.h2d, hopper.d2h);
+  const double gen4 = pcie_gbps(4, 16) * C().pcie_efficiency_ce;
+  auto a100 = duplex_rates(kA100, 4);
+  EXPECT_NEAR(a100[0], gen4 * ampere.h2d, 1e-6);
+  EXPECT_NEAR(a100[1], gen4 * ampere.d2h, 1e-6);
+  const double gen5 = pcie_gbps(5, 16) * C().pcie_efficiency_ce_gen5;
+  auto h100 = duplex_rates(0x2330, 5);
+  EXPECT_NEAR(h100[0], gen5 * hopper.h2d, 1e-6);
+  EXPECT_NEAR(h100[1], gen5 * hopper.d2h, 1e-6);
+}
+
+TEST(Fabric, DuplexShareNeedsTheOtherDirectionOnTheSameGpu) {
+  // Two A100s on their own root ports: GPU0 reads host memory while GPU1 writes it. Different
+  // links, so neither loses anything; one direction alone is the plain CE rate.
+  TopologyBuilder b;
+  const int hb = b.host_bridge();
+  b.gpu(b.root_port(hb), kA100, 4, 16);
+  b.gpu(b.root_port(hb), kA100, 4, 16);
+  auto t = b.build();
+  Fabric f(t, quiet());
+  const double gen4 = pcie_gbps(4, 16) * C().pcie_efficiency_ce;
+  const Route h2d0 = f.route(Endpoint::host(), Endpoint::device(0), Engine::ce);
+  const Route d2h1 = f.route(Endpoint::device(1), Endpoint::host(), Engine::ce);
+  const FairShare both = f.fair_share({&h2d0, &d2h1});
+  EXPECT_NEAR(both.rates[0], gen4, 1e-6);
+  EXPECT_NEAR(both.rates[1], gen4, 1e-6);
+  EXPECT_EQ(both.duplex, (std::vector<double>{1, 1}));
+  const Route d2h0 = f.route(Endpoint::device(0), Endpoint::host(), Engine::ce);
+  EXPECT_EQ(f.fair_share({&h2d0, &d2h0}).duplex, (std::vector<double>{C().host_duplex_share.at("Ampere").h2d, C().host_duplex_share.at("Ampere").d2h}));
+}
+
+TEST(Fabric, ArchitecturesWithoutAPublishedDuplexShareAndSmCopiesKeepIndependentDirections) {
+  ASSERT_EQ(C().host_duplex_share.count("Volta"), 0u);
+  const double gen3 = pcie_gbps(3, 16) * C().pcie_efficiency_ce;
+  auto v100 = duplex_rates(0x1db1, 3);
+  EXPECT_NEAR(v100[0], gen3, 1e-6);
+  EXPECT_NEAR(v100[1], gen3, 1e-6);
+  const double sm = pcie_gbps(4, 16) * C().pcie_efficiency_sm;
+  auto a100_sm = duplex_rates(kA100, 4, Engine::sm);
+  EXPECT_NEAR(a100_sm[0], sm, 1e-6);
+  EXPECT_NEAR(a100_sm[1], sm, 1e-6);
+}

@@ -78,7 +78,8 @@ Expectation ExpectationModel::expect(const bench::CellPlan& cell, int repetition
   std::vector<const fabric::Route*> flows;
   for (const auto& r : routes) flows.push_back(&r);
   const fabric::Route& route = routes.front();
-  int edge = fabric.fair_share(flows).binding.front();
+  const fabric::FairShare share = fabric.fair_share(flows);
+  int edge = share.binding.front();
   if (edge < 0) edge = fabric.narrowest_edge(route);
   std::string kind = route.nvlink ? "NVLink" : "PCIe";
   e.reasoning = (edge >= 0 ? fabric.edge_name(edge) + " " + fmt(fabric.capacity(edge)) + " GB/s" : "no limiting link") +
@@ -87,6 +88,9 @@ Expectation ExpectationModel::expect(const bench::CellPlan& cell, int repetition
                 (route.crosses_sockets ? ", across the sockets" : "") + ")";
   if (route.crosses_sockets && !fabric.platform().known)
     e.reasoning += "; socket link of an " + fabric::describe(fabric.platform(), healthy_);
+  if (share.duplex.front() < 1)
+    e.reasoning += " x " + fmt(share.duplex.front()) + " while GPU" + std::to_string(route.host_gpu) + "'s host link carries the other direction (" +
+                   (route.to_host ? "GPU -> host under host -> GPU" : "host -> GPU under GPU -> host") + ", published for this architecture)";
   e.reasoning += ", less the fixed per-copy cost";
   if (plan.concurrency > 1) e.reasoning += ", shared max-min fairly with " + std::to_string(plan.concurrency - 1) + " other copies";
   if (plan.direction == "bi" && plan.aggregation == bench::Aggregation::total) e.reasoning += ", both directions counted";

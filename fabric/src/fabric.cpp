@@ -133,11 +133,14 @@ int Fabric::link_gen(int gpu) const {
 
 double Fabric::ce_efficiency(int gpu) const { return link_gen(gpu) >= 5 ? c_.pcie_efficiency_ce_gen5 : c_.pcie_efficiency_ce; }
 
+std::string Fabric::architecture_of(int gpu) const {
+  if (!t_.gpus[gpu].architecture.empty()) return t_.gpus[gpu].architecture;
+  if (const auto* m = topology::find_gpu_model(t_.gpus[gpu].device_id)) return m->architecture;
+  return "";
+}
+
 double Fabric::sm_host_efficiency(int gpu, bool to_host) const {
-  std::string arch = t_.gpus[gpu].architecture;
-  if (arch.empty())
-    if (const auto* m = topology::find_gpu_model(t_.gpus[gpu].device_id)) arch = m->architecture;
-  if (arch == "Hopper") return to_host ? c_.hopper_pcie_efficiency_sm_d2h : c_.hopper_pcie_efficiency_sm_h2d;
+  if (architecture_of(gpu) == "Hopper") return to_host ? c_.hopper_pcie_efficiency_sm_d2h : c_.hopper_pcie_efficiency_sm_h2d;
   return c_.pcie_efficiency_sm;
 }
 
@@ -259,6 +262,13 @@ Route Fabric::host_route(int gpu, int numa, bool to_host, Engine engine) const {
   }
   r.latency_ns = latency;
   r.efficiency = engine == Engine::ce ? ce_efficiency(gpu) : sm_host_efficiency(gpu, to_host);
+  r.host_gpu = gpu;
+  r.to_host = to_host;
+  // Published only for copy engines; SM copies keep independent directions.
+  if (engine == Engine::ce) {
+    const auto it = c_.host_duplex_share.find(architecture_of(gpu));
+    if (it != c_.host_duplex_share.end()) r.duplex_share = to_host ? it->second.d2h : it->second.h2d;
+  }
   return r;
 }
 
@@ -338,6 +348,7 @@ Route Fabric::host_staged_route(int a, int b, Engine engine) const {
   r.edges = to_host.edges;
   r.edges.insert(r.edges.end(), from_host.edges.begin(), from_host.edges.end());
   if (a != b && staging_edge_[a][b] >= 0) r.edges.push_back(staging_edge_[a][b] * 2);  // one direction for both ways
+  // No duplex share (host_gpu stays -1): the staging gain, fitted on staged pairs both ways, covers it.
   // The driver's staging (copy engines) costs its own factor, by the generation of the slower
   // GPU link; NCCL's SHM transport (SM copies) has its own, applied by the ring model.
   r.efficiency = std::min(to_host.efficiency, from_host.efficiency);
@@ -416,7 +427,18 @@ FairShare Fabric::fair_share(const std::vector<const Route*>& flows) const {
     }
   }
   for (size_t i = 0; i < n; ++i) rate[i] *= flows[i]->efficiency;
-  return {rate, binding};
+  // A host copy with a copy the other way on the same GPU's host link keeps its duplex share: the
+  // loss is measured per direction (one side keeps almost all of its rate) and is not a shared
+  // capacity that max-min filling could find.
+  std::vector<double> duplex(n, 1);
+  for (size_t i = 0; i < n; ++i) {
+    const Route& f = *flows[i];
+    if (f.host_gpu < 0 || f.duplex_share >= 1) continue;
+    for (size_t j = 0; j < n; ++j)
+      if (j != i && flows[j]->host_gpu == f.host_gpu && flows[j]->to_host != f.to_host) duplex[i] = f.duplex_share;
+    rate[i] *= duplex[i];
+  }
+  return {rate, binding, duplex};
 }
 
 }  // namespace rigcheck::fabric

@@ -18,6 +18,8 @@ const FabricConstants& default_fabric_constants() {
     f.pcie_efficiency_sm = v("pcie_efficiency_sm");
     f.hopper_pcie_efficiency_sm_h2d = v("hopper_pcie_efficiency_sm_h2d");
     f.hopper_pcie_efficiency_sm_d2h = v("hopper_pcie_efficiency_sm_d2h");
+    for (const auto& [arch, share] : doc.at("host_duplex_share").at("value").items())
+      f.host_duplex_share[arch] = {share.at("h2d").get<double>(), share.at("d2h").get<double>()};
     f.nvlink_efficiency_ce = v("nvlink_efficiency_ce");
     f.nvlink_efficiency_ce_v2 = v("nvlink_efficiency_ce_v2");
     f.nvlink_efficiency_ce_v3 = v("nvlink_efficiency_ce_v3");

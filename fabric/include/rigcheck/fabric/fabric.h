@@ -21,12 +21,18 @@ struct Route {
   PeerPath path = PeerPath::direct;
   bool nvlink = false;
   bool crosses_sockets = false;  // a peer route over the socket link (its efficiency carries the cost)
+  // A host copy: the GPU whose host link it crosses and its direction, and the share of its rate
+  // it keeps while that link carries a copy the other way (FabricConstants::host_duplex_share).
+  int host_gpu = -1;
+  bool to_host = false;
+  double duplex_share = 1;
 };
 
 // Rates of flows running together, and for each flow the directed edge that stopped it (-1: none).
 struct FairShare {
   std::vector<double> rates;   // GB/s after each route's efficiency
   std::vector<int> binding;    // the link that filled first among those the flow crosses
+  std::vector<double> duplex;  // the duplex share applied to each flow (1: none)
 };
 
 // The gen/width a link runs at under load in the model. Rig files (and topology JSON written from
@@ -92,6 +98,7 @@ class Fabric {
   int link_gen(int gpu) const;  // the GPU's own link generation as the model runs it (0 unknown)
   double ce_efficiency(int gpu) const;
   double sm_host_efficiency(int gpu, bool to_host) const;
+  std::string architecture_of(int gpu) const;  // "" when neither the GPU nor the model table says
   double nvlink_ce_efficiency(int a, int b) const;
   void add_staging_edges();
 

@@ -1,7 +1,17 @@
 #pragma once
 // Constants of the fabric model, from fabric/data/fabric.json (embedded, each with its source).
 
+#include <map>
+#include <string>
+
 namespace rigcheck::fabric {
+
+// The share of its own rate a copy-engine host copy keeps while the same GPU's host link carries
+// a copy the other way (nvbandwidth's host_to_device_bidirectional_memcpy_ce and its mirror).
+struct DuplexShare {
+  double h2d = 1;  // host -> GPU while GPU -> host runs
+  double d2h = 1;  // GPU -> host while host -> GPU runs
+};
 
 struct FabricConstants {
   double pcie_efficiency_ce = 0;       // Gen1-Gen4 copy engines
@@ -9,6 +19,9 @@ struct FabricConstants {
   double pcie_efficiency_sm = 0;       // SM copies (peer, and host for architectures without a figure)
   double hopper_pcie_efficiency_sm_h2d = 0;  // Hopper SM copy reading host memory
   double hopper_pcie_efficiency_sm_d2h = 0;  // Hopper SM copy writing host memory
+  // By GPU architecture; an architecture without a published figure is not listed (independent
+  // directions, share 1).
+  std::map<std::string, DuplexShare> host_duplex_share;
   double nvlink_efficiency_ce = 0;     // NVLink generations without their own figure
   double nvlink_efficiency_ce_v2 = 0;
   double nvlink_efficiency_ce_v3 = 0;
