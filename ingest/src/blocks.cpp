@@ -97,8 +97,11 @@ std::vector<Span> find_blocks(const std::vector<Line>& lines) {
   std::vector<Span> out;
   bool has_body = false;
   int json_depth = 0;
+  static const std::string none;
   for (size_t i = 0; i < lines.size(); ++i) {
-    const std::string current = out.empty() ? "" : out.back().tool;
+    // A copy of the tool's name per line was most of this loop's time on a big paste; the
+    // reference is not used after a block is added (that branch ends the iteration).
+    const std::string& current = out.empty() ? none : out.back().tool;
     std::string tool;
     Start s = starts_block(lines, i, current, has_body, tool);
     if (json_depth > 0) {

@@ -27,7 +27,7 @@ std::string json_document_tool(const nlohmann::json& j) {
 
 std::string parse_json_block(const BlockInput& in, PartialMachine& m) {
   std::string text;
-  for (size_t i = in.begin; i < in.end; ++i) text += in.lines[i].text + "\n";
+  for (size_t i = in.begin; i < in.end; ++i) text.append(in.lines[i].text).push_back('\n');
   Provenance at;
   at.file = in.file;
   at.line = in.lines[in.begin].number;

@@ -68,7 +68,7 @@ void read_lines_of_damaged(const BlockInput& in, const Provenance& at, PartialMa
 
 std::string parse_nvbandwidth_json(const BlockInput& in, PartialMachine& m) {
   std::string text;
-  for (size_t i = in.begin; i < in.end; ++i) text += in.lines[i].text + "\n";
+  for (size_t i = in.begin; i < in.end; ++i) text.append(in.lines[i].text).push_back('\n');
   const int first = in.lines[in.begin].number;
   bool cut = false;
   nlohmann::json j = parse_json_salvaging(text, cut);

@@ -221,7 +221,7 @@ std::string parse_nvbandwidth_text(const BlockInput& in, PartialMachine& m) {
   State s(in, m);
   bool anything = false;
   for (size_t i = in.begin; i < in.end; ++i) {
-    const std::string& text = in.lines[i].text;
+    const std::string_view text = in.lines[i].text;
     const int line = in.lines[i].number;
     const std::string_view t = trim(text);
     auto tok = tokens(t);
