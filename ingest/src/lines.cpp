@@ -281,7 +281,7 @@ NormalisedLines normalise(std::string_view input) {
   for_each_raw_line(input, [&](std::string_view raw) {
     std::string_view text;
     if (!clean_in_place(raw, numbered, text)) text = rewritten.keep(clean_fully(raw, numbered));
-    out.lines.push_back({static_cast<int>(out.lines.size() + 1), text});
+    out.lines.push_back({static_cast<int>(out.lines.size() + 1), static_cast<uint32_t>(text.size()), text.data()});
     return true;
   });
   return out;

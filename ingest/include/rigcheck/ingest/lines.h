@@ -5,6 +5,7 @@
 // keeps its number in the input so findings can point at it. Leading `#` and collapsed spaces are
 // not undone here: parsers match tokens, with `#` optional (strip_hash).
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -12,9 +13,13 @@
 
 namespace rigcheck::ingest {
 
+// 16 bytes (a string_view and the number would take 24): a 100 MB paste has about two million.
 struct Line {
-  int number = 0;         // 1-based, in the original input
-  std::string_view text;  // cleaned, trimmed at the right; into the input or NormalisedLines::rewritten
+  int number = 0;            // 1-based, in the original input
+  uint32_t length = 0;
+  const char* start = nullptr;  // into the input or NormalisedLines::rewritten
+  // The line cleaned, trimmed at the right.
+  std::string_view text() const { return {start, length}; }
 };
 
 // Longest line kept; longer ones are cut (a 100 MB single-line paste stays bounded).
