@@ -85,6 +85,18 @@ TEST(Utf8, InvalidBytesBecomeTheReplacementCharacter) {
   EXPECT_EQ(valid_utf8("\xf4\x90\x80\x80"), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");  // > U+10FFFF
 }
 
+// The importer reads a paste in place when this says it is UTF-8 already: it must say so exactly
+// when valid_utf8 would leave the text as it is.
+TEST(Utf8, ValidExactlyWhenNothingWouldBeReplaced) {
+  for (const std::string s : {"GeForce RTX 3090", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "", "\xff\xff", "a\xc3", "\xc0\xaf",
+                              "\xed\xa0\x80", "\xf4\x90\x80\x80", "ok\xe2\x82"}) {
+    SCOPED_TRACE(s);
+    EXPECT_EQ(is_valid_utf8(s), valid_utf8(s) == s);
+  }
+  EXPECT_TRUE(is_valid_utf8("caf\xc3\xa9"));
+  EXPECT_FALSE(is_valid_utf8("caf\xe9"));  // Latin-1
+}
+
 // A DMI product name of 0xFF bytes made every JSON output of a discovered machine throw.
 TEST(Utf8, DiscoveredNamesAreValidInJson) {
   rigcheck::testing::TempDir dir;

@@ -77,7 +77,7 @@ std::string parse_bandwidth_test(const BlockInput& in, PartialMachine& m) {
     best.clear();
   };
   for (size_t i = in.begin; i < in.end; ++i) {
-    const std::string_view t = trim(in.lines[i].text);
+    const std::string_view t = trim(in.lines[i].text());
     const int line = in.lines[i].number;
     auto tok = tokens(t);
     long v = 0;

@@ -24,11 +24,11 @@ bool is_nccl_table_header(std::string_view t) {
 
 // "GPU0 GPU1 … CPU Affinity" (topo -m), "GPU0 GPU1" (topo -p2p): the header, not a row ("GPU0 X …").
 bool is_smi_header(const std::vector<Line>& lines, size_t i) {
-  auto tok = tokens(lines[i].text);
+  auto tok = tokens(lines[i].text());
   if (tok.empty() || tok[0] != "GPU0") return false;
   if (tok.size() >= 2 && tok[1] == "X") return false;
   for (size_t j = i + 1; j < lines.size() && j < i + 3; ++j) {
-    auto next = tokens(lines[j].text);
+    auto next = tokens(lines[j].text());
     if (!next.empty()) return next[0] == "GPU0";
   }
   return false;
@@ -39,7 +39,7 @@ enum class Start { none, always, continues };
 // Whether line i starts a block of some tool, and which.
 Start starts_block(const std::vector<Line>& lines, size_t i, const std::string& current, bool current_has_body,
                    std::string& tool) {
-  const std::string_view raw = trim(lines[i].text);
+  const std::string_view raw = trim(lines[i].text());
   const std::string_view t = strip_hash(raw);
   if (starts_with(t, "nvbandwidth Version:")) return tool = kNvbandwidth, Start::always;
   if (starts_with(t, "Running ") && is_nvbandwidth_test(trim(t.substr(8))))
@@ -72,13 +72,13 @@ Start starts_block(const std::vector<Line>& lines, size_t i, const std::string& 
   }
   if (raw == "{") {
     for (size_t j = i + 1; j < lines.size() && j < i + 4; ++j) {
-      if (contains(lines[j].text, "\"nvbandwidth\"")) return tool = kNvbandwidthJson, Start::always;
-      if (contains(lines[j].text, "\"start_time\"") || contains(lines[j].text, "\"nccl_version\"")) return tool = kNcclTestsJson, Start::always;
+      if (contains(lines[j].text(), "\"nvbandwidth\"")) return tool = kNvbandwidthJson, Start::always;
+      if (contains(lines[j].text(), "\"start_time\"") || contains(lines[j].text(), "\"nccl_version\"")) return tool = kNcclTestsJson, Start::always;
     }
     // rigcheck reports are written with sorted keys: "backend" first, "schema" a few hundred lines on.
-    if (i + 1 < lines.size() && starts_with(trim(lines[i + 1].text), "\"backend\":"))
+    if (i + 1 < lines.size() && starts_with(trim(lines[i + 1].text()), "\"backend\":"))
       for (size_t j = i + 2; j < lines.size() && j < i + 2000; ++j)
-        if (contains(lines[j].text, "\"rigcheck.report/") || (j < i + 8 && trim(lines[j].text) == "\"rigcheck\","))
+        if (contains(lines[j].text(), "\"rigcheck.report/") || (j < i + 8 && trim(lines[j].text()) == "\"rigcheck\","))
           return tool = kRigcheckReport, Start::always;
   }
   return Start::none;
@@ -97,8 +97,11 @@ std::vector<Span> find_blocks(const std::vector<Line>& lines) {
   std::vector<Span> out;
   bool has_body = false;
   int json_depth = 0;
+  static const std::string none;
   for (size_t i = 0; i < lines.size(); ++i) {
-    const std::string current = out.empty() ? "" : out.back().tool;
+    // A copy of the tool's name per line was most of this loop's time on a big paste; the
+    // reference is not used after a block is added (that branch ends the iteration).
+    const std::string& current = out.empty() ? none : out.back().tool;
     std::string tool;
     Start s = starts_block(lines, i, current, has_body, tool);
     if (json_depth > 0) {
@@ -107,7 +110,7 @@ std::vector<Span> find_blocks(const std::vector<Line>& lines) {
       if (s == Start::always && tool != kNvbandwidthJson) {
         json_depth = 0;
       } else {
-        for (char c : lines[i].text) json_depth += c == '{' ? 1 : c == '}' ? -1 : 0;
+        for (char c : lines[i].text()) json_depth += c == '{' ? 1 : c == '}' ? -1 : 0;
         out.back().end = i + 1;
         continue;
       }
@@ -118,12 +121,12 @@ std::vector<Span> find_blocks(const std::vector<Line>& lines) {
       has_body = false;
       if (tool == kNvbandwidthJson || tool == kNcclTestsJson || tool == kRigcheckReport) {
         json_depth = 0;  // braces of the first line: a one-line document is a block of one line
-        for (char c : lines[i].text) json_depth += c == '{' ? 1 : c == '}' ? -1 : 0;
+        for (char c : lines[i].text()) json_depth += c == '{' ? 1 : c == '}' ? -1 : 0;
       }
       continue;
     }
     if (current == kNcclTests) {
-      std::string_view t = strip_hash(lines[i].text);
+      std::string_view t = strip_hash(lines[i].text());
       if (is_nccl_row(t) || contains(t, "Avg bus bandwidth")) has_body = true;
     }
     if (!out.empty()) out.back().end = i + 1;

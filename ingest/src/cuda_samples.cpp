@@ -88,7 +88,7 @@ std::string parse_simple_p2p(const BlockInput& in, PartialMachine& m) {
   int failed_line = 0, last_line = 0;
   for (size_t i = in.begin; i < in.end; ++i) {
     const Line& l = in.lines[i];
-    const std::string_view t = trim(l.text);
+    const std::string_view t = trim(l.text());
     if (t.empty()) continue;
     if (peer_access_line(t, in, l.number, m)) {
       read_any = true;
@@ -166,7 +166,7 @@ std::string parse_conjugate_gradient_multi_device(const BlockInput& in, PartialM
   int result_line = 0, last_line = 0;
   for (size_t i = in.begin; i < in.end; ++i) {
     const Line& l = in.lines[i];
-    const std::string_view t = trim(l.text);
+    const std::string_view t = trim(l.text());
     if (t.empty()) continue;
     last_line = l.number;
     long index = -1, other = -1;

@@ -43,20 +43,20 @@ constexpr size_t kMaxJsonDocument = 32u << 20;
 // An input that is one JSON document of a known tool (a -J file, a rigcheck report) is read
 // whole: its lines can be longer than a paste's line limit (nccl-tests writes its document,
 // the whole environment included, on one line). False when the input is not such a document.
-bool import_document(const NamedText& input, PartialMachine& into) {
-  const std::string_view t = trim(input.text);
-  if (t.empty() || t.front() != '{' || input.text.size() > kMaxJsonDocument) return false;
+bool import_document(const std::string& name, std::string_view text, const std::string& sha256, PartialMachine& into) {
+  const std::string_view t = trim(text);
+  if (t.empty() || t.front() != '{' || text.size() > kMaxJsonDocument) return false;
   bool cut = false;
   const nlohmann::json j = parse_json_salvaging(t, cut);
   const std::string tool = j.is_discarded() ? "" : json_document_tool(j);
   if (tool != kNcclTestsJson && tool != kRigcheckReport) return false;  // nvbandwidth JSON: its lines are short
   InputFile file;
-  file.name = input.name;
-  file.sha256 = input.sha256;
-  file.bytes = input.text.size();
+  file.name = name;
+  file.sha256 = sha256;
+  file.bytes = text.size();
   Provenance at;
-  at.file = input.name;
-  at.line = 1 + static_cast<int>(std::count(input.text.begin(), input.text.begin() + (t.data() - input.text.data()), '\n'));
+  at.file = name;
+  at.line = 1 + static_cast<int>(std::count(text.data(), t.data(), '\n'));
   Block b{shown_tool(tool), "", at.line, at.line + static_cast<int>(std::count(t.begin(), t.end(), '\n'))};
   try {
     b.version = tool == kNcclTestsJson ? read_nccl_tests_json(j, at, cut, into) : read_rigcheck_report(j, at, cut, into);
@@ -79,33 +79,39 @@ bool import_document(const NamedText& input, PartialMachine& into) {
 void import_text(const NamedText& raw, PartialMachine& into) {
   // Pastes come from terminals in any encoding and file names are bytes; what the parsers keep
   // of them goes into a JSON report, which must be UTF-8. The hash and size stay the raw input's.
-  const NamedText input{topology::valid_utf8(raw.name), topology::valid_utf8(raw.text), raw.sha256};
-  if (import_document(input, into)) return;
-  const std::vector<Line> lines = normalise(input.text);
+  // Nearly every paste is UTF-8 already and is then read where it is: a copy of a 100 MB paste
+  // would be most of the import's memory.
+  const std::string name = topology::valid_utf8(raw.name);
+  const bool valid = topology::is_valid_utf8(raw.text);
+  const std::string made_valid = valid ? std::string() : topology::valid_utf8(raw.text);
+  const std::string_view text = valid ? std::string_view(raw.text) : std::string_view(made_valid);
+  if (import_document(name, text, raw.sha256, into)) return;
+  const NormalisedLines normalised = normalise(text);
+  const std::vector<Line>& lines = normalised.lines;
   const std::vector<Span> spans = find_blocks(lines);
   const size_t kernel_before = into.kernel.size();
-  const auto kernel_span = scan_kernel_log(lines, input.name, into);
-  const auto iommu_span = scan_iommu_lines(lines, input.name, into);
-  const auto nccl_span = scan_nccl_info(lines, input.name, into);
-  const auto lspci_span = scan_lspci_links(lines, input.name, into);
-  const auto vllm_span = scan_vllm(lines, input.name, into);
-  const auto details_span = scan_lspci_details(lines, input.name, into);
-  const auto tree_span = scan_lspci_tree(lines, input.name, into);
-  const auto xml_span = scan_nccl_topology_xml(lines, input.name, into);
+  const auto kernel_span = scan_kernel_log(lines, name, into);
+  const auto iommu_span = scan_iommu_lines(lines, name, into);
+  const auto nccl_span = scan_nccl_info(lines, name, into);
+  const auto lspci_span = scan_lspci_links(lines, name, into);
+  const auto vllm_span = scan_vllm(lines, name, into);
+  const auto details_span = scan_lspci_details(lines, name, into);
+  const auto tree_span = scan_lspci_tree(lines, name, into);
+  const auto xml_span = scan_nccl_topology_xml(lines, name, into);
   if (spans.empty() && into.kernel.size() == kernel_before && !iommu_span.first && !nccl_span.first && !lspci_span.first && !vllm_span.first &&
       !details_span.first && !tree_span.first && !xml_span.first)
-    throw topology::InputError(input.name + ": no output of a known tool (nvbandwidth, p2pBandwidthLatencyTest, nccl-tests, "
+    throw topology::InputError(name + ": no output of a known tool (nvbandwidth, p2pBandwidthLatencyTest, nccl-tests, "
                                "nvidia-smi topo -m/-p2p, bandwidthTest, simpleP2P, conjugateGradientMultiDeviceCG, kernel PCIe/Xid/IOMMU lines, kernel command lines, NCCL INFO lines, lspci LnkSta/ACS/NUMA lines, lspci -t trees, NCCL topology XML, vLLM P2P lines, nccl-tests -J JSON, rigcheck reports) was found in it");
   InputFile file;
-  file.name = input.name;
-  file.sha256 = input.sha256;
+  file.name = name;
+  file.sha256 = raw.sha256;
   file.bytes = raw.text.size();
   for (const Span& s : spans) {
     if (into.cells.size() >= kMaxCells) {
       Event ev;
       ev.kind = Event::Kind::unparsed;
       ev.text = "more than " + std::to_string(kMaxCells) + " figures: this block and the rest of the input were not read";
-      ev.from.file = input.name;
+      ev.from.file = name;
       ev.from.line = lines[s.begin].number;
       ev.from.tool = s.tool;
       into.events.push_back(ev);
@@ -117,14 +123,14 @@ void import_text(const NamedText& raw, PartialMachine& into) {
     b.last_line = lines[s.end - 1].number;
     // The command that produced a block is usually the line or two above it, often still
     // inside the previous block's span.
-    BlockInput in{lines, s.begin, s.end, input.name, s.begin >= 5 ? s.begin - 5 : 0};
+    BlockInput in{lines, s.begin, s.end, name, s.begin >= 5 ? s.begin - 5 : 0};
     try {
       b.version = parser_for(s.tool)(in, into);
     } catch (const ParseError& e) {
       Event ev;
       ev.kind = Event::Kind::unparsed;
       ev.text = e.what();
-      ev.from.file = input.name;
+      ev.from.file = name;
       ev.from.line = e.line();
       ev.from.tool = b.tool;
       into.events.push_back(ev);

@@ -79,7 +79,7 @@ std::pair<int, int> scan_iommu_lines(const std::vector<Line>& lines, const std::
   ImportedIommu& s = m.iommu;
   std::string_view previous;
   for (const auto& l : lines) {
-    const std::string_view t = trim(l.text);
+    const std::string_view t = trim(l.text());
     const std::string_view before = previous;
     previous = t;
     if (t.size() < 8) continue;

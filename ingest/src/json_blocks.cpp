@@ -27,7 +27,7 @@ std::string json_document_tool(const nlohmann::json& j) {
 
 std::string parse_json_block(const BlockInput& in, PartialMachine& m) {
   std::string text;
-  for (size_t i = in.begin; i < in.end; ++i) text += in.lines[i].text + "\n";
+  for (size_t i = in.begin; i < in.end; ++i) text.append(in.lines[i].text()).push_back('\n');
   Provenance at;
   at.file = in.file;
   at.line = in.lines[in.begin].number;
@@ -40,7 +40,7 @@ std::string parse_json_block(const BlockInput& in, PartialMachine& m) {
     std::string version = read_nccl_tests_json(j, at, cut, m);
     // The JSON may not name the collective (the #318 patch does not): the command above it does.
     for (size_t i = in.begin; i-- > (in.begin > 12 ? in.begin - 12 : 0) && m.collectives.back().op.empty();)
-      for (auto tok : tokens(in.lines[i].text))
+      for (auto tok : tokens(in.lines[i].text()))
         if (std::string op = op_from_program(std::string(tok)); !op.empty()) {
           m.collectives.back().op = op;
           break;

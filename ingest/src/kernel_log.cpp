@@ -65,7 +65,7 @@ bool parse_line(std::string_view t, KernelEvent& e) {
 std::pair<int, int> scan_kernel_log(const std::vector<Line>& lines, const std::string& file, PartialMachine& m) {
   std::pair<int, int> span{0, 0};
   for (const auto& l : lines) {
-    const std::string_view t = trim(l.text);
+    const std::string_view t = trim(l.text());
     if (t.size() < 20 || (!contains(t, "PCIe") && !contains(t, "NVRM"))) continue;
     KernelEvent e;
     if (!parse_line(t, e)) continue;

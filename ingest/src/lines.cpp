@@ -1,9 +1,11 @@
 #include "rigcheck/ingest/lines.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 namespace rigcheck::ingest {
 
@@ -177,13 +179,26 @@ bool is_markup(std::string_view t) {
   return false;
 }
 
+// The input's lines as they are, each cut at kMaxLineChars: f(raw) for each until f returns false.
+template <class F>
+void for_each_raw_line(std::string_view input, F&& f) {
+  for (size_t start = 0; start <= input.size();) {
+    size_t nl = input.find('\n', start);
+    if (nl == std::string_view::npos) nl = input.size();
+    if (!f(input.substr(start, std::min(nl - start, kMaxLineChars)))) return;
+    if (nl == input.size()) return;
+    start = nl + 1;
+  }
+}
+
 // Numbered pastes: most lines start with consecutive integers. Matrix rows ("0  26.03") also
 // start with integers, but not consecutively over the whole input.
-bool has_line_numbers(const std::vector<std::string>& lines) {
+bool has_line_numbers(std::string_view input) {
   int checked = 0, consecutive = 0;
   long prev = -1;
-  for (const auto& l : lines) {
-    if (trim(l).empty()) continue;
+  for_each_raw_line(input, [&](std::string_view raw) {
+    const std::string l = strip_ansi(raw);
+    if (trim(l).empty()) return true;
     ++checked;
     long n = 0;
     if (number_prefix(l, n)) {
@@ -192,36 +207,83 @@ bool has_line_numbers(const std::vector<std::string>& lines) {
     } else {
       prev = -1;
     }
-    if (checked > 400) break;
-  }
+    return checked <= 400;
+  });
   return checked >= 6 && consecutive * 10 >= checked * 8;
 }
 
+std::string_view trim_right(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// What the full cleaning below gives for a line that nothing was done to (no control character
+// but the CR of a CRLF, no entity, no tag at either end, no launcher, quote or line-number
+// prefix): a part of the line itself, so it need not be copied. False when the line needs the
+// full cleaning. Each test mirrors the step it stands for; a line that fails one is cleaned in
+// full, so this only decides where the text is kept, never what it is.
+bool clean_in_place(std::string_view raw, bool numbered, std::string_view& out) {
+  if (numbered) return false;
+  while (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);  // strip_ansi drops it
+  for (char c : raw)
+    if (static_cast<unsigned char>(c) < 0x20) return false;  // ESC, tab, other control characters: strip_ansi
+  if (raw.find('&') != std::string_view::npos) return false;  // decode_entities
+  if (!raw.empty() && (raw.front() == '<' || raw.back() == '>')) return false;  // strip_html_breaks
+  const size_t first = raw.find_first_not_of(' ');
+  if (first != std::string_view::npos && (raw[first] == '[' || raw[first] == '(' || raw[first] == '>')) return false;  // strip_prefixes
+  out = is_markup(raw) ? std::string_view() : trim_right(raw);
+  return true;
+}
+
+std::string clean_fully(std::string_view raw, bool numbered) {
+  std::string s = strip_html_breaks(decode_entities(strip_ansi(raw)));
+  long n = 0;
+  if (numbered) s.erase(0, number_prefix(s, n));
+  s = strip_html_breaks(strip_prefixes(std::move(s)));  // a launcher or quote prefix can come before the tags
+  if (is_markup(s)) s.clear();
+  s.resize(trim_right(s).size());
+  return s;
+}
+
+// Room for the rewritten lines, in chunks that never move (the lines point into them).
+class RewrittenText {
+ public:
+  explicit RewrittenText(std::vector<std::unique_ptr<char[]>>& chunks) : chunks_(chunks) {}
+  std::string_view keep(const std::string& s) {
+    if (s.empty()) return {};
+    if (room_ < s.size()) {
+      const size_t size = std::max(kChunk, s.size());
+      chunks_.push_back(std::make_unique_for_overwrite<char[]>(size));  // pages untouched until written
+      next_ = chunks_.back().get();
+      room_ = size;
+    }
+    std::memcpy(next_, s.data(), s.size());
+    const std::string_view kept(next_, s.size());
+    next_ += s.size();
+    room_ -= s.size();
+    return kept;
+  }
+
+ private:
+  static constexpr size_t kChunk = 1u << 20;
+  std::vector<std::unique_ptr<char[]>>& chunks_;
+  char* next_ = nullptr;
+  size_t room_ = 0;
+};
+
 }  // namespace
 
-std::vector<Line> normalise(std::string_view input) {
-  std::vector<std::string> raw;
-  size_t start = 0;
-  while (start <= input.size()) {
-    size_t nl = input.find('\n', start);
-    if (nl == std::string_view::npos) nl = input.size();
-    std::string_view l = input.substr(start, std::min(nl - start, kMaxLineChars));
-    raw.push_back(strip_ansi(l));
-    if (nl == input.size()) break;
-    start = nl + 1;
-  }
-  const bool numbered = has_line_numbers(raw);
-  std::vector<Line> out;
-  out.reserve(raw.size());
-  for (size_t i = 0; i < raw.size(); ++i) {
-    std::string s = strip_html_breaks(decode_entities(std::move(raw[i])));
-    long n = 0;
-    if (numbered) s.erase(0, number_prefix(s, n));
-    s = strip_html_breaks(strip_prefixes(std::move(s)));  // a launcher or quote prefix can come before the tags
-    if (is_markup(s)) s.clear();
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-    out.push_back({static_cast<int>(i + 1), std::move(s)});
-  }
+NormalisedLines normalise(std::string_view input) {
+  const bool numbered = has_line_numbers(input);
+  NormalisedLines out;
+  out.lines.reserve(static_cast<size_t>(std::count(input.begin(), input.end(), '\n')) + 1);
+  RewrittenText rewritten(out.rewritten);
+  for_each_raw_line(input, [&](std::string_view raw) {
+    std::string_view text;
+    if (!clean_in_place(raw, numbered, text)) text = rewritten.keep(clean_fully(raw, numbered));
+    out.lines.push_back({static_cast<int>(out.lines.size() + 1), static_cast<uint32_t>(text.size()), text.data()});
+    return true;
+  });
   return out;
 }
 

@@ -56,9 +56,9 @@ std::pair<int, int> scan_lspci_details(const std::vector<Line>& lines, const std
     span.second = line;
   };
   for (const auto& l : lines) {
-    const std::string_view t = trim(l.text);
+    const std::string_view t = trim(l.text());
     if (t.empty()) continue;
-    if (!std::isspace(static_cast<unsigned char>(l.text[0])) && std::isxdigit(static_cast<unsigned char>(t[0]))) {
+    if (!std::isspace(static_cast<unsigned char>(l.text()[0])) && std::isxdigit(static_cast<unsigned char>(t[0]))) {
       if (std::string bdf = lspci_header_bdf(t); !bdf.empty()) {
         current = nullptr;
         if (m.lspci_functions.size() >= kMaxFunctions) continue;
@@ -81,7 +81,7 @@ std::pair<int, int> scan_lspci_details(const std::vector<Line>& lines, const std
     }
     // An unindented line that is no lspci "Key: value" line (a prompt, another tool) ends the
     // function's details: ACS lines after it belong to no header (a grep paste).
-    if (!std::isspace(static_cast<unsigned char>(l.text[0])) && !detail_line(t)) current = nullptr;
+    if (!std::isspace(static_cast<unsigned char>(l.text()[0])) && !detail_line(t)) current = nullptr;
     const bool cap = starts_with(t, "ACSCap:"), ctl = starts_with(t, "ACSCtl:");
     if (starts_with(t, "NUMA node:") && current) {
       long n = -1;

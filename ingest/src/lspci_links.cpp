@@ -47,9 +47,9 @@ std::pair<int, int> scan_lspci_links(const std::vector<Line>& lines, const std::
   std::string device, name;
   topology::LinkState cap;
   for (const auto& l : lines) {
-    const std::string_view t = trim(l.text);
+    const std::string_view t = trim(l.text());
     if (t.empty()) continue;
-    if (!std::isspace(static_cast<unsigned char>(l.text[0])) && std::isxdigit(static_cast<unsigned char>(t[0]))) {
+    if (!std::isspace(static_cast<unsigned char>(l.text()[0])) && std::isxdigit(static_cast<unsigned char>(t[0]))) {
       if (std::string bdf = lspci_header_bdf(t); !bdf.empty()) {
         device = bdf;
         name = std::string(trim(t.substr(t.find(':', t.find(' ')) + 1)));

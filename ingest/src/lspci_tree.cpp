@@ -51,7 +51,7 @@ class TreeReader {
 
   // Reads one line of a tree; false when the line is not tree syntax.
   bool line(const Line& l) {
-    const std::string_view s = l.text;
+    const std::string_view s = l.text();
     size_t i = 0;
     while (i < s.size() && (s[i] == ' ' || s[i] == '|')) ++i;
     if (i >= s.size()) return false;
@@ -135,7 +135,7 @@ std::pair<int, int> scan_lspci_tree(const std::vector<Line>& lines, const std::s
   std::pair<int, int> span{0, 0};
   std::optional<TreeReader> tree;
   for (const auto& l : lines) {
-    const std::string_view t = trim(l.text);
+    const std::string_view t = trim(l.text());
     // A tree starts at a root bus line; it ends at the first line that is not tree syntax.
     const bool root = (starts_with(t, "-[") || starts_with(t, "-+-[") || starts_with(t, "+-[") || starts_with(t, "\\-[")) &&
                       t.find(':') != std::string_view::npos && t.find(':') < 12;

@@ -21,7 +21,7 @@ int nccl_code(std::string_view v) {
 std::pair<int, int> scan_nccl_info(const std::vector<Line>& lines, const std::string& file, PartialMachine& m) {
   std::pair<int, int> span{0, 0};
   for (const auto& l : lines) {
-    const std::string_view t = trim(l.text);
+    const std::string_view t = trim(l.text());
     const size_t info = t.find("NCCL INFO ");
     if (info == std::string_view::npos) continue;
     const std::string_view msg = t.substr(info + 10);

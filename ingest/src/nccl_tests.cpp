@@ -54,12 +54,12 @@ long wrong_value(std::string_view s, bool error_column) {
 
 std::string op_from_command(const BlockInput& in) {
   auto find_in = [&](size_t i) -> std::string {
-    const std::string& s = in.lines[i].text;
+    const std::string_view s = in.lines[i].text();
     size_t at = s.find("_perf");
-    if (at == std::string::npos) return "";
+    if (at == std::string_view::npos) return "";
     size_t b = at;
     while (b > 0 && (std::isalnum(static_cast<unsigned char>(s[b - 1])) || s[b - 1] == '_')) --b;
-    return s.substr(b, at - b);
+    return std::string(s.substr(b, at - b));
   };
   for (size_t i = in.begin; i-- > in.context_begin;)
     if (auto op = find_in(i); !op.empty()) return op;
@@ -81,7 +81,7 @@ std::string parse_nccl_tests(const BlockInput& in, PartialMachine& m) {
   std::set<std::string> hosts, pids;
   uint64_t max_bytes = 0;
   for (size_t i = in.begin; i < in.end; ++i) {
-    const std::string_view t = strip_hash(in.lines[i].text);
+    const std::string_view t = strip_hash(in.lines[i].text());
     const int line = in.lines[i].number;
     auto tok = tokens(t);
     Provenance here = c.from;

@@ -239,7 +239,7 @@ std::pair<int, int> scan_nccl_topology_xml(const std::vector<Line>& lines, const
   std::optional<XmlReader> xml;
   std::string version;
   for (const auto& l : lines) {
-    const std::string_view t = trim(l.text);
+    const std::string_view t = trim(l.text());
     if (!xml) {
       if (!starts_xml(t)) continue;
       xml.emplace(file, m);

@@ -50,7 +50,7 @@ void read_device(const std::string& s, const Provenance& at, PartialMachine& m) 
 void read_lines_of_damaged(const BlockInput& in, const Provenance& at, PartialMachine& m) {
   bool in_list = false;
   for (size_t i = in.begin; i < in.end; ++i) {
-    const std::string_view t = trim(in.lines[i].text);
+    const std::string_view t = trim(in.lines[i].text());
     if (contains(t, "\"GPU Device list\"")) in_list = true;
     else if (in_list && starts_with(t, "]")) in_list = false;
     else if (in_list && starts_with(t, "\"")) read_device(std::string(t.substr(1, t.find('"', 1) - 1)), at, m);
@@ -68,7 +68,7 @@ void read_lines_of_damaged(const BlockInput& in, const Provenance& at, PartialMa
 
 std::string parse_nvbandwidth_json(const BlockInput& in, PartialMachine& m) {
   std::string text;
-  for (size_t i = in.begin; i < in.end; ++i) text += in.lines[i].text + "\n";
+  for (size_t i = in.begin; i < in.end; ++i) text.append(in.lines[i].text()).push_back('\n');
   const int first = in.lines[in.begin].number;
   bool cut = false;
   nlohmann::json j = parse_json_salvaging(text, cut);

@@ -221,7 +221,7 @@ std::string parse_nvbandwidth_text(const BlockInput& in, PartialMachine& m) {
   State s(in, m);
   bool anything = false;
   for (size_t i = in.begin; i < in.end; ++i) {
-    const std::string& text = in.lines[i].text;
+    const std::string_view text = in.lines[i].text();
     const int line = in.lines[i].number;
     const std::string_view t = trim(text);
     auto tok = tokens(t);
@@ -257,7 +257,7 @@ std::string parse_nvbandwidth_text(const BlockInput& in, PartialMachine& m) {
       e.test = s.test;
       e.text = std::string(t);
       // The next line gives the offset ("Current offset : 11136", "Current offset [ 58496/66306048]").
-      if (i + 1 < in.end && contains(in.lines[i + 1].text, "Current offset")) e.text += "; " + std::string(trim(in.lines[i + 1].text));
+      if (i + 1 < in.end && contains(in.lines[i + 1].text(), "Current offset")) e.text += "; " + std::string(trim(in.lines[i + 1].text()));
       e.from = s.at(line);
       m.events.push_back(e);
       s.test_failed = true;

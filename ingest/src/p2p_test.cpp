@@ -117,7 +117,7 @@ std::string parse_p2p_test(const BlockInput& in, PartialMachine& m) {
   say_cannot_show(m, "p2pBandwidthLatencyTest does not record whether it copied with copy engines or SM kernels "
                      "(--sm_copy changes no heading): its P2P figures are compared as copy-engine copies, the default");
   for (size_t i = in.begin; i < in.end; ++i) {
-    const std::string_view t = trim(in.lines[i].text);
+    const std::string_view t = trim(in.lines[i].text());
     const int line = in.lines[i].number;
     auto tok = tokens(t);
     if (parse_device(t, in, line, m)) {

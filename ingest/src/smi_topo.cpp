@@ -50,7 +50,7 @@ std::string parse_smi_topo(const BlockInput& in, PartialMachine& m) {
   int last_line = 0;
   int rows = 0;
   for (size_t i = in.begin; i < in.end; ++i) {
-    const std::string_view t = trim(in.lines[i].text);
+    const std::string_view t = trim(in.lines[i].text());
     const int line = in.lines[i].number;
     auto tok = tokens(t);
     Provenance here;
@@ -82,8 +82,8 @@ std::string parse_smi_topo(const BlockInput& in, PartialMachine& m) {
       // archives ("<br>" between rows) and double-spaced posts put blanks between them.
       if (tok.empty() && rows > 0) {
         size_t j = i + 1;
-        while (j < in.end && trim(in.lines[j].text).empty()) ++j;
-        const auto next = j < in.end ? tokens(in.lines[j].text) : std::vector<std::string_view>{};
+        while (j < in.end && trim(in.lines[j].text()).empty()) ++j;
+        const auto next = j < in.end ? tokens(in.lines[j].text()) : std::vector<std::string_view>{};
         if (next.size() < 2 || gpu_number(next[0]) < 0) rows_done = true;
       }
       continue;

@@ -11,7 +11,7 @@ namespace rigcheck::ingest {
 std::pair<int, int> scan_vllm(const std::vector<Line>& lines, const std::string& file, PartialMachine& m) {
   std::pair<int, int> span{0, 0};
   for (const auto& l : lines) {
-    const std::string_view t = l.text;
+    const std::string_view t = l.text();
     bool used = false;
     if (contains(t, "Custom allreduce is disabled because your platform lacks GPU P2P capability or P2P test failed")) {
       ++m.vllm.p2p_failed;

@@ -1,6 +1,7 @@
 #include "rigcheck/report/import_report.h"
 
 #include <map>
+#include <utility>
 
 #include "rigcheck/report/bench_view.h"
 #include "rigcheck/report/report.h"
@@ -131,7 +132,9 @@ json imported_report(const ingest::PartialMachine& m, const ingest::MachineModel
   json report = new_report(rh, mm.stated, findings);
   report["status"] = "complete";
   report["backend"] = r.run.backend;
-  json cells = bench_json(r.run, r.judgements)["cells"];
+  // Moved, not copied: with the figures at their cap (ingest::kMaxCells) each copy of the
+  // cells is tens of MiB, and two of them were the peak of a big import.
+  json cells = std::move(bench_json(r.run, r.judgements)["cells"]);
   // The same cell from a second run in the inputs (a "before and after" post) keeps its own
   // name, so that compare and the tables do not take one for the other.
   std::map<std::string, int> seen;
@@ -142,7 +145,7 @@ json imported_report(const ingest::PartialMachine& m, const ingest::MachineModel
     cells[i]["imported"] = provenance_json(c.from);
     cells[i]["imported"]["foreign_test"] = c.foreign;
   }
-  report["measurements"] = cells;
+  report["measurements"] = std::move(cells);
   report["collectives"] = collectives_json(m);
   report["measurement_note"] =
       "IMPORTED: every figure here was read from another tool's output (see inputs), not measured by rigcheck; "

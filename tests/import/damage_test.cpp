@@ -144,6 +144,45 @@ TEST(ImportDamage, TwoDamagesAtOnce) {
   EXPECT_EQ(digest(import_string(damaged)), digest(import_string(clean)));
 }
 
+// Where each figure, event and block was read, with the events' own text: what the line-level
+// damage tests above do not compare.
+std::vector<std::string> provenance_digest(const ingest::PartialMachine& m) {
+  std::vector<std::string> d;
+  for (const auto& c : m.cells) d.push_back(c.test + " " + std::to_string(c.row) + " " + std::to_string(c.col) + " @" + std::to_string(c.from.line));
+  for (const auto& e : m.events) d.push_back(std::string(ingest::to_string(e.kind)) + " " + e.test + " " + e.text + " @" + std::to_string(e.from.line));
+  for (const auto& k : m.kernel) d.push_back("kernel " + k.text + " @" + std::to_string(k.from.line));
+  for (const auto& f : m.inputs)
+    for (const auto& b : f.blocks) d.push_back(b.tool + " [" + b.version + "] " + std::to_string(b.first_line) + "-" + std::to_string(b.last_line));
+  return d;
+}
+
+TEST(ImportDamage, LinesKeepTheirNumbersWhetherReadInPlaceOrRewritten) {
+  // Clean lines are read where they are in the paste, damaged ones are rewritten into chunks of
+  // their own (lines.cpp): here the two alternate, after more than a chunk of coloured prose, so
+  // the fixture's rewritten lines sit in a later chunk than the first ones. Every figure, event
+  // and block must come out at the line and with the text of the clean paste.
+  std::string prose_clean, prose_coloured;
+  for (int i = 0; prose_coloured.size() < (3u << 20) / 2; ++i) {
+    const std::string l = "Line " + std::to_string(i) + " of the forum post's prose, before the output itself.";
+    prose_clean += l + "\n";
+    prose_coloured += "\x1b[0;37m" + l + "\x1b[0m\r\n";
+  }
+  for (const char* f : {"nvbandwidth-v0.7-8xa100-pattern-failure.txt", "kernel-log-gtx1660-aer-corrected-journal.txt",
+                        "nccl-tests-2022-8xa100-sxm4-two-runs.txt"}) {
+    SCOPED_TRACE(f);
+    const std::string clean = fixture_text(f);
+    const std::string damaged = each_line(clean, [](const std::string& l, size_t i) {
+      if (i % 3 == 0) return "\x1b[1m" + l + "\x1b[0m\r";               // rewritten
+      if (i % 3 == 1) return std::regex_replace(l, std::regex("    "), "\t");  // rewritten when it had a run of four spaces
+      return l + "\r";                                                  // CRLF: read in place
+    });
+    const auto want = provenance_digest(import_string(prose_clean + clean));
+    ASSERT_GE(want.size(), 2u);
+    EXPECT_EQ(provenance_digest(import_string(prose_coloured + damaged)), want);
+    EXPECT_EQ(provenance_digest(import_string(prose_clean + damaged)), want);
+  }
+}
+
 TEST(ImportDamage, TruncationAnywhereNeverThrowsAndIsSaid) {
   // Cutting a complete output in the middle of any line leaves a valid import (or "no known
   // format" when nothing recognisable is left); a cut inside a matrix row is always said.

@@ -5,7 +5,7 @@ namespace {
 
 // Length of the valid UTF-8 sequence starting at s[i], 0 when it is not one (RFC 3629: no
 // overlong forms, no surrogates, nothing above U+10FFFF).
-size_t sequence_length(const std::string& s, size_t i) {
+size_t sequence_length(std::string_view s, size_t i) {
   const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   const unsigned char c = b(i);
   if (c < 0x80) return 1;
@@ -23,6 +23,15 @@ size_t sequence_length(const std::string& s, size_t i) {
 }
 
 }  // namespace
+
+bool is_valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = sequence_length(s, i);
+    if (!n) return false;
+    i += n;
+  }
+  return true;
+}
 
 std::string valid_utf8(const std::string& s) {
   std::string out;

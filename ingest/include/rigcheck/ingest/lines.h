@@ -5,21 +5,36 @@
 // keeps its number in the input so findings can point at it. Leading `#` and collapsed spaces are
 // not undone here: parsers match tokens, with `#` optional (strip_hash).
 
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace rigcheck::ingest {
 
+// 16 bytes (a string_view and the number would take 24): a 100 MB paste has about two million.
 struct Line {
-  int number = 0;     // 1-based, in the original input
-  std::string text;   // cleaned, trimmed at the right
+  int number = 0;            // 1-based, in the original input
+  uint32_t length = 0;
+  const char* start = nullptr;  // into the input or NormalisedLines::rewritten
+  // The line cleaned, trimmed at the right.
+  std::string_view text() const { return {start, length}; }
 };
 
 // Longest line kept; longer ones are cut (a 100 MB single-line paste stays bounded).
 inline constexpr size_t kMaxLineChars = 16384;
 
-std::vector<Line> normalise(std::string_view input);
+// The cleaned lines of one input. A line that pasting did not damage (most of them) is a view of
+// the input itself, so a 100 MB paste costs its text and a view per line rather than a second and
+// third copy; only lines that cleaning changed are written out, into `rewritten`. The input must
+// outlive the lines; moving this keeps every view valid.
+struct NormalisedLines {
+  std::vector<Line> lines;
+  std::vector<std::unique_ptr<char[]>> rewritten;  // chunks holding the changed lines' text
+};
+
+NormalisedLines normalise(std::string_view input);
 
 // The line without one leading '#' (and the spaces around it), trimmed.
 std::string_view strip_hash(std::string_view s);

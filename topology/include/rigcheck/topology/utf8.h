@@ -4,10 +4,15 @@
 // valid where it enters rigcheck.
 
 #include <string>
+#include <string_view>
 
 namespace rigcheck::topology {
 
 // s with every byte that is not part of a valid UTF-8 sequence replaced by U+FFFD.
 std::string valid_utf8(const std::string& s);
+
+// Whether valid_utf8(s) would be s: a big paste that is already UTF-8 (nearly every one) need not
+// be copied to be made so.
+bool is_valid_utf8(std::string_view s);
 
 }  // namespace rigcheck::topology
