@@ -104,7 +104,9 @@ TEST(ImportTopologyRules, PairsBehindOneSwitchSlowerThanAcross) {
 
 
 TEST(ImportTopologyRules, GpuBehindTheChipsetThatTopoCallsPhb) {
-  // Written by this test (no public paste of such a machine was found): an AM5-style tree whose
+  // Written by this test (no public paste of such a machine was found: the chipset-attached NVIDIA
+  // GPUs found in public threads, such as the X570 rigs of club-3090's bench reports, come with
+  // `lspci -t` trees without names and LnkSta lines without device headers): an AM5-style tree whose
   // second GPU hangs off the chipset's switch beside the chipset's USB controller, and the
   // nvidia-smi topo -m such a machine prints (PHB, as for two CPU root ports).
   const std::string tree =
