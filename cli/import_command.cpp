@@ -11,7 +11,7 @@ namespace rigcheck::cli {
 CLI::App* add_import_command(CLI::App& app, ImportArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "import",
-      "Diagnose outputs of nvbandwidth (text or -j JSON), p2pBandwidthLatencyTest, nccl-tests (text or -J JSON), nvidia-smi topo -m/-p2p, bandwidthTest (also --csv), simpleP2P and conjugateGradientMultiDeviceCG (peer access, their data checks), kernel log lines (link limited at boot, AER, Xid, IOMMU default domain and units) and kernel command lines (dmesg, /proc/cmdline), NCCL INFO transport lines and topology XML, lspci -vv (links, ACS, also `| grep ACSCtl`) and -tv, vLLM's P2P lines and rigcheck reports, "
+      "Diagnose outputs of nvbandwidth (text or -j JSON), p2pBandwidthLatencyTest, nccl-tests (text or -J JSON), nvidia-smi topo -m/-p2p, bandwidthTest (also --csv), simpleP2P and conjugateGradientMultiDeviceCG (peer access, their data checks), kernel log lines (link limited at boot, AER, Xid, IOMMU default domain, units and GPU page faults) and kernel command lines (dmesg, /proc/cmdline), NCCL INFO transport lines and topology XML, lspci -vv (links, ACS, also `| grep ACSCtl`) and -tv, vLLM's P2P lines and rigcheck reports, "
       "as pasted in a forum post or an issue (several in one file, prose around them, Markdown damage is fine); "
       "- reads stdin. The report (mode \"imported\") has the same findings as a live run; every figure is labelled IMPORTED. "
       "Exit code: 0 nothing above info, 3 warnings, 4 a critical finding, 2 a file of no known format.");

@@ -6,6 +6,8 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string>
+#include <string_view>
 
 #include "import_util.h"
 #include "rigcheck/diagnosis/catalogue.h"
@@ -108,9 +110,34 @@ bool gpu_name(const std::string& name) {
          name.find("Bridge") == std::string::npos && name.find("bridge") == std::string::npos;
 }
 
-// GPUs behind the chipset: a bridge above the GPU named as the chipset's (lspci -vvv headers
-// name bridges: "PCH PCI Express Root Port", "600 Series Chipset Switch Downstream Port"), or a
-// chipset function (its USB or SATA controller) behind the same switch as the GPU.
+// "0000:02:00.2" -> "0000:02:00": the device, all its functions.
+std::string_view device_of(std::string_view bdf) { return bdf.substr(0, bdf.rfind('.')); }
+
+// The chipset a bridge above a GPU belongs to, "" when nothing says so. lspci -tv names leaf
+// functions only, so a bridge with buses below it is recognised by what sits beside it:
+// - its own name, when lspci -vvv headers give one ("PCH PCI Express Root Port",
+//   "600 Series Chipset Switch Downstream Port");
+// - a chipset-named function of the same device: one PCIe link ends at one device, so its
+//   functions are one component (a 500-series chipset is one device whose functions 0-2 are its
+//   USB and SATA controllers and its switch's upstream port, 1022:43ee/43eb/43e9 in pci.ids);
+// - an Intel root port on bus 0 at device 1b, 1c or 1d on a machine whose host bridge 00:00.0 is
+//   Intel's: the PCH's root ports (Intel PCH datasheets, device/function tables; CPU root ports are
+//   00:01.x and 00:06.0), as live discovery recognises them (topology/src/assemble.cpp).
+std::string chipset_of(const ingest::ImportedPciNode& b, const std::map<std::string, std::string>& names) {
+  if (auto it = names.find(b.device); it != names.end() && chipset_name(it->second)) return b.device + " (" + it->second + ")";
+  for (const auto& [other, name] : names)
+    if (other != b.device && device_of(other) == device_of(b.device) && chipset_name(name))
+      return b.device + ", a function of the device whose " + other + " is " + name;
+  const std::string_view bdf = b.device;
+  const auto host = names.find(std::string(bdf.substr(0, bdf.find(':') + 1)) + "00:00.0");
+  if (b.parent.empty() && host != names.end() && host->second.rfind("Intel Corporation", 0) == 0 && bdf.size() >= 12 &&
+      bdf.substr(5, 3) == "00:" && (bdf.substr(8, 2) == "1b" || bdf.substr(8, 2) == "1c" || bdf.substr(8, 2) == "1d"))
+    return b.device + " (an Intel PCH root port: bus 0, device " + std::string(bdf.substr(8, 2)) + ")";
+  return "";
+}
+
+// GPUs behind the chipset: a bridge above the GPU that chipset_of recognises, or a chipset
+// function (its USB or SATA controller) behind the same switch as the GPU.
 void chipset_behind_phb(const ingest::PartialMachine& m, FindingSet& out) {
   const auto t = tree_of(m);
   std::map<std::string, std::string> names;
@@ -126,7 +153,7 @@ void chipset_behind_phb(const ingest::PartialMachine& m, FindingSet& out) {
     const std::string& bdf = gpus_in_bus_order[k];
     std::string chipset;
     for (const auto* b : bridges_above(t, bdf))
-      if (auto it = names.find(b->device); it != names.end() && chipset_name(it->second)) chipset = b->device + " (" + it->second + ")";
+      if (std::string c = chipset_of(*b, names); !c.empty()) chipset = std::move(c);
     if (chipset.empty())
       for (const auto& [other, name] : names)
         if (other != bdf && chipset_name(name) && share_a_switch(t, bdf, other)) chipset = "the switch that also holds " + other + " (" + name + ")";

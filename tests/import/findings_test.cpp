@@ -56,6 +56,7 @@ const std::vector<Expectation>& expectations() {
       {"kernel-log-5090-egpu-uncorrectable-xid31.txt", {"pcie-aer-errors", "gpu-xid"}, {"pcie-link-limited-at-boot"}},
       {"kernel-log-intel-iommu-on-pt-cmdline-rocm361-cut.txt", {}, {"iommu-translating", "import-block-unparsed"}},
       {"kernel-log-loongson-default-domain-translated-no-unit.txt", {}, {"iommu-translating", "import-block-unparsed"}},
+      {"kernel-log-1080ti-p2p-amdvi-io-page-fault-cut.txt", {"iommu-translating"}, {"import-block-unparsed", "gpu-xid", "pcie-aer-errors"}},
       {"simplep2p-cg-2x4090-xeon-w3365-wrong-data.md", {"p2p-data-corruption"}, {"import-output-truncated", "import-tool-error"}},
       {"simplep2p-cg-2x-rtx6000ada-trpro-passed.md", {}, {"p2p-data-corruption", "import-output-truncated", "import-tool-error"}},
       {"simplep2p-cg-2x4090-trpro-iommu-pt-zeros-cg-hang.md", {"p2p-data-corruption", "import-output-truncated"}, {"import-tool-error"}},

@@ -86,6 +86,44 @@ TEST(ImportIommu, TranslatedWithAUnitUpRaisesIommuTranslating) {
   EXPECT_NE(f->evidence[2].find("paste:44: iommu: Default domain type: Translated"), std::string::npos) << f->evidence[2];
 }
 
+TEST(ImportIommu, AGpuPageFaultIsTranslationSeen) {
+  // A real paste: AMD-Vi page faults of a GTX 1080 Ti while CUDA's P2P samples hung (NVIDIA/cuda-samples#48).
+  const auto m = import_fixture("kernel-log-1080ti-p2p-amdvi-io-page-fault-cut.txt");
+  EXPECT_EQ(m.iommu.mode, IommuMode::translated);
+  EXPECT_EQ(m.iommu.gpu_fault, "0000:07:00.0");
+  EXPECT_TRUE(m.iommu.domain_type.empty());
+  ASSERT_EQ(m.iommu.lines.size(), 1u);  // nine faults, the first quoted
+  EXPECT_EQ(m.iommu.lines[0],
+            "kernel-log-1080ti-p2p-amdvi-io-page-fault-cut.txt:2: nvidia 0000:07:00.0: AMD-Vi: Event logged [IO_PAGE_FAULT domain=0x0003 address=0x80000040 flags=0x0020]");
+  EXPECT_EQ(m.iommu.why, "the IOMMU logged a page fault for the NVIDIA device 0000:07:00.0: only a translating (DMA-remapping) domain faults");
+  ASSERT_EQ(m.inputs[0].blocks.size(), 1u);
+  EXPECT_EQ(m.inputs[0].blocks[0].version, "IOMMU and command lines");
+  EXPECT_EQ(m.inputs[0].blocks[0].first_line, 2);
+  EXPECT_EQ(m.inputs[0].blocks[0].last_line, 10);
+  const auto fs = findings_of(m);
+  const auto* f = find(fs, "iommu-translating");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->evidence.back().find("the pastes name no GPU"), std::string::npos) << f->evidence.back();
+  // The fault beats a default domain that says otherwise: it is the GPU's own domain, seen faulting.
+  const auto both = import_string(fixture_text("kernel-log-1080ti-p2p-amdvi-io-page-fault-cut.txt") +
+                                  "\n[    1.417345] iommu: Default domain type: Passthrough (set via kernel command line)\n");
+  EXPECT_EQ(both.iommu.mode, IommuMode::translated);
+}
+
+TEST(ImportIommu, PageFaultsOfOtherDriversOrWithoutOneDecideNothing) {
+  // A Wi-Fi card's fault (the line from Dasharo/dasharo-issues#1134), and the kernel's older
+  // wording that names no driver (pr_err "Event logged [IO_PAGE_FAULT device=…", written here).
+  const auto nic = two_gpus_and("[ 57.392307] ath10k_pci 0000:01:00.0: AMD-Vi: Event logged [IO_PAGE_FAULT domain=0x000d address=0xcfd51ad0 flags=0x0070]\n");
+  EXPECT_EQ(nic.iommu.mode, IommuMode::unknown);
+  EXPECT_TRUE(nic.iommu.gpu_fault.empty());
+  const auto old = two_gpus_and("[  104.528713] AMD-Vi: Event logged [IO_PAGE_FAULT device=07:00.0 domain=0x0003 address=0x80000040 flags=0x0020]\n");
+  EXPECT_EQ(old.iommu.mode, IommuMode::unknown);
+  // A host named after the driver is not the driver.
+  const auto host = two_gpus_and("Sep 21 09:59:59 nvidia kernel: e1000e 0000:05:00.0: AMD-Vi: Event logged [IO_PAGE_FAULT domain=0x0003 address=0x1 flags=0x0020]\n");
+  EXPECT_EQ(host.iommu.mode, IommuMode::unknown);
+  EXPECT_FALSE(finding_ids(host).count("iommu-translating"));
+}
+
 TEST(ImportIommu, PassthroughOrOffNeverRaiseIt) {
   const std::string unit = "[    1.402158] DMAR: Intel(R) Virtualization Technology for Directed I/O\n";
   const auto pt = two_gpus_and(unit + "[    1.417345] iommu: Default domain type: Passthrough (set via kernel command line)\n");

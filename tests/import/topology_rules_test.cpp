@@ -104,7 +104,9 @@ TEST(ImportTopologyRules, PairsBehindOneSwitchSlowerThanAcross) {
 
 
 TEST(ImportTopologyRules, GpuBehindTheChipsetThatTopoCallsPhb) {
-  // Written by this test (no public paste of such a machine was found): an AM5-style tree whose
+  // Written by this test (no public paste of such a machine was found: the chipset-attached NVIDIA
+  // GPUs found in public threads, such as the X570 rigs of club-3090's bench reports, come with
+  // `lspci -t` trees without names and LnkSta lines without device headers): an AM5-style tree whose
   // second GPU hangs off the chipset's switch beside the chipset's USB controller, and the
   // nvidia-smi topo -m such a machine prints (PHB, as for two CPU root ports).
   const std::string tree =
@@ -127,6 +129,57 @@ TEST(ImportTopologyRules, GpuBehindTheChipsetThatTopoCallsPhb) {
             "[AMD] 600 Series Chipset USB 3.2 Controller) (lspci); nvidia-smi topo -m calls GPU0-GPU1 PHB");
   // The Puget WRX90 tree: both GPUs on CPU root ports, nothing behind a chipset.
   EXPECT_FALSE(finding_ids(import_fixture("lspci-tv-puget-wrx90-2x-rtx6000ada.md")).count("chipset-slot-hidden-by-phb"));
+}
+
+// The topo -m of two GPUs a test below pairs with its tree.
+const std::string kTwoGpusPhb =
+    "        GPU0    GPU1    CPU Affinity    NUMA Affinity\n"
+    "GPU0     X      PHB     0-15    0\n"
+    "GPU1    PHB      X      0-15    0\n\n"
+    "Legend:\n\n  X    = Self\n  PHB  = Connection traversing PCIe as well as a PCIe Host Bridge (typically the CPU)\n";
+
+TEST(ImportTopologyRules, GpuBelowA500SeriesChipsetWhoseUsbIsASiblingFunction) {
+  // Written by this test: a 500-series board as lspci -tv draws it. The chipset is one device
+  // whose functions 0-2 are its USB and SATA controllers and its switch's upstream port (lspci -nn
+  // pastes of such boards list 1022:43ee, 43eb and 43e9 at 02:00.0-2), so its USB controller sits
+  // beside the upstream port, not below the switch: the same-switch test alone missed it.
+  const std::string tree =
+      "-[0000:00]-+-00.0  Advanced Micro Devices, Inc. [AMD] Starship/Matisse Root Complex\n"
+      "           +-01.2-[02-05]--+-00.0  Advanced Micro Devices, Inc. [AMD] 500 Series Chipset USB 3.1 XHCI Controller\n"
+      "           |               +-00.1  Advanced Micro Devices, Inc. [AMD] 500 Series Chipset SATA Controller\n"
+      "           |               \\-00.2-[03-05]--+-00.0-[04]----00.0  NVIDIA Corporation GA102 [GeForce RTX 3090]\n"
+      "           |                               \\-08.0-[05]----00.0  Realtek Semiconductor Co., Ltd. RTL8125 2.5GbE Controller\n"
+      "           \\-03.1-[06]----00.0  NVIDIA Corporation GA102 [GeForce RTX 3090]\n";
+  const auto fs = findings_of(import_string(tree + "\n" + kTwoGpusPhb));
+  const auto* f = find(fs, "chipset-slot-hidden-by-phb");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(f->evidence.size(), 1u);  // the GPU on the CPU's root port 03.1 is not named
+  EXPECT_EQ(f->evidence[0],
+            "GPU0 (numbered in PCI bus order) at 0000:04:00.0 is behind 0000:02:00.2, a function of the device whose 0000:02:00.0 is "
+            "Advanced Micro Devices, Inc. [AMD] 500 Series Chipset USB 3.1 XHCI Controller (lspci); nvidia-smi topo -m calls GPU0-GPU1 PHB");
+}
+
+TEST(ImportTopologyRules, GpuOnAnIntelPchRootPort) {
+  // Written by this test: lspci -tv of an Intel desktop, one GPU on the CPU's root port 01.0 and
+  // one on the PCH's root port 1c.4 (lspci -tv names neither port: both have buses below them).
+  const std::string tree =
+      "-[0000:00]-+-00.0  Intel Corporation 8th Gen Core Processor Host Bridge/DRAM Registers\n"
+      "           +-01.0-[01]----00.0  NVIDIA Corporation TU102 [GeForce RTX 2080 Ti]\n"
+      "           +-14.0  Intel Corporation Cannon Lake PCH USB 3.1 xHCI Host Controller\n"
+      "           +-1c.4-[02]----00.0  NVIDIA Corporation TU102 [GeForce RTX 2080 Ti]\n"
+      "           \\-1f.0  Intel Corporation Z390 Chipset LPC/eSPI Controller\n";
+  const auto fs = findings_of(import_string(tree + "\n" + kTwoGpusPhb));
+  const auto* f = find(fs, "chipset-slot-hidden-by-phb");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(f->evidence.size(), 1u);
+  EXPECT_EQ(f->evidence[0],
+            "GPU1 (numbered in PCI bus order) at 0000:02:00.0 is behind 0000:00:1c.4 (an Intel PCH root port: bus 0, device 1c) (lspci); "
+            "nvidia-smi topo -m calls GPU0-GPU1 PHB");
+  // The same port numbers under an AMD host bridge are not a PCH's.
+  EXPECT_FALSE(finding_ids(import_string(std::regex_replace(tree, std::regex("Intel Corporation 8th Gen Core Processor Host Bridge/DRAM Registers"),
+                                                            "Advanced Micro Devices, Inc. [AMD] Root Complex") +
+                                         "\n" + kTwoGpusPhb))
+                   .count("chipset-slot-hidden-by-phb"));
 }
 
 }  // namespace

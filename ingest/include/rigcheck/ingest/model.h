@@ -183,6 +183,7 @@ struct ImportedIommu {
   std::string domain_type;   // "Translated", "Passthrough": the kernel's default domain line
   bool unit_active = false;  // a line shows an IOMMU unit enabled (DMAR, AMD-Vi, devices added to groups)
   std::string cmdline;       // the command line's IOMMU/PCI words (topology::diagnostic_kernel_parameters)
+  std::string gpu_fault;     // the NVIDIA function an IOMMU page fault names ("0000:07:00.0"), "" when none
   std::vector<std::string> lines;  // "file:line: text" of each line the state was read from (at most 8)
   std::string why;           // how the lines decided the mode, or why they did not
 };
