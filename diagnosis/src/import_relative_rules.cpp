@@ -122,8 +122,13 @@ void sm_asymmetry(const ingest::PartialMachine& m, const ingest::MachineModel& m
   }
 }
 
+// p2pBandwidthLatencyTest's P2P=Enabled GPU latency at or below this is a direct peer access
+// (~1-2 us); a host-staged copy takes 10-20 us.
+constexpr double kDirectLatencyNs = 5000;
+
 void p2p_rules(const ingest::PartialMachine& m, const ingest::MachineModel& mm, const std::map<std::string, Grid>& t, FindingSet& out) {
   const std::string tool = ingest::kP2pTest;
+  const std::string latency = tool + ".latency_p2p_enabled_gpu";
   const std::string disabled = tool + ".unidirectional_p2p_disabled";
   auto dis_it = t.find(disabled + "|" + tool);
   if (dis_it != t.end()) {
@@ -137,15 +142,20 @@ void p2p_rules(const ingest::PartialMachine& m, const ingest::MachineModel& mm, 
       const std::vector<int> gpus = {pos(mm, rc.first), pos(mm, rc.second)};
       if (en->value < 0.9 * dis->value)
         out.add(import_wording("p2p-slower-than-host-staged"), "IMPORTED " + pair + ": P2P " + gbps(en->value) + " vs " + gbps(dis->value) + " with P2P disabled (" + detail::at(en->from) + ")", gpus);
-      else if (p && p->p2p_granted == true && std::abs(en->value / dis->value - 1) < 0.15)
+      else if (p && p->p2p_granted == true && std::abs(en->value / dis->value - 1) < 0.15) {
+        // A direct latency proves the copies are peer-to-peer: equal bandwidth then means the
+        // path (a socket link, a shared uplink) holds both, not that P2P is unused.
+        const ImportedCell* lat = find(t, latency, tool, rc.first, rc.second);
+        if (lat && lat->value <= kDirectLatencyNs) continue;
         out.add(make_finding("p2p-granted-not-used"), "IMPORTED " + pair + ": P2P=Enabled " + gbps(en->value) + " ~ P2P=Disabled " + gbps(dis->value) + " although access is granted (" + detail::at(en->from) + ")", gpus);
+      }
     }
   }
-  auto lat_it = t.find(tool + ".latency_p2p_enabled_gpu|" + tool);
+  auto lat_it = t.find(latency + "|" + tool);
   if (lat_it != t.end())
     for (const auto& [rc, lat] : lat_it->second) {
       const ingest::ImportedPair* p = ingest::find_pair(m, rc.first, rc.second);
-      if (!p || p->p2p_granted != true || lat->value <= 5000) continue;
+      if (!p || p->p2p_granted != true || lat->value <= kDirectLatencyNs) continue;
       char buf[96];
       std::snprintf(buf, sizeof buf, ": P2P=Enabled latency %.2f us although access is granted (", lat->value / 1000);
       out.add(make_finding("p2p-latency-host-staged"), "IMPORTED GPU" + std::to_string(rc.first) + "->GPU" + std::to_string(rc.second) + buf + detail::at(lat->from) + ")",

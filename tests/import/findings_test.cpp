@@ -225,6 +225,25 @@ TEST(ImportFindings, GrantedButHostStaged) {
       << unsupported->evidence[0];
 }
 
+TEST(ImportFindings, EqualBandwidthWithADirectLatencyIsPeerToPeer) {
+  // Dual EPYC 7542, 8x RTX 4090 with tinygrad's P2P module (the calibration entry
+  // rome-2s-8x4090-p2p-patched): cross-socket P2P writes 20.7-22.5 GB/s, staged 18.3-20.3, so
+  // within 15 % of each other; but P2P=Enabled latency is 1.2-1.7 us, a direct access. The
+  // socket link holds both: no p2p-granted-not-used.
+  const std::string text = fixture_text("../../calibration/rome-2s-8x4090-nps4-chlc/post-unlocked-cut.md");
+  EXPECT_EQ(find(findings_of(import_string(text)), "p2p-granted-not-used"), nullptr);
+  // GPU0 -> GPU5's latency changed to a staged 15.00 us: that pair alone is not using P2P.
+  const std::string staged = replace_once(text, "     0   1.48   1.24   1.26   1.25   1.41   1.41   1.36   1.42",
+                                          "     0   1.48   1.24   1.26   1.25   1.41  15.00   1.36   1.42");
+  const auto fs = findings_of(import_string(staged));
+  const auto* not_used = find(fs, "p2p-granted-not-used");
+  ASSERT_NE(not_used, nullptr);
+  ASSERT_EQ(not_used->evidence.size(), 1u);
+  EXPECT_NE(not_used->evidence[0].find("GPU0->GPU5: P2P=Enabled 22.41 GB/s ~ P2P=Disabled 19.64 GB/s"), std::string::npos)
+      << not_used->evidence[0];
+  ASSERT_NE(find(fs, "p2p-latency-host-staged"), nullptr);
+}
+
 TEST(ImportFindings, NcclWrongResultsAndCollapse) {
   // The 8x A100 -g 8 run with 12 wrong elements in one row and busbw at 4 GiB changed to 20.00.
   std::string text = fixture_text("nccl-tests-2022-8xa100-sxm4-two-runs.txt");
