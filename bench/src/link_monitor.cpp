@@ -1,25 +1,14 @@
 #include "rigcheck/bench/link_monitor.h"
 
 #include <algorithm>
-#include <chrono>
 
 namespace rigcheck::bench {
 
 namespace {
 
-topology::LinkState lower(topology::LinkState a, topology::LinkState b) {
-  if (!a.known()) return b;
-  if (!b.known()) return a;
-  return {std::min(a.gen, b.gen), std::min(a.width, b.width)};
-}
-topology::LinkState upper(topology::LinkState a, topology::LinkState b) {
-  return {std::max(a.gen, b.gen), std::max(a.width, b.width)};
-}
-
 void fold(LinkObservation& into, const LinkObservation& o) {
   if (o.samples == 0) return;
-  into.min_link = into.samples ? lower(into.min_link, o.min_link) : o.min_link;
-  into.max_link = upper(into.max_link, o.max_link);
+  detail::fold_link_range(into, o);
   into.min_sm_clock_mhz = into.samples ? std::min(into.min_sm_clock_mhz, o.min_sm_clock_mhz) : o.min_sm_clock_mhz;
   into.max_sm_clock_mhz = std::max(into.max_sm_clock_mhz, o.max_sm_clock_mhz);
   into.clock_event_reasons |= o.clock_event_reasons;
@@ -41,7 +30,7 @@ LinkMonitor::LinkMonitor(const topology::Nvml& nvml, std::vector<Target> targets
     : nvml_(nvml), targets_(std::move(targets)), period_us_(period_us) {}
 
 LinkMonitor::~LinkMonitor() {
-  if (running_) stop();
+  if (sampler_.running()) stop();
 }
 
 void LinkMonitor::sample_once() {
@@ -64,18 +53,11 @@ void LinkMonitor::start() {
     obs_[i].gpu = targets_[i].gpu;
     replay_before_.push_back(nvml_.pcie_replay_counter(targets_[i].device));
   }
-  running_ = true;
-  thread_ = std::thread([this] {
-    while (running_) {
-      sample_once();
-      std::this_thread::sleep_for(std::chrono::microseconds(period_us_));
-    }
-  });
+  sampler_.start([this] { sample_once(); }, period_us_);
 }
 
 std::vector<LinkObservation> LinkMonitor::stop() {
-  running_ = false;
-  if (thread_.joinable()) thread_.join();
+  sampler_.stop();
   if (std::all_of(obs_.begin(), obs_.end(), [](const LinkObservation& o) { return o.samples == 0; })) sample_once();
   for (size_t i = 0; i < targets_.size(); ++i) {
     auto after = nvml_.pcie_replay_counter(targets_[i].device);

@@ -1,7 +1,6 @@
 #include "rigcheck/bench/uplink_monitor.h"
 
 #include <algorithm>
-#include <chrono>
 
 #include "rigcheck/topology/pcie_link.h"
 
@@ -11,13 +10,7 @@ namespace {
 
 void fold(UplinkObservation& into, const UplinkObservation& o) {
   if (o.samples == 0) return;
-  if (into.samples == 0) {
-    into.min_link = o.min_link;
-    into.max_link = o.max_link;
-  } else {
-    into.min_link = {std::min(into.min_link.gen, o.min_link.gen), std::min(into.min_link.width, o.min_link.width)};
-    into.max_link = {std::max(into.max_link.gen, o.max_link.gen), std::max(into.max_link.width, o.max_link.width)};
-  }
+  detail::fold_link_range(into, o);
   into.samples += o.samples;
 }
 
@@ -80,7 +73,7 @@ UplinkMonitor::UplinkMonitor(const topology::RootedFs& fs, const topology::Topol
 }
 
 UplinkMonitor::~UplinkMonitor() {
-  if (running_) stop();
+  if (sampler_.running()) stop();
 }
 
 void UplinkMonitor::sample_once() {
@@ -100,21 +93,12 @@ void UplinkMonitor::sample_once() {
 }
 
 void UplinkMonitor::start() {
-  if (obs_.empty() || running_) return;
-  running_ = true;
-  thread_ = std::thread([this] {
-    while (running_) {
-      sample_once();
-      std::this_thread::sleep_for(std::chrono::microseconds(period_us_));
-    }
-  });
+  if (obs_.empty()) return;
+  sampler_.start([this] { sample_once(); }, period_us_);
 }
 
 std::vector<UplinkObservation> UplinkMonitor::stop() {
-  if (running_) {
-    running_ = false;
-    thread_.join();
-  }
+  sampler_.stop();
   sample_once();
   std::vector<UplinkObservation> seen;
   for (const auto& o : obs_)

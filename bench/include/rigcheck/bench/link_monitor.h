@@ -3,12 +3,11 @@
 // and reads the PCIe replay counter before and after. An idle GPU's link sits at Gen1, so only
 // values seen under load say whether a link is really downtrained.
 
-#include <atomic>
 #include <cstdint>
 #include <optional>
-#include <thread>
 #include <vector>
 
+#include "rigcheck/bench/link_sampling.h"
 #include "rigcheck/topology/nvml.h"
 
 namespace rigcheck::bench {
@@ -49,8 +48,7 @@ class LinkMonitor {
   int period_us_;
   std::vector<LinkObservation> obs_;
   std::vector<std::optional<unsigned>> replay_before_;
-  std::atomic<bool> running_{false};
-  std::thread thread_;
+  detail::SamplingThread sampler_;  // last: joined before the observations go
 };
 
 }  // namespace rigcheck::bench

@@ -7,11 +7,10 @@
 // (Documentation/ABI/testing/sysfs-bus-pci in the kernel tree) through a RootedFs, so tests run it
 // on a generated tree.
 
-#include <atomic>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "rigcheck/bench/link_sampling.h"
 #include "rigcheck/fabric/transfer.h"
 #include "rigcheck/topology/model.h"
 #include "rigcheck/topology/rooted_fs.h"
@@ -60,8 +59,7 @@ class UplinkMonitor {
   const topology::RootedFs& fs_;
   std::vector<UplinkObservation> obs_;  // one per node, pci_node and address set
   int period_us_;
-  std::atomic<bool> running_{false};
-  std::thread thread_;
+  detail::SamplingThread sampler_;  // last: joined before the observations go
 };
 
 }  // namespace rigcheck::bench
