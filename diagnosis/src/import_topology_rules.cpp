@@ -13,6 +13,7 @@
 #include "rigcheck/diagnosis/catalogue.h"
 #include "rigcheck/diagnosis/import_rules.h"
 #include "rigcheck/ingest/blocks.h"
+#include "rigcheck/topology/pci_address.h"
 #include "rigcheck/topology/pcie_link.h"
 
 namespace rigcheck::diagnosis {
@@ -128,12 +129,12 @@ std::string chipset_of(const ingest::ImportedPciNode& b, const std::map<std::str
   for (const auto& [other, name] : names)
     if (other != b.device && device_of(other) == device_of(b.device) && chipset_name(name))
       return b.device + ", a function of the device whose " + other + " is " + name;
-  const std::string_view bdf = b.device;
-  const auto host = names.find(std::string(bdf.substr(0, bdf.find(':') + 1)) + "00:00.0");
-  if (b.parent.empty() && host != names.end() && host->second.rfind("Intel Corporation", 0) == 0 && bdf.size() >= 12 &&
-      bdf.substr(5, 3) == "00:" && (bdf.substr(8, 2) == "1b" || bdf.substr(8, 2) == "1c" || bdf.substr(8, 2) == "1d"))
-    return b.device + " (an Intel PCH root port: bus 0, device " + std::string(bdf.substr(8, 2)) + ")";
-  return "";
+  const auto port = topology::PciAddress::parse(b.device);
+  if (!b.parent.empty() || !port || !topology::is_intel_pch_root_port_slot(*port)) return "";
+  const auto host = names.find(topology::PciAddress{port->domain, 0, 0, 0}.str());
+  if (host == names.end() || host->second.rfind("Intel Corporation", 0) != 0) return "";
+  const std::string device = b.device.substr(b.device.rfind(':') + 1, 2);
+  return b.device + " (an Intel PCH root port: bus 0, device " + device + ")";
 }
 
 // GPUs behind the chipset: a bridge above the GPU that chipset_of recognises, or a chipset

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "rigcheck/topology/gpu_models.h"
+#include "rigcheck/topology/pci_address.h"
 #include "sysfs_source.h"
 
 namespace rigcheck::topology::detail {
@@ -34,11 +35,7 @@ bool is_chipset_bridge(const PciNode& n) {
   // X570's chipset ports are named after the CPU ("Matisse Switch Upstream", "Matisse PCIe GPP
   // Bridge" 57a3/57a4; pci.ids), so they are listed by id.
   if (n.vendor_id == kVendorAmd && (n.device_id == 0x57ad || n.device_id == 0x57a3 || n.device_id == 0x57a4)) return true;
-  // Intel client and server platforms put PCH root ports at bus 0, devices 0x1b-0x1d; CPU ports
-  // are 00:01.x/00:06.0 (Intel PCH and processor datasheets, device/function tables).
-  if (n.vendor_id == kVendorIntel && n.kind == PciKind::root_port && n.address && n.address->bus == 0 &&
-      (n.address->device == 0x1b || n.address->device == 0x1c || n.address->device == 0x1d))
-    return true;
+  if (n.vendor_id == kVendorIntel && n.kind == PciKind::root_port && n.address && is_intel_pch_root_port_slot(*n.address)) return true;
   return false;
 }
 

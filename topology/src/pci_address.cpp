@@ -56,4 +56,6 @@ std::optional<PciAddress> PciAddress::parse(std::string_view text) {
   return PciAddress{domain, static_cast<uint8_t>(bus), static_cast<uint8_t>(dev), static_cast<uint8_t>(fn)};
 }
 
+bool is_intel_pch_root_port_slot(const PciAddress& a) { return a.bus == 0 && (a.device == 0x1b || a.device == 0x1c || a.device == 0x1d); }
+
 }  // namespace rigcheck::topology

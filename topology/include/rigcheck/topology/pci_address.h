@@ -26,4 +26,9 @@ struct PciAddress {
   static std::optional<PciAddress> parse(std::string_view text);
 };
 
+// Where Intel client and server platforms put the PCH's root ports: bus 0, devices 0x1b-0x1d (the
+// CPU's are 00:01.x and 00:06.0; Intel PCH and processor datasheets, device/function tables).
+// Says nothing on its own: only a root port of an Intel host is a PCH's there.
+bool is_intel_pch_root_port_slot(const PciAddress& a);
+
 }  // namespace rigcheck::topology
