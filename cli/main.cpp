@@ -35,6 +35,9 @@ int main(int argc, char** argv) {
   TerminalSafeBuf safe_out(std::cout.rdbuf()), safe_err(std::cerr.rdbuf());
   std::streambuf* const real_out = std::cout.rdbuf(&safe_out);
   std::streambuf* const real_err = std::cerr.rdbuf(&safe_err);
+  // Whole lines to stderr (terminal_safe.h): without unitbuf each `<<` of a message is not flushed
+  // on its own; the filter passes a line when it ends, and a flush (or the end of main) the rest.
+  std::cerr.unsetf(std::ios::unitbuf);
   struct Restore {  // before the filters go out of scope, for anything printed at exit
     std::streambuf *out, *err;
     ~Restore() {

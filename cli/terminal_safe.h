@@ -6,9 +6,14 @@
 // controls (U+0080..U+009F) with '?'. JSON output is unaffected: it escapes control characters.
 
 #include <streambuf>
+#include <string>
 
 namespace rigcheck::cli {
 
+// The filtered text is held until a line is complete (or a flush, or 64 KiB) and then passed on in
+// one call: stderr is unbuffered, so passing byte by byte made every byte its own write(2), and
+// under mpirun, which forwards each rank's output as it arrives, lines came out cut and mixed
+// with other ranks' and Open MPI's own ("...ended with MPI", its abort banner, then "_Abort").
 class TerminalSafeBuf : public std::streambuf {
  public:
   explicit TerminalSafeBuf(std::streambuf* to) : to_(to) {}
@@ -16,36 +21,56 @@ class TerminalSafeBuf : public std::streambuf {
  protected:
   int_type overflow(int_type c) override {
     if (c == traits_type::eof()) return traits_type::not_eof(c);
-    return put(static_cast<unsigned char>(c)) ? c : traits_type::eof();
+    put(static_cast<unsigned char>(c));
+    return pass_lines() ? c : traits_type::eof();
   }
   std::streamsize xsputn(const char* s, std::streamsize n) override {
-    for (std::streamsize i = 0; i < n; ++i)
-      if (!put(static_cast<unsigned char>(s[i]))) return i;
-    return n;
+    for (std::streamsize i = 0; i < n; ++i) {
+      put(static_cast<unsigned char>(s[i]));
+      if (held_.size() >= kMaxHeld && !pass(held_.size())) return i;
+    }
+    return pass_lines() ? n : 0;
   }
   int sync() override {
-    if (pending_c2_ && to_->sputc(static_cast<char>(0xc2)) == traits_type::eof()) return -1;
+    if (pending_c2_) held_ += static_cast<char>(0xc2);
     pending_c2_ = false;
+    if (!pass(held_.size())) return -1;
     return to_->pubsync();
   }
 
  private:
-  bool put(unsigned char c) {
+  static constexpr size_t kMaxHeld = 64 * 1024;
+
+  void put(unsigned char c) {
     if (pending_c2_) {
       pending_c2_ = false;
-      if (c >= 0x80 && c <= 0x9f) return emit('?');
-      if (!emit(0xc2)) return false;
+      if (c >= 0x80 && c <= 0x9f) {
+        held_ += '?';
+        return;
+      }
+      held_ += static_cast<char>(0xc2);
     }
     if (c == 0xc2) {
       pending_c2_ = true;  // decided by the next byte
-      return true;
+      return;
     }
-    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) return emit('?');
-    return emit(c);
+    held_ += ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) ? '?' : static_cast<char>(c);
   }
-  bool emit(unsigned char c) { return to_->sputc(static_cast<char>(c)) != traits_type::eof(); }
+  // Passes the complete lines held (a line longer than kMaxHeld has gone on in pieces).
+  bool pass_lines() {
+    if (held_.size() >= kMaxHeld) return pass(held_.size());
+    const size_t end = held_.rfind('\n');
+    return end == std::string::npos || pass(end + 1);
+  }
+  bool pass(size_t n) {
+    if (n == 0) return true;
+    const auto done = to_->sputn(held_.data(), static_cast<std::streamsize>(n));
+    held_.erase(0, done > 0 ? static_cast<size_t>(done) : 0);
+    return done == static_cast<std::streamsize>(n);
+  }
 
   std::streambuf* to_;
+  std::string held_;
   bool pending_c2_ = false;
 };
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
+#include <iostream>
 #include <map>
 #include <thread>
 
@@ -238,6 +239,10 @@ int World::on_abort(std::function<void()> hook) {
 void World::drop_abort_hook(int id) { s_->hooks.erase(id); }
 
 void World::abort(int code) {
+  // MPI_Abort kills the job without running destructors: what this rank has said must reach
+  // mpirun first.
+  std::cout.flush();
+  std::cerr.flush();
   for (auto& [id, hook] : s_->hooks) {
     try {
       hook();

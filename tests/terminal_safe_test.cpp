@@ -1,0 +1,105 @@
+// The CLI's output filter (cli/terminal_safe.h): control characters from names and files become
+// '?', and what passes reaches the real stream a line at a time.
+#include "terminal_safe.h"
+
+#include <gtest/gtest.h>
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using rigcheck::cli::TerminalSafeBuf;
+
+// The stream below the filter (stderr's stdio buffer in the CLI), recording each call: an
+// unbuffered stderr turns each call into one write(2).
+class RecordingBuf : public std::streambuf {
+ public:
+  std::vector<std::string> calls;
+  int syncs = 0;
+  std::string all() const {
+    std::string s;
+    for (const auto& c : calls) s += c;
+    return s;
+  }
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (c != traits_type::eof()) calls.emplace_back(1, static_cast<char>(c));
+    return traits_type::not_eof(c);
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    calls.emplace_back(s, static_cast<size_t>(n));
+    return n;
+  }
+  int sync() override {
+    ++syncs;
+    return 0;
+  }
+};
+
+TEST(TerminalSafeBuf, ReplacesControlCharactersAndKeepsText) {
+  RecordingBuf to;
+  TerminalSafeBuf safe(&to);
+  std::ostream os(&safe);
+  // ESC (a CSI sequence), BEL, DEL and the UTF-8 encoded C1 CSI (U+009B) are replaced; tab,
+  // newline and other UTF-8 (U+00A9, U+00E9) pass.
+  os << "GPU \x1b[2Jname\a\x7f \xc2\x9b" "1m\t\xc2\xa9 caf\xc3\xa9\n" << std::flush;
+  EXPECT_EQ(to.all(), "GPU ?[2Jname?? ?1m\t\xc2\xa9 caf\xc3\xa9\n");
+}
+
+TEST(TerminalSafeBuf, ALineReachesTheStreamInOneCall) {
+  // Under mpirun every rank's stderr is forwarded as it arrives: a line written a byte at a time
+  // (each byte one write(2) on unbuffered stderr) came out cut, "...ended with MPI" here and
+  // "_Abort" after Open MPI's own abort banner.
+  RecordingBuf to;
+  TerminalSafeBuf safe(&to);
+  std::ostream os(&safe);
+  os << "rigcheck: rank " << 3 << " (node" << 1 << "): the job is ended with MPI_Abort\n";
+  os << "second line\n";
+  ASSERT_EQ(to.calls.size(), 2u) << to.all();
+  EXPECT_EQ(to.calls[0], "rigcheck: rank 3 (node1): the job is ended with MPI_Abort\n");
+  EXPECT_EQ(to.calls[1], "second line\n");
+}
+
+TEST(TerminalSafeBuf, AFlushPassesAnUnfinishedLine) {
+  RecordingBuf to;
+  TerminalSafeBuf safe(&to);
+  std::ostream os(&safe);
+  os << "progress: 3 of 8";
+  EXPECT_TRUE(to.calls.empty());
+  os << std::flush;
+  ASSERT_EQ(to.calls.size(), 1u);
+  EXPECT_EQ(to.calls[0], "progress: 3 of 8");
+  EXPECT_EQ(to.syncs, 1);
+}
+
+TEST(TerminalSafeBuf, ALeadByteAtTheEndOfAWriteWaitsForTheNext) {
+  // 0xc2 starts both C1 controls and ordinary characters: the next byte decides, even when it
+  // comes in a later write.
+  RecordingBuf to;
+  TerminalSafeBuf safe(&to);
+  std::ostream os(&safe);
+  os << "a\xc2";
+  os << "\x9b" "b\xc2";
+  os << "\xa9\n";
+  EXPECT_EQ(to.all(), "a?b\xc2\xa9\n");
+  os << "end\xc2" << std::flush;  // a flush with a lead byte pending passes it as it is
+  EXPECT_EQ(to.all(), "a?b\xc2\xa9\nend\xc2");
+}
+
+TEST(TerminalSafeBuf, AVeryLongLineIsPassedInBoundedPieces) {
+  // One-line output (a JSON document) must not be held whole in memory before it is written.
+  RecordingBuf to;
+  TerminalSafeBuf safe(&to);
+  std::ostream os(&safe);
+  const std::string big(1 << 20, 'x');
+  os << big;
+  EXPECT_FALSE(to.calls.empty());
+  for (const auto& c : to.calls) EXPECT_LE(c.size(), 64u * 1024u);
+  os << std::flush;
+  EXPECT_EQ(to.all(), big);
+}
+
+}  // namespace
