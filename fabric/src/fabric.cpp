@@ -66,16 +66,20 @@ Fabric::Fabric(const topology::Topology& t, const FabricConstants& c) : t_(t), c
   for (const auto& node : t.pci) max_package = std::max(max_package, node.package);
   sockets_ = max_package + 1;
   // The sockets are joined by the platform's links (platforms.json); one stream crosses one of
-  // them (measured: a Gen4 x16 pair crosses EPYC sockets at full speed, a Gen5 x16 pair is held
-  // at about one xGMI link), so each link is its own edge and streams spread over them.
+  // them, so each link is its own edge and streams spread over them. Measured: one stream gets
+  // about 0.7 of one xGMI link on Rome and Genoa (a Gen4 x16 pair still crosses Genoa at full
+  // speed, a Gen5 x16 pair does not), while on Turin a Gen5 x16 pair is not held back.
   socket_edge_.assign(sockets_, std::vector<std::vector<int>>(sockets_));
   const std::string platform_text = describe(*platform_, t);
+  // A platform measured on its own (Turin) keeps its figure; the others take the fitted default.
+  const double link_share =
+      platform_->socket_link_efficiency > 0 ? platform_->socket_link_efficiency : c.socket_link_efficiency;
   for (int a = 0; a < sockets_; ++a)
     for (int b = a + 1; b < sockets_; ++b)
       for (int l = 0; l < std::max(1, platform_->links); ++l) {
         const int e = add_edge("inter-socket link " + std::to_string(a) + "-" + std::to_string(b) + " #" + std::to_string(l) +
                                    " (" + platform_text + ")",
-                               platform_->link_gbps() * c.socket_link_efficiency);
+                               platform_->link_gbps() * link_share);
         socket_edge_[a][b].push_back(e);
         socket_edge_[b][a].push_back(e);
       }

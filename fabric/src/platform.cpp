@@ -45,6 +45,12 @@ const std::vector<Row>& rows() {
         if (row.platform.root_complex_p2p_share <= 0 || row.platform.root_complex_p2p_share > 1)
           throw std::logic_error("platforms.json row " + row.platform.id + ": root_complex_p2p_share must be in (0, 1]");
       }
+      if (r.contains("socket_link_efficiency")) {
+        row.platform.socket_link_efficiency = r.at("socket_link_efficiency").get<double>();
+        row.platform.socket_link_source = r.at("socket_link_source").get<std::string>();
+        if (row.platform.socket_link_efficiency <= 0 || row.platform.socket_link_efficiency > 1)
+          throw std::logic_error("platforms.json row " + row.platform.id + ": socket_link_efficiency must be in (0, 1]");
+      }
       if (row.platform.id == fallback) {
         default_row = row;
         default_row.matches_anything = true;

@@ -26,6 +26,10 @@ struct Platform {
   // root_complex_p2p_gbps (fitted on AMD) bounds it.
   double root_complex_p2p_share = 0;
   std::string root_complex_source;
+  // The share of one socket link's line rate that one stream crossing it gets, where the platform
+  // has a measured figure of its own (Turin); 0: fabric.json's socket_link_efficiency applies.
+  double socket_link_efficiency = 0;
+  std::string socket_link_source;
   bool known = false;        // false: no row matched the CPU model, this is the stated default
 
   // One link's line rate in one direction: 2 bytes per transfer.
