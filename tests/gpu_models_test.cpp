@@ -185,10 +185,11 @@ TEST(GpuModels, DataCenterFiguresFromTheirSources) {
   EXPECT_EQ(model(0x2335).nvlink_links, 18);
   EXPECT_EQ(model(0x233b).name, "H200 NVL");
   EXPECT_EQ(model(0x2324).nvlink_links, 8);  // H800 SXM5
-  // H20: no NVIDIA data sheet; only the name and the compute capability are known.
+  // H20: no NVIDIA data sheet; the memory is the MIG user guide's, PCIe and NVLink not known.
   const GpuModel& h20 = model(0x2329);
   EXPECT_EQ(h20.compute_capability, "9.0");
-  EXPECT_EQ(h20.memory_gib, 0);
+  EXPECT_EQ(h20.memory_gib, 96);
+  EXPECT_TRUE(contains(h20.sources.at("memory"), "mig-user-guide"));
   EXPECT_EQ(h20.pcie_gen, 0);
   EXPECT_FALSE(h20.nvlink_known);
   const GpuModel& b200 = model(0x2901);
