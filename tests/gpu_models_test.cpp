@@ -55,7 +55,7 @@ TEST(GpuModels, FieldsAreConsistentWithTheArchitecture) {
   // generation each architecture's boards have.
   const std::map<std::string, std::set<std::string>> cc{{"Pascal", {"6.0", "6.1"}}, {"Volta", {"7.0"}}, {"Turing", {"7.5"}},
                                                         {"Ampere", {"8.0", "8.6"}}, {"Ada", {"8.9"}}, {"Hopper", {"9.0"}},
-                                                        {"Blackwell", {"10.0", "12.0"}}};
+                                                        {"Blackwell", {"10.0", "10.3", "12.0"}}};
   const std::map<std::string, int> gen{{"Pascal", 3}, {"Volta", 3}, {"Turing", 3}, {"Ampere", 4}, {"Ada", 4}, {"Hopper", 5}, {"Blackwell", 5}};
   int modern = 0;
   for (const auto& m : all_gpu_models()) {
@@ -139,6 +139,9 @@ TEST(GpuModels, WorkstationFiguresFromTheirSources) {
   EXPECT_EQ(pro6000.compute_capability, "12.0");
   EXPECT_EQ(model(0x2bb5).name, "RTX PRO 6000 Blackwell Server Edition");
   EXPECT_EQ(model(0x2c33).pcie_width, 0);  // RTX PRO 4000 SFF: lane count not sourced
+  EXPECT_EQ(model(0x2bb4).name, "RTX PRO 6000 Blackwell Max-Q Workstation Edition");
+  EXPECT_EQ(model(0x2bb4).memory_gib, 96);
+  EXPECT_EQ(model(0x2d30).memory_gib, 0);  // RTX PRO 2000 Blackwell: not in the data sheets referenced
 }
 
 TEST(GpuModels, DataCenterFiguresFromTheirSources) {
@@ -185,12 +188,31 @@ TEST(GpuModels, DataCenterFiguresFromTheirSources) {
   EXPECT_EQ(model(0x2335).nvlink_links, 18);
   EXPECT_EQ(model(0x233b).name, "H200 NVL");
   EXPECT_EQ(model(0x2324).nvlink_links, 8);  // H800 SXM5
-  // H20: no NVIDIA data sheet; only the name and the compute capability are known.
+  // H20: no NVIDIA data sheet; the memory is the MIG user guide's, PCIe and NVLink not known.
   const GpuModel& h20 = model(0x2329);
   EXPECT_EQ(h20.compute_capability, "9.0");
-  EXPECT_EQ(h20.memory_gib, 0);
+  EXPECT_EQ(h20.memory_gib, 96);
+  EXPECT_TRUE(contains(h20.sources.at("memory"), "mig-user-guide"));
   EXPECT_EQ(h20.pcie_gen, 0);
   EXPECT_FALSE(h20.nvlink_known);
+  // The H100 SXM5 94GB (the MIG user guide's memory) and the other H100 and H20 ids pci.ids
+  // names: names and compute capability, NVLink not known (the data sheet covers the 80 GB SXM5).
+  EXPECT_EQ(model(0x2339).name, "H100 SXM5 94GB");
+  EXPECT_EQ(model(0x2339).memory_gib, 94);
+  EXPECT_FALSE(model(0x2339).nvlink_known);
+  for (uint16_t id : {0x2336, 0x2337, 0x2338, 0x233d, 0x230c, 0x230e, 0x2328, 0x232c}) {
+    EXPECT_EQ(model(id).compute_capability, "9.0");
+    EXPECT_FALSE(model(id).nvlink_known);
+    EXPECT_EQ(model(id).pcie_gen, 0);
+  }
+  // Blackwell Ultra: compute capability 10.3 (CUDA GPU list), nothing else sourced.
+  for (uint16_t id : {0x3182, 0x31a1, 0x31c2, 0x31c3}) {
+    EXPECT_EQ(model(id).compute_capability, "10.3");
+    EXPECT_EQ(model(id).memory_gib, 0);
+    EXPECT_FALSE(model(id).nvlink_known);
+  }
+  EXPECT_EQ(model(0x2941).name, "HGX GB200");
+  EXPECT_EQ(model(0x2941).memory_gib, 186);
   const GpuModel& b200 = model(0x2901);
   EXPECT_EQ(b200.compute_capability, "10.0");
   EXPECT_EQ(b200.memory_gib, 180);

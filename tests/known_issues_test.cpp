@@ -154,6 +154,18 @@ std::map<std::string, Case> cases() {
   c["nccl-cumem-host-needs-numa-in-docker"] = {[] { return with(machine(kH100Sxm), {nccl(22403), cuda_driver(12060)}); },
                                                {{"CUDA 12.4 driver", cuda_driver(12040)}, {"NCCL 2.26.3", nccl(22603)}, {"NCCL 2.23.4", nccl(22304)},
                                                 {"no CUDA driver", cuda_driver(0)}}};
+  c["nccl-symmetric-kernel-corruption"] = {[] { return with(machine(kH100Sxm), {nccl(22803)}); },
+                                           {{"2.28.7", nccl(22807)}, {"2.26.6", nccl(22606)}, {"one GPU", keep_gpus(1)}, {"no NCCL", nccl(0)}}};
+  // Older than Blackwell is a compute capability condition: a B200 (10.0) is a near miss.
+  const Change blackwell = [](topology::Topology& t) {
+    for (auto& g : t.gpus) g.device_id = 0x2901, g.compute_capability = "10.0";
+  };
+  const Change capability_unknown = [](topology::Topology& t) {
+    for (auto& g : t.gpus) g.compute_capability = "";
+  };
+  c["nccl-fp8-symmetric-multicast-init-failure"] = {[] { return with(machine(kA100Sxm80), {nccl(22705)}); },
+                                                    {{"2.27.7", nccl(22707)}, {"2.26.6", nccl(22606)}, {"B200", blackwell},
+                                                     {"compute capability unknown", capability_unknown}, {"one GPU", keep_gpus(1)}}};
   return c;
 }
 
