@@ -5,6 +5,7 @@
 // which replaces C0 control characters other than newline and tab, DEL, and the UTF-8 encoded C1
 // controls (U+0080..U+009F) with '?'. JSON output is unaffected: it escapes control characters.
 
+#include <mutex>
 #include <streambuf>
 #include <string>
 
@@ -19,12 +20,16 @@ class TerminalSafeBuf : public std::streambuf {
   explicit TerminalSafeBuf(std::streambuf* to) : to_(to) {}
 
  protected:
+  // Locked: the standard streams may be written from several threads, and the text held here
+  // must not be torn by two of them.
   int_type overflow(int_type c) override {
     if (c == traits_type::eof()) return traits_type::not_eof(c);
+    const std::lock_guard<std::mutex> lock(mutex_);
     put(static_cast<unsigned char>(c));
     return pass_lines() ? c : traits_type::eof();
   }
   std::streamsize xsputn(const char* s, std::streamsize n) override {
+    const std::lock_guard<std::mutex> lock(mutex_);
     for (std::streamsize i = 0; i < n; ++i) {
       put(static_cast<unsigned char>(s[i]));
       if (held_.size() >= kMaxHeld && !pass(held_.size())) return i;
@@ -32,6 +37,7 @@ class TerminalSafeBuf : public std::streambuf {
     return pass_lines() ? n : 0;
   }
   int sync() override {
+    const std::lock_guard<std::mutex> lock(mutex_);
     if (pending_c2_) held_ += static_cast<char>(0xc2);
     pending_c2_ = false;
     if (!pass(held_.size())) return -1;
@@ -70,6 +76,7 @@ class TerminalSafeBuf : public std::streambuf {
   }
 
   std::streambuf* to_;
+  std::mutex mutex_;
   std::string held_;
   bool pending_c2_ = false;
 };

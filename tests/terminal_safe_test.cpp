@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <ostream>
+#include <regex>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -100,6 +103,29 @@ TEST(TerminalSafeBuf, AVeryLongLineIsPassedInBoundedPieces) {
   for (const auto& c : to.calls) EXPECT_LE(c.size(), 64u * 1024u);
   os << std::flush;
   EXPECT_EQ(to.all(), big);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(TerminalSafeBuf, LinesFromSeveralThreadsStayWhole) {
+  RecordingBuf to;
+  rigcheck::cli::TerminalSafeBuf safe(&to);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&safe, t] {
+      std::ostream os(&safe);
+      // One insertion is one line: the filter keeps each whole (ostream does not lock across `<<`).
+      for (int i = 0; i < 200; ++i) os << "thread " + std::to_string(t) + " line " + std::to_string(i) + "\n";
+    });
+  for (auto& th : threads) th.join();
+  std::ostream(&safe) << std::flush;
+  std::istringstream all(to.all());
+  int lines = 0;
+  const std::regex whole("thread [0-3] line [0-9]+");
+  for (std::string line; std::getline(all, line); ++lines) EXPECT_TRUE(std::regex_match(line, whole)) << line;
+  EXPECT_EQ(lines, 800);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <iostream>
 #include <stdexcept>
 #include <thread>
 
@@ -54,6 +55,8 @@ Child spawn(const std::function<nlohmann::json()>& work, bool with_progress) {
     ::close(fds[1]);
     throw std::runtime_error(std::string("pipe failed: ") + std::strerror(errno));
   }
+  // Nothing held in a stream buffer may be written twice, once by each process.
+  std::cout.flush(), std::cerr.flush();
   std::fflush(nullptr);
   const pid_t parent = ::getpid();
   pid_t pid = ::fork();
@@ -84,6 +87,7 @@ Child spawn(const std::function<nlohmann::json()>& work, bool with_progress) {
     }
     write_all(fds[1], out);
     ::close(fds[1]);
+    std::cerr.flush();  // what the worker said, before _exit skips every buffer
     ::_exit(code);  // no destructors, no atexit handlers of the parent's state
   }
   ::close(fds[1]);

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -278,6 +279,8 @@ ProbeResult load(hwloc_topology_t t, const std::string& xml_text) {
 ProbeResult probe_load_in_child(const HwlocInput& input, const std::string& xml_text) {
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error(std::string("pipe failed: ") + std::strerror(errno));
+  // Nothing held in a stream buffer may be written twice, once by each process.
+  std::cout.flush(), std::cerr.flush();
   std::fflush(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
