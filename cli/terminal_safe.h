@@ -20,13 +20,16 @@ class TerminalSafeBuf : public std::streambuf {
   explicit TerminalSafeBuf(std::streambuf* to) : to_(to) {}
 
  protected:
-  // Locked: the standard streams may be written from several threads, and the text held here
-  // must not be torn by two of them.
+  // Locked, so that one insertion (one sputc or sputn) is held and passed whole even when two
+  // threads write; a line made of several `<<` can still interleave with another thread's, as on
+  // any std::ostream.
   int_type overflow(int_type c) override {
     if (c == traits_type::eof()) return traits_type::not_eof(c);
     const std::lock_guard<std::mutex> lock(mutex_);
     put(static_cast<unsigned char>(c));
-    return pass_lines() ? c : traits_type::eof();
+    // Only a newline or a full buffer can make something passable: no search per byte.
+    if (c != '\n' && held_.size() < kMaxHeld) return c;
+    return pass(held_.size()) ? c : traits_type::eof();
   }
   std::streamsize xsputn(const char* s, std::streamsize n) override {
     const std::lock_guard<std::mutex> lock(mutex_);
@@ -34,12 +37,18 @@ class TerminalSafeBuf : public std::streambuf {
       put(static_cast<unsigned char>(s[i]));
       if (held_.size() >= kMaxHeld && !pass(held_.size())) return i;
     }
-    return pass_lines() ? n : 0;
+    const size_t end = held_.rfind('\n');
+    return end == std::string::npos || pass(end + 1) ? n : 0;
   }
   int sync() override {
     const std::lock_guard<std::mutex> lock(mutex_);
-    if (pending_c2_) held_ += static_cast<char>(0xc2);
-    pending_c2_ = false;
+    if (pending_c2_) {
+      // A flush cannot wait for the next byte: the lead byte goes as it is, and a C1 byte that
+      // follows in a later write is still replaced (put).
+      held_ += static_cast<char>(0xc2);
+      pending_c2_ = false;
+      passed_lone_c2_ = true;
+    }
     if (!pass(held_.size())) return -1;
     return to_->pubsync();
   }
@@ -48,37 +57,37 @@ class TerminalSafeBuf : public std::streambuf {
   static constexpr size_t kMaxHeld = 64 * 1024;
 
   void put(unsigned char c) {
-    if (pending_c2_) {
-      pending_c2_ = false;
-      if (c >= 0x80 && c <= 0x9f) {
-        held_ += '?';
-        return;
-      }
-      held_ += static_cast<char>(0xc2);
+    const bool after_c2 = pending_c2_ || passed_lone_c2_;
+    const bool held_c2 = pending_c2_;
+    pending_c2_ = passed_lone_c2_ = false;
+    if (after_c2 && c >= 0x80 && c <= 0x9f) {
+      held_ += '?';  // a C1 control (U+0080..U+009F)
+      return;
     }
+    if (held_c2) held_ += static_cast<char>(0xc2);
     if (c == 0xc2) {
       pending_c2_ = true;  // decided by the next byte
       return;
     }
     held_ += ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) ? '?' : static_cast<char>(c);
   }
-  // Passes the complete lines held (a line longer than kMaxHeld has gone on in pieces).
-  bool pass_lines() {
-    if (held_.size() >= kMaxHeld) return pass(held_.size());
-    const size_t end = held_.rfind('\n');
-    return end == std::string::npos || pass(end + 1);
-  }
+  // Passes the first n bytes held. On a failed write what is held is dropped, so that a caller
+  // told of the failure (ostream sets badbit) never gets the same text written twice later.
   bool pass(size_t n) {
     if (n == 0) return true;
-    const auto done = to_->sputn(held_.data(), static_cast<std::streamsize>(n));
-    held_.erase(0, done > 0 ? static_cast<size_t>(done) : 0);
-    return done == static_cast<std::streamsize>(n);
+    if (to_->sputn(held_.data(), static_cast<std::streamsize>(n)) == static_cast<std::streamsize>(n)) {
+      held_.erase(0, n);
+      return true;
+    }
+    held_.clear();
+    return false;
   }
 
   std::streambuf* to_;
   std::mutex mutex_;
   std::string held_;
-  bool pending_c2_ = false;
+  bool pending_c2_ = false;      // a 0xc2 not yet passed, decided by the next byte
+  bool passed_lone_c2_ = false;  // a flush passed a pending 0xc2 as it was
 };
 
 }  // namespace rigcheck::cli

@@ -90,6 +90,30 @@ TEST(TerminalSafeBuf, ALeadByteAtTheEndOfAWriteWaitsForTheNext) {
   EXPECT_EQ(to.all(), "a?b\xc2\xa9\n");
   os << "end\xc2" << std::flush;  // a flush with a lead byte pending passes it as it is
   EXPECT_EQ(to.all(), "a?b\xc2\xa9\nend\xc2");
+  os << "\x9b" "2J\n";  // and a C1 byte after it, in a later write, is still replaced
+  EXPECT_EQ(to.all(), "a?b\xc2\xa9\nend\xc2?2J\n");
+}
+
+// A stream below that accepts nothing (stderr closed).
+class FailingBuf : public std::streambuf {
+ public:
+  int writes = 0;
+
+ protected:
+  int_type overflow(int_type) override { return ++writes, traits_type::eof(); }
+  std::streamsize xsputn(const char*, std::streamsize) override { return ++writes, 0; }
+};
+
+TEST(TerminalSafeBuf, AFailedWriteIsReportedAndNotRepeated) {
+  FailingBuf to;
+  TerminalSafeBuf safe(&to);
+  std::ostream os(&safe);
+  os << "lost line\n";
+  EXPECT_TRUE(os.bad());
+  EXPECT_EQ(to.writes, 1);
+  os.clear();
+  os << "next" << std::flush;  // the failed line is not tried again with the next one
+  EXPECT_EQ(to.writes, 2);
 }
 
 TEST(TerminalSafeBuf, AVeryLongLineIsPassedInBoundedPieces) {

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <stdexcept>
@@ -87,7 +88,8 @@ Child spawn(const std::function<nlohmann::json()>& work, bool with_progress) {
     }
     write_all(fds[1], out);
     ::close(fds[1]);
-    std::cerr.flush();  // what the worker said, before _exit skips every buffer
+    std::cout.flush(), std::cerr.flush();  // what the worker said, before _exit skips every buffer
+    std::fflush(nullptr);
     ::_exit(code);  // no destructors, no atexit handlers of the parent's state
   }
   ::close(fds[1]);

@@ -251,6 +251,8 @@ void World::abort(int code) {
     }
   }
   s_->aborted = true;
+  std::cout.flush();  // and what the hooks said
+  std::cerr.flush();
   MPI_Abort(MPI_COMM_WORLD, code);
   std::_Exit(code);  // MPI_Abort does not return; if it did, this rank still ends
 }
