@@ -157,7 +157,7 @@ TEST(Expected, SlowPairAcrossSocketsIsCalledCrossSocket) {
   diagnosis::ExpectationModel m(t);
   auto plan = cell("device_to_device_write_ce", t);
   // The model already expects the socket link: "Test CPU" is no platform of the table, so the
-  // stated default, one UPI link at 10.4 GT/s for the stream (20.8 GB/s x 0.82), x 0.89 for Gen5
+  // stated default, one UPI link at 10.4 GT/s for the stream (20.8 GB/s x fabric.json's socket_link_efficiency), x 0.89 for Gen5
   // copy engines; far below that is cross_socket. The reasoning says the platform is unknown.
   const auto& k = fabric::default_fabric_constants();
   const double expected = 10.4 * 2 * k.socket_link_efficiency * k.pcie_efficiency_ce_gen5;
