@@ -19,6 +19,7 @@
 #include "rigcheck/app/run.h"
 #include "rigcheck/topology/errors.h"
 #include "size_arg.h"
+#include "terminal_safe.h"
 
 extern char** environ;
 
@@ -162,10 +163,10 @@ app::RunConfig local_run_config(const RunArgs& args, int argc, char** argv, bool
   c.interrupted = &g_interrupted;
   if (!args.quiet && ::isatty(STDERR_FILENO)) {
     // A terminal: one live line, rewritten in place, that each step's own line replaces.
-    c.live = [](const std::string& line) { write_stderr(kClearLine + line); };
-    c.progress = [](const std::string& line) { write_stderr(kClearLine + line + "\n"); };
+    c.live = [](const std::string& line) { write_stderr(kClearLine + terminal_safe(line)); };
+    c.progress = [](const std::string& line) { write_stderr(kClearLine + terminal_safe(line + "\n")); };
   } else if (!args.quiet) {
-    c.progress = [](const std::string& line) { write_stderr(line + "\n"); };  // a log: plain lines only
+    c.progress = [](const std::string& line) { write_stderr(terminal_safe(line + "\n")); };  // a log: plain lines only
   }
   struct sigaction sa {};
   sa.sa_handler = on_interrupt;

@@ -6,6 +6,8 @@
 // controls (U+0080..U+009F) with '?'. JSON output is unaffected: it escapes control characters.
 
 #include <mutex>
+#include <ostream>
+#include <sstream>
 #include <streambuf>
 #include <string>
 
@@ -89,5 +91,17 @@ class TerminalSafeBuf : public std::streambuf {
   bool pending_c2_ = false;      // a 0xc2 not yet passed, decided by the next byte
   bool passed_lone_c2_ = false;  // a flush passed a pending 0xc2 as it was
 };
+
+// The same filter on one piece of text, for what is written past std::cout/std::cerr (the
+// live status line goes to the terminal in one write(2) of its own).
+inline std::string terminal_safe(const std::string& text) {
+  std::stringbuf to;
+  {
+    TerminalSafeBuf safe(&to);
+    std::ostream os(&safe);
+    os << text << std::flush;
+  }
+  return to.str();
+}
 
 }  // namespace rigcheck::cli

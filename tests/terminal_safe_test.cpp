@@ -153,3 +153,13 @@ TEST(TerminalSafeBuf, LinesFromSeveralThreadsStayWhole) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(TerminalSafeText, FiltersOnePieceOfTextAsTheStreamsDo) {
+  // The live status line is written past the streams: a name in it must not drive the terminal.
+  EXPECT_EQ(rigcheck::cli::terminal_safe("GPU0 \x1b]0;title\a\xc2\x9b" "2J ok\n"), "GPU0 ?]0;title??2J ok\n");
+  EXPECT_EQ(rigcheck::cli::terminal_safe("caf\xc3\xa9 \xc2\xa9"), "caf\xc3\xa9 \xc2\xa9");
+}
+
+}  // namespace
