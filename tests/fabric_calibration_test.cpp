@@ -67,6 +67,27 @@ struct TwoSocketRig {
   }
 };
 
+// What the model gives a TwoSocketRig of these GPUs on this CPU: the platform it matched, one way
+// within a socket (GPU0 -> GPU1), one way across (GPU0 -> GPU2) and across both ways at once.
+struct CrossSocketRates {
+  std::string platform;
+  double same = 0, cross = 0, both_ways = 0;
+};
+
+CrossSocketRates cross_socket_rates(uint16_t device, int gen, const std::string& cpu) {
+  TwoSocketRig rig(device, gen);
+  auto t = rig.b.build();
+  name_cpus(t, cpu);
+  SimBackend sim(t, quiet());
+  CrossSocketRates r;
+  r.platform = sim.fabric().platform().id;
+  r.same = rates(sim, {copy(Endpoint::device(0), Endpoint::device(1))})[0];
+  r.cross = rates(sim, {copy(Endpoint::device(0), Endpoint::device(2))})[0];
+  const auto bidir = rates(sim, {copy(Endpoint::device(0), Endpoint::device(2)), copy(Endpoint::device(2), Endpoint::device(0))});
+  r.both_ways = bidir[0] + bidir[1];
+  return r;
+}
+
 }  // namespace
 
 TEST(Platforms, CpuModelsMatchTheirGeneration) {
@@ -185,30 +206,20 @@ TEST(FabricCalibration, CrossSocketP2POnEpycGenoa) {
   // 39 across (https://github.com/voipmonitor/rtx6kpro/blob/29f3863/hardware/pcie-bandwidth.md, unidirectional table).
   // The source of fabric.json's socket_link_efficiency (the test once cited a "dual EPYC 9124 at
   // 42-51 GB/s" that page never had).
-  TwoSocketRig rig(kH100Pcie, 5);
-  auto t = rig.b.build();
-  name_cpus(t, "AMD EPYC 9374F 32-Core Processor");
-  SimBackend sim(t, quiet());
-  EXPECT_EQ(sim.fabric().platform().id, "amd-genoa");
-  const double same = rates(sim, {copy(Endpoint::device(0), Endpoint::device(1))})[0];
-  const double cross = rates(sim, {copy(Endpoint::device(0), Endpoint::device(2))})[0];
-  expect_near_published(same, 54.0, "Gen5 same socket");
-  expect_near_published(cross, 39.0, "Gen5 across Genoa sockets");
+  const auto r = cross_socket_rates(kH100Pcie, 5, "AMD EPYC 9374F 32-Core Processor");
+  EXPECT_EQ(r.platform, "amd-genoa");
+  expect_near_published(r.same, 54.0, "Gen5 same socket");
+  expect_near_published(r.cross, 39.0, "Gen5 across Genoa sockets");
 }
 
 TEST(FabricCalibration, CrossSocketP2POnEpycRome) {
   // Dual EPYC 7542, RTX 4090 (Gen4 x16) with the P2P module: 25.6 GB/s within a socket, 21.36
   // across, 39.9 across both ways (tests/calibration/rome-2s-8x4090-p2p-patched).
-  TwoSocketRig rig(kA100Pcie, 4);
-  auto t = rig.b.build();
-  name_cpus(t, "AMD EPYC 7542 32-Core Processor");
-  SimBackend sim(t, quiet());
-  EXPECT_EQ(sim.fabric().platform().id, "amd-rome");
-  const double cross = rates(sim, {copy(Endpoint::device(0), Endpoint::device(2))})[0];
-  auto bidir = rates(sim, {copy(Endpoint::device(0), Endpoint::device(2)), copy(Endpoint::device(2), Endpoint::device(0))});
-  expect_near_published(cross, 21.36, "Gen4 across Rome sockets");
-  expect_near_published(bidir[0] + bidir[1], 39.9, "Gen4 across Rome sockets, both ways");
-  EXPECT_LT(cross, rates(sim, {copy(Endpoint::device(0), Endpoint::device(1))})[0]);
+  const auto r = cross_socket_rates(kA100Pcie, 4, "AMD EPYC 7542 32-Core Processor");
+  EXPECT_EQ(r.platform, "amd-rome");
+  expect_near_published(r.cross, 21.36, "Gen4 across Rome sockets");
+  expect_near_published(r.both_ways, 39.9, "Gen4 across Rome sockets, both ways");
+  EXPECT_LT(r.cross, r.same);
 }
 
 TEST(FabricCalibration, TurinSocketsDoNotHoldBackAGen5Pair) {
@@ -217,26 +228,18 @@ TEST(FabricCalibration, TurinSocketsDoNotHoldBackAGen5Pair) {
   // (platforms.json); Genoa, with the same links at the same rate, takes the fitted default.
   EXPECT_NEAR(platform_for_cpu("AMD EPYC 9575F 64-Core Processor").socket_link_efficiency, 0.98, 1e-9);
   EXPECT_EQ(platform_for_cpu("AMD EPYC 9374F 32-Core Processor").socket_link_efficiency, 0);
-  TwoSocketRig rig(kH100Pcie, 5);
-  auto t = rig.b.build();
-  name_cpus(t, "AMD EPYC 9575F 64-Core Processor");
-  SimBackend sim(t, quiet());
-  EXPECT_EQ(sim.fabric().platform().id, "amd-turin");
-  const double cross = rates(sim, {copy(Endpoint::device(0), Endpoint::device(2))})[0];
-  auto bidir = rates(sim, {copy(Endpoint::device(0), Endpoint::device(2)), copy(Endpoint::device(2), Endpoint::device(0))});
-  expect_near_published(cross, 55.6, "Gen5 across Turin sockets");
-  expect_near_published(bidir[0] + bidir[1], 111.1, "Gen5 across Turin sockets, both ways");
+  const auto r = cross_socket_rates(kH100Pcie, 5, "AMD EPYC 9575F 64-Core Processor");
+  EXPECT_EQ(r.platform, "amd-turin");
+  expect_near_published(r.cross, 55.6, "Gen5 across Turin sockets");
+  expect_near_published(r.both_ways, 111.1, "Gen5 across Turin sockets, both ways");
 }
 
 TEST(FabricCalibration, AGen4PairCrossesEpycSocketsAtFullSpeed) {
   // ASUS ESC8000A-E12 (EPYC 9004), RTX 6000 Ada Gen4 x16: 26.33 GB/s on one socket, 26.32 across
   // (https://github.com/luigifcruz/stelline/blob/5abfb581/docs/quickstart/validated-hardware/server/asus-esc8000a-e12.md).
-  TwoSocketRig rig(kA100Pcie, 4);
-  auto t = rig.b.build();
-  name_cpus(t, "AMD EPYC (Genoa, 9004 series)");
-  SimBackend sim(t, quiet());
-  EXPECT_EQ(sim.fabric().platform().id, "amd-genoa");
-  expect_near_published(rates(sim, {copy(Endpoint::device(0), Endpoint::device(2))})[0], 26.32, "Gen4 across EPYC sockets");
+  const auto r = cross_socket_rates(kA100Pcie, 4, "AMD EPYC (Genoa, 9004 series)");
+  EXPECT_EQ(r.platform, "amd-genoa");
+  expect_near_published(r.cross, 26.32, "Gen4 across EPYC sockets");
 }
 
 TEST(FabricCalibration, CrossSocketPairsOnIntelAreHostStagedUnlessP2PIsStated) {
