@@ -61,10 +61,11 @@ class Rigcheck:
         return self.sims[key]
 
 
-def cell_expected(report, name):
+def cell_value(report, name, key):
+    """A field of one measurement cell ("expected": the model; "median": the simulated figure)."""
     for m in report["measurements"]:
         if m["name"] == name:
-            return m.get("expected")
+            return m.get(key)
     return None
 
 
@@ -92,13 +93,6 @@ def read_back(rc, fig):
     return None
 
 
-def cell_simulated(report, name):
-    for m in report["measurements"]:
-        if m["name"] == name:
-            return m.get("median")
-    return None
-
-
 def sim_size(fig):
     """The copy size of the simulated run a figure is compared on (the ring's sweep for busbw)."""
     return fig["size_bytes"] if fig["metric"] != "allreduce.busbw" else 64 << 20
@@ -110,7 +104,6 @@ def expected_of(rc, rig, fig, variant=None, key="expected"):
     of the faulty machine."""
     sim = rc.simulated(rig, sim_size(fig), variant)
     metric, cell = fig["metric"], fig["cell"]
-    of = cell_expected if key == "expected" else cell_simulated
     if metric == "allreduce.busbw":
         value, size = collective_row(sim, fig["process_model"], fig["size_bytes"],
                                      "expected_busbw_gbps" if key == "expected" else "busbw_gbps")
@@ -118,10 +111,10 @@ def expected_of(rc, rig, fig, variant=None, key="expected"):
         return value, note
     if metric == "device_to_device_bidir_ce.total":
         a, b = cell.split("-")
-        there = of(sim, f"device_to_device_bidir_ce/{a}-{b}")
-        back = of(sim, f"device_to_device_bidir_ce/{b}-{a}")
+        there = cell_value(sim, f"device_to_device_bidir_ce/{a}-{b}", key)
+        back = cell_value(sim, f"device_to_device_bidir_ce/{b}-{a}", key)
         return (there + back if there is not None and back is not None else None), ""
-    return of(sim, f"{metric}/{cell}"), ""
+    return cell_value(sim, f"{metric}/{cell}", key), ""
 
 
 def tolerated(corpus, entry, metric, cell=None):
