@@ -10,7 +10,10 @@ For every entry of tests/calibration/corpus.json:
   * faulty entries: the import of their raw output must raise the finding ids of their cause;
     one without a tool output names its rig's variant, and a simulated run of it must raise them;
   * a figure marked "transcribed" comes from a table on the machine's page (no tool output exists):
-    it is not read back, and its row says so.
+    it is not read back, and its row says so;
+  * a figure measured on some of the machine's GPUs only names them (`"gpus": [8, 9, ...]`): it is
+    compared with a run of the rig restricted to them (`--gpus`), so the others neither share its
+    links nor join its ring.
 Prints the table (entry, class, metric, cell, published, expected, ratio) and the median and
 spread of published/expected per class. With --check, exits 1 when a healthy figure is outside the
 tolerance and not in the tolerated list, a faulty entry is not flagged, or a figure does not read
@@ -49,12 +52,13 @@ class Rigcheck:
             self.imports[path] = json.loads(p.stdout)
         return self.imports[path]
 
-    def simulated(self, rig, size, variant=None):
-        key = (rig, size, variant)
+    def simulated(self, rig, size, variant=None, gpus=None):
+        key = (rig, size, variant, tuple(gpus or ()))
         if key not in self.sims:
             name = f"sim{len(self.sims)}"
             run_json([self.exe, "run", "--simulate", rig, "--full", "--size", str(size), "--out", self.workdir,
-                      "--name", name, "--quiet"] + (["--variant", variant] if variant else []),
+                      "--name", name, "--quiet"] + (["--variant", variant] if variant else []) +
+                     (["--gpus", ",".join(str(g) for g in gpus)] if gpus else []),
                      f"rigcheck run --simulate {rig}")
             with open(os.path.join(self.workdir, name + ".json")) as f:
                 self.sims[key] = json.load(f)
@@ -102,7 +106,7 @@ def expected_of(rc, rig, fig, variant=None, key="expected"):
     """rigcheck's expected figure for the healthy machine, and a note when it is not like for like.
     With a variant and key "median": the simulated figure of that variant, the model's prediction
     of the faulty machine."""
-    sim = rc.simulated(rig, sim_size(fig), variant)
+    sim = rc.simulated(rig, sim_size(fig), variant, fig.get("gpus"))
     metric, cell = fig["metric"], fig["cell"]
     if metric == "allreduce.busbw":
         value, size = collective_row(sim, fig["process_model"], fig["size_bytes"],
@@ -147,6 +151,8 @@ def evaluate(rc, corpus):
             ratio = fig["published"] / expected if expected else None
             if fig.get("transcribed"):
                 note = "; ".join(x for x in ("transcribed from a table", note) if x)
+            if fig.get("gpus"):
+                note = "; ".join(x for x in (note, f"run on GPUs {gpu_list(fig['gpus'])} only") if x)
             faulty_ratio = None
             if e["status"] == "faulty" and e.get("variant"):
                 # The model of the faulty machine: the variant's simulated figure (its expected
@@ -187,6 +193,12 @@ def evaluate(rc, corpus):
                 how = "import" if e["raw"] else f"a run of rig variant {e.get('variant')}"
                 problems.append(f"{e['id']} (faulty: {e['fault']['cause']}): {how} does not raise {', '.join(missing)}")
     return rows, faults, problems
+
+
+def gpu_list(gpus):
+    """"8-15" for a run of consecutive GPUs, "0,2,5" otherwise."""
+    g = sorted(gpus)
+    return f"{g[0]}-{g[-1]}" if len(g) > 2 and g == list(range(g[0], g[-1] + 1)) else ",".join(map(str, g))
 
 
 def fmt(v, digits=2):

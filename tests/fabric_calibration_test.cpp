@@ -113,6 +113,7 @@ TEST(Platforms, CpuModelsMatchTheirGeneration) {
            {"AMD EPYC 7543 32-Core Processor", "amd-milan", 4, 18.0},
            {"AMD EPYC 9124 16-Core Processor", "amd-genoa", 4, 32.0},
            {"AMD EPYC 9575F 64-Core Processor", "amd-turin", 4, 32.0},
+           {"AMD Ryzen Threadripper PRO 7955WX 16-Cores", "amd-threadripper-pro-7000", 0, 0},
        }) {
     const Platform& p = platform_for_cpu(c.cpu);
     EXPECT_EQ(p.id, c.id) << c.cpu;
@@ -122,6 +123,8 @@ TEST(Platforms, CpuModelsMatchTheirGeneration) {
   }
   // A desktop CPU, or none named: the stated default, and the description says so.
   const Platform& unknown = platform_for_cpu("12th Gen Intel(R) Core(TM) i7-12700F");
+  // The non-PRO Threadripper 7000 (TRX50: 4 memory channels) is not the WX row.
+  EXPECT_EQ(platform_for_cpu("AMD Ryzen Threadripper 7980X 64-Cores").id, "unknown");
   EXPECT_FALSE(unknown.known);
   EXPECT_EQ(unknown.id, "unknown");
   TopologyBuilder b(2);
@@ -141,6 +144,12 @@ TEST(Platforms, EveryRowHasAPublicSourceOrSaysAssumption) {
     }
     if (p.root_complex_p2p_share > 0) {
       EXPECT_TRUE(sourced(p.root_complex_source)) << p.id;
+    }
+    if (p.memory_gbps > 0) {
+      EXPECT_TRUE(sourced(p.memory_source)) << p.id;
+    }
+    if (p.host_bridge_dma_gbps > 0) {
+      EXPECT_TRUE(sourced(p.host_bridge_dma_source)) << p.id;
     }
     // A one-socket platform has no socket links and says so; every other row has them.
     if (p.links == 0) {
@@ -420,8 +429,10 @@ TEST(FabricCalibration, NvswitchBoardsByNvlinkGeneration) {
 }
 
 TEST(FabricCalibration, NcclOverGen5PcieTopsOutNearFortyGBs) {
-  // 8 Gen5 x16 cards with P2P: 37.6-41.7 GB/s busbw
-  // (https://github.com/voipmonitor/rtx6kpro/blob/master/hardware/pcie-bandwidth.md).
+  // 8 Gen5 x16 cards with P2P: 37.6-41.7 GB/s busbw with nccl-tests
+  // (https://github.com/voipmonitor/rtx6kpro/blob/29f3863/hardware/pcie-bandwidth.md), 46.44 with
+  // torch.distributed on NCCL 2.27.5 (tests/calibration/wrx90-cpayne-16gpu-4switch-3root), below
+  // the links' SM rate of 50.
   TopologyBuilder b;
   int hb = b.host_bridge();
   for (int i = 0; i < 8; ++i) b.gpu(b.root_port(hb), kRtx5090, 5, 16);
@@ -432,7 +443,8 @@ TEST(FabricCalibration, NcclOverGen5PcieTopsOutNearFortyGBs) {
   const Ring ring = ring_model(f, {0, 1, 2, 3, 4, 5, 6, 7}, false);
   EXPECT_EQ(ring.hops[0].transport, "pcie");
   EXPECT_NEAR(ring.rate_gbps, C().nccl_ceiling_pcie_gbps, 1e-9);
-  expect_near_published(ring.rate_gbps, 39.6, "8x Gen5 ring busbw");
+  expect_near_published(ring.rate_gbps, 39.6, "8x Gen5 ring busbw, nccl-tests");
+  expect_near_published(ring.rate_gbps, 46.44, "8x Gen5 ring busbw, torch.distributed");
 }
 
 namespace {
@@ -443,6 +455,79 @@ rigcheck::topology::Topology seed_rig(const std::string& name) {
 }
 
 }  // namespace
+
+namespace {
+
+rigcheck::topology::Topology calibration_rig(const std::string& entry) {
+  std::ifstream in(std::string(RIGCHECK_CALIBRATION) + "/" + entry + "/rig.json");
+  return rigcheck::topology::expand_rig(rigcheck::topology::parse_rig(nlohmann::json::parse(in)), "healthy");
+}
+
+// Every GPU of `gpus` copying from host memory (to_host false) or to it at once, as
+// host_to_all/all_to_host run them.
+std::vector<double> concurrent_host_copies(SimBackend& sim, const std::vector<int>& gpus, bool to_host) {
+  std::vector<Transfer> ts;
+  for (int g : gpus) ts.push_back(to_host ? copy(Endpoint::device(g), Endpoint::host()) : copy(Endpoint::host(), Endpoint::device(g)));
+  return rates(sim, ts);
+}
+
+}  // namespace
+
+TEST(FabricCalibration, ThreadripperPro7000HostBridgeHoldsTheDmaBelowIt) {
+  // ASRock WRX90 WS EVO, Threadripper PRO 7955WX, 16 RTX PRO 6000 behind four Gen5 switches
+  // (https://github.com/voipmonitor/rtx6kpro/blob/29f3863/hardware/wrx90-cpayne-8gpu-root-topology-comparison.md,
+  // section 8): 8 GPUs on one host bridge (e0) move 73.09 GB/s from host memory in all, 72.89 to
+  // it; 8 on two host bridges (00, 40) 114.10 and 112.77, bound by their two switch uplinks.
+  auto t = calibration_rig("wrx90-cpayne-16gpu-4switch-3root");
+  SimBackend sim(t, quiet());
+  const Fabric& f = sim.fabric();
+  EXPECT_EQ(f.platform().id, "amd-threadripper-pro-7000");
+  const std::vector<int> group_a{0, 1, 2, 3, 4, 5, 6, 7}, group_b{8, 9, 10, 11, 12, 13, 14, 15};
+  for (bool to_host : {false, true}) {
+    double a = 0, b = 0;
+    for (double r : concurrent_host_copies(sim, group_a, to_host)) a += r;
+    for (double r : concurrent_host_copies(sim, group_b, to_host)) b += r;
+    expect_near_published(a, to_host ? 112.77 : 114.10, "Group A, two host bridges");
+    expect_near_published(b, to_host ? 72.89 : 73.09, "Group B, one host bridge");
+  }
+  // What binds: the shared host bridge for Group B, the switch uplinks for Group A.
+  std::vector<Route> routes;
+  for (int g : group_b) routes.push_back(f.route(Endpoint::host(), Endpoint::device(g), Engine::ce));
+  std::vector<const Route*> flows;
+  for (const auto& r : routes) flows.push_back(&r);
+  const std::string binding = f.edge_name(f.fair_share(flows).binding[0]);
+  EXPECT_NE(binding.find("host bridge 0000:e0 DMA"), std::string::npos) << binding;
+  // One GPU alone is held by its own link, not the host bridge: 55.08 H2D, 56.39 D2H.
+  expect_near_published(rates(sim, {copy(Endpoint::host(), Endpoint::device(8))})[0], 55.08, "one GPU H2D");
+  expect_near_published(rates(sim, {copy(Endpoint::device(8), Endpoint::host())})[0], 56.39, "one GPU D2H");
+}
+
+TEST(FabricCalibration, APlatformsMemoryIsSharedByItsSocketsNumaNodes) {
+  // Four Gen5 x16 GPUs, each on its own host bridge of one Threadripper PRO 7000 socket, read
+  // host memory of node 0 at once. The socket's 8 DDR5-5200 channels (332.8 GB/s line rate) are
+  // split between its two NUMA nodes (as NPS2 would), so node 0 holds the four at 166.4 / 4 each.
+  TopologyBuilder b;
+  for (int i = 0; i < 4; ++i) b.gpu(b.root_port(b.host_bridge()), kRtx5090, 5, 16);
+  auto t = b.build();
+  name_cpus(t, "AMD Ryzen Threadripper PRO 7985WX 64-Cores");
+  auto one_node = t;
+  t.numa_nodes.push_back({1, 0, "4-7", 64ull << 30});
+  const double memory = platform_for_cpu("AMD Ryzen Threadripper PRO 7985WX").memory_gbps;
+  ASSERT_DOUBLE_EQ(memory, 332.8);
+  SimBackend two(t, quiet());
+  for (double r : concurrent_host_copies(two, {0, 1, 2, 3}, false))
+    EXPECT_NEAR(r, memory / 2 / 4 * C().pcie_efficiency_ce_gen5, 1e-6);
+  // With the socket's memory on one node, the four GPUs' own links bind instead.
+  SimBackend one(one_node, quiet());
+  for (double r : concurrent_host_copies(one, {0, 1, 2, 3}, false))
+    EXPECT_NEAR(r, pcie_gbps(5, 16) * C().pcie_efficiency_ce_gen5, 1e-6);
+  // A platform without a figure of its own keeps the stated assumption per node.
+  name_cpus(one_node, "Some Future CPU");
+  SimBackend unknown(one_node, quiet());
+  double sum = 0;
+  for (double r : concurrent_host_copies(unknown, {0, 1, 2, 3}, false)) sum += r;
+  EXPECT_NEAR(sum, C().host_memory_gbps * C().pcie_efficiency_ce_gen5, 1e-6);
+}
 
 TEST(FabricSeedRigs, SocketLinksComeFromTheRigsCpus) {
   // Gigabyte T180-G20, 2x Xeon E5-2680 v4: two QPI links at 9.6 GT/s, 19.2 GB/s each way per link.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <map>
 
@@ -83,9 +84,7 @@ Fabric::Fabric(const topology::Topology& t, const FabricConstants& c) : t_(t), c
         socket_edge_[a][b].push_back(e);
         socket_edge_[b][a].push_back(e);
       }
-  for (const auto& numa : t.numa_nodes)
-    memory_edge_.push_back(add_edge("host memory node " + std::to_string(numa.os_index), c.host_memory_gbps));
-  if (memory_edge_.empty()) memory_edge_.push_back(add_edge("host memory", c.host_memory_gbps));
+  add_memory_edges();
 
   const int g = static_cast<int>(t.gpus.size());
   nvlink_edge_.assign(g, std::vector<int>(g, -1));
@@ -107,6 +106,35 @@ Fabric::Fabric(const topology::Topology& t, const FabricConstants& c) : t_(t), c
       nvswitch_edge_[gpu.index] = add_edge("NVLink GPU" + std::to_string(gpu.index) + "-NVSwitch", switch_links * rate);
   }
   add_staging_edges();
+}
+
+void Fabric::add_memory_edges() {
+  // A platform with a DRAM figure of its own (platforms.json) shares one socket's line rate among
+  // the socket's NUMA nodes (NPS4 splits the channels four ways); the others take the assumption.
+  const double socket_rate = platform_->memory_gbps;
+  std::map<int, int> nodes_of_package;
+  for (const auto& numa : t_.numa_nodes) ++nodes_of_package[std::max(0, numa.package)];
+  const auto node_rate = [&](int package) {
+    return socket_rate > 0 ? socket_rate / std::max(1, nodes_of_package[std::max(0, package)]) : c_.host_memory_gbps;
+  };
+  const std::string whose = socket_rate > 0 ? " (" + platform_->name + ")" : " (assumed)";
+  for (const auto& numa : t_.numa_nodes)
+    memory_edge_.push_back(add_edge("host memory node " + std::to_string(numa.os_index) + whose, node_rate(numa.package)));
+  if (memory_edge_.empty()) memory_edge_.push_back(add_edge("host memory" + whose, node_rate(0)));
+
+  // Where the platform has a measured figure (Threadripper PRO 7000: about 73 GB/s each way), all
+  // the DMA below one host bridge shares it. It is a delivered figure, measured with copy engines
+  // over Gen5 links, and the fair share scales each flow by its route's efficiency afterwards: the
+  // edge holds the figure divided by that efficiency, so such flows get exactly the figure back.
+  host_bridge_dma_edge_.assign(t_.pci.size(), -1);
+  if (platform_->host_bridge_dma_gbps <= 0) return;
+  for (const auto& node : t_.pci) {
+    if (node.kind != PciKind::host_bridge) continue;
+    char bus[16];
+    std::snprintf(bus, sizeof bus, "%04x:%02x", node.domain, static_cast<unsigned>(std::max(0, node.secondary_bus)));
+    host_bridge_dma_edge_[node.id] = add_edge("host bridge " + std::string(bus) + " DMA to host memory (" + platform_->name + ")",
+                                              platform_->host_bridge_dma_gbps / c_.pcie_efficiency_ce_gen5);
+  }
 }
 
 void Fabric::add_staging_edges() {
@@ -248,6 +276,7 @@ Route Fabric::host_route(int gpu, int numa, bool to_host, Engine engine) const {
   std::vector<int> up;
   double latency = c_.base_access_ns + c_.root_complex_ns;
   append_up(node, root, up, latency);
+  if (host_bridge_dma_edge_[root] >= 0) up.push_back(host_bridge_dma_edge_[root] * 2);
   std::vector<int> cross;
   append_socket_crossing(socket_of_root(root), socket_of_numa(numa), gpu, cross, latency);
   int mem_index = 0;

@@ -51,6 +51,16 @@ const std::vector<Row>& rows() {
         if (row.platform.socket_link_efficiency <= 0 || row.platform.socket_link_efficiency > 1)
           throw std::logic_error("platforms.json row " + row.platform.id + ": socket_link_efficiency must be in (0, 1]");
       }
+      // Optional figures with their sources: a positive rate or none at all.
+      const auto optional_rate = [&](const char* key, const char* source_key, double& value, std::string& source) {
+        if (!r.contains(key)) return;
+        value = r.at(key).get<double>();
+        source = r.at(source_key).get<std::string>();
+        if (!(value > 0)) throw std::logic_error("platforms.json row " + row.platform.id + ": " + key + " must be positive");
+      };
+      optional_rate("memory_gbps", "memory_source", row.platform.memory_gbps, row.platform.memory_source);
+      optional_rate("host_bridge_dma_gbps", "host_bridge_dma_source", row.platform.host_bridge_dma_gbps,
+                    row.platform.host_bridge_dma_source);
       if (row.platform.id == fallback) {
         default_row = row;
         default_row.matches_anything = true;

@@ -100,6 +100,7 @@ class Fabric {
   double sm_host_efficiency(int gpu, bool to_host) const;
   std::string architecture_of(int gpu) const;  // "" when neither the GPU nor the model table says
   double nvlink_ce_efficiency(int a, int b) const;
+  void add_memory_edges();  // host memory per NUMA node, and the host bridges' DMA where measured
   void add_staging_edges();
 
   const topology::Topology& t_;
@@ -109,6 +110,7 @@ class Fabric {
   std::vector<int> forward_edge_;     // per PCI node (root ports): P2P forwarded to another port
   std::vector<std::vector<std::vector<int>>> socket_edge_;  // [a][b] the links between two sockets
   std::vector<int> memory_edge_;      // per NUMA node index (position in t.numa_nodes)
+  std::vector<int> host_bridge_dma_edge_;  // per PCI node (host bridges with a platform figure)
   std::vector<int> device_memory_edge_;  // per GPU
   std::vector<std::vector<int>> nvlink_edge_;  // [a][b] direct NVLink bundle
   std::vector<int> nvswitch_edge_;    // per GPU: its links into the NVSwitch fabric

@@ -30,6 +30,15 @@ struct Platform {
   // has a measured figure of its own (Turin); 0: fabric.json's socket_link_efficiency applies.
   double socket_link_efficiency = 0;
   std::string socket_link_source;
+  // The DRAM line rate of one socket (channels x MT/s x 8 bytes), shared by its NUMA nodes; 0: no
+  // figure, each NUMA node takes fabric.json's host_memory_gbps (an assumption).
+  double memory_gbps = 0;
+  std::string memory_source;
+  // What all the DMA below one host bridge (PCI root bus) moves to or from host memory together,
+  // each way, where the platform has a measured figure (Threadripper PRO 7000: an IOD quadrant's
+  // path); delivered copy-engine bytes, not a line rate. 0: no such limit is known.
+  double host_bridge_dma_gbps = 0;
+  std::string host_bridge_dma_source;
   bool known = false;        // false: no row matched the CPU model, this is the stated default
 
   // One link's line rate in one direction: 2 bytes per transfer.
