@@ -120,6 +120,22 @@ TEST(Expected, IdleOrDowntrainedLinksAreExpectedAtTheirMaximum) {
       << judged.expected.reasoning;
 }
 
+TEST(Expected, AnIntelRootComplexSharePairSaysWhyItIsLower) {
+  // Two root ports of a Xeon W-3365, P2P granted: the expectation names the 64-byte-TLP share.
+  TopologyBuilder b;
+  const int hb = b.host_bridge();
+  b.gpu(b.root_port(hb), kA100, 4, 16);
+  b.gpu(b.root_port(hb), kA100, 4, 16);
+  b.set_p2p(0, 1, true);
+  auto t = b.build();
+  for (auto& p : t.packages) p.model = "Intel(R) Xeon(R) W-3365 CPU @ 2.70GHz";
+  diagnosis::ExpectationModel m(t);
+  auto plan = cell("device_to_device_write_ce", t);
+  const auto judged = m.judge(measured(plan, 21.3), 8);
+  EXPECT_NE(judged.expected.reasoning.find("of which 0.83 for the root complex's 64-byte TLPs"), std::string::npos)
+      << judged.expected.reasoning;
+}
+
 TEST(Expected, HealthyVersionClearsRedirectAndTranslation) {
   TopologyBuilder b;
   int up = b.switch_up(b.root_port(b.host_bridge()), 4, 16);

@@ -85,7 +85,9 @@ Expectation ExpectationModel::expect(const bench::CellPlan& cell, int repetition
   e.reasoning = (edge >= 0 ? fabric.edge_name(edge) + " " + fmt(fabric.capacity(edge)) + " GB/s" : "no limiting link") +
                 " x " + fmt(route.efficiency) + " (" + kind + ", " + (t.engine == fabric::Engine::ce ? "copy engine" : "SM copy") +
                 (route.path == fabric::PeerPath::host_staged ? ", host-staged" : "") +
-                (route.crosses_sockets ? ", across the sockets" : "") + ")";
+                (route.crosses_sockets ? ", across the sockets" : "") +
+                (route.tlp_share < 1 ? ", of which " + fmt(route.tlp_share) + " for the root complex's 64-byte TLPs (" + fabric.platform().name + ")" : "") +
+                ")";
   if (route.crosses_sockets && !fabric.platform().known)
     e.reasoning += "; socket link of an " + fabric::describe(fabric.platform(), healthy_);
   if (share.duplex.front() < 1)

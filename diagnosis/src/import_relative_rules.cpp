@@ -125,6 +125,17 @@ void sm_asymmetry(const ingest::PartialMachine& m, const ingest::MachineModel& m
 // p2pBandwidthLatencyTest's P2P=Enabled GPU latency at or below this is a direct peer access
 // (~1-2 us); a host-staged copy takes 10-20 us.
 constexpr double kDirectLatencyNs = 5000;
+// Older machines take longer for a direct access (Pascal behind PLX switches on x1 risers:
+// 6.6-7.3 us against 12-15.7 us staged), so a latency well below the same pair's P2P=Disabled
+// one is direct too.
+constexpr double kDirectShareOfStaged = 0.6;
+
+// Whether the pair's P2P=Enabled latency shows direct peer access.
+bool direct_latency(const std::map<std::string, Grid>& t, const ImportedCell& enabled, int a, int b) {
+  if (enabled.value <= kDirectLatencyNs) return true;
+  const ImportedCell* staged = find(t, std::string(ingest::kP2pTest) + ".latency_p2p_disabled_gpu", ingest::kP2pTest, a, b);
+  return staged && enabled.value < kDirectShareOfStaged * staged->value;
+}
 
 void p2p_rules(const ingest::PartialMachine& m, const ingest::MachineModel& mm, const std::map<std::string, Grid>& t, FindingSet& out) {
   const std::string tool = ingest::kP2pTest;
@@ -146,7 +157,7 @@ void p2p_rules(const ingest::PartialMachine& m, const ingest::MachineModel& mm, 
         // A direct latency proves the copies are peer-to-peer: equal bandwidth then means the
         // path (a socket link, a shared uplink) holds both, not that P2P is unused.
         const ImportedCell* lat = find(t, latency, tool, rc.first, rc.second);
-        if (lat && lat->value <= kDirectLatencyNs) continue;
+        if (lat && direct_latency(t, *lat, rc.first, rc.second)) continue;
         out.add(make_finding("p2p-granted-not-used"), "IMPORTED " + pair + ": P2P=Enabled " + gbps(en->value) + " ~ P2P=Disabled " + gbps(dis->value) + " although access is granted (" + detail::at(en->from) + ")", gpus);
       }
     }
@@ -155,7 +166,7 @@ void p2p_rules(const ingest::PartialMachine& m, const ingest::MachineModel& mm, 
   if (lat_it != t.end())
     for (const auto& [rc, lat] : lat_it->second) {
       const ingest::ImportedPair* p = ingest::find_pair(m, rc.first, rc.second);
-      if (!p || p->p2p_granted != true || lat->value <= kDirectLatencyNs) continue;
+      if (!p || p->p2p_granted != true || direct_latency(t, *lat, rc.first, rc.second)) continue;
       char buf[96];
       std::snprintf(buf, sizeof buf, ": P2P=Enabled latency %.2f us although access is granted (", lat->value / 1000);
       out.add(make_finding("p2p-latency-host-staged"), "IMPORTED GPU" + std::to_string(rc.first) + "->GPU" + std::to_string(rc.second) + buf + detail::at(lat->from) + ")",

@@ -13,6 +13,7 @@
 #include "rigcheck/diagnosis/import_rules.h"
 #include "rigcheck/diagnosis/static_rules.h"
 #include "rigcheck/diagnosis/measured_rules.h"
+#include "rigcheck/ingest/blocks.h"
 #include "rigcheck/topology/pcie_link.h"
 
 namespace rigcheck::diagnosis {
@@ -174,7 +175,14 @@ std::vector<Finding> import_findings(const ingest::PartialMachine& m, const inge
     if (c.test == "host_to_device_sm" && known_sm_read.count({c.from.tool, c.col})) continue;
     judged.cells.push_back(r.run.cells[i]), judgements.push_back(r.judgements[i]);
   }
-  std::vector<Finding> all = measured_findings(mm.assumed, judged, judgements);
+  // Pairs whose staged copy the output measured itself: p2p_rules compares P2P with that.
+  std::set<std::pair<int, int>> staged_measured;
+  for (const auto& c : m.cells) {
+    if (c.status != "ok" || c.test != std::string(ingest::kP2pTest) + ".unidirectional_p2p_disabled") continue;
+    const int a = ingest::position_of(mm, c.row), b = ingest::position_of(mm, c.col);
+    if (a >= 0 && b >= 0) staged_measured.insert({a, b}), staged_measured.insert({b, a});
+  }
+  std::vector<Finding> all = measured_findings(mm.assumed, judged, judgements, staged_measured);
   // What each judged figure's expectation assumed, said on its evidence line.
   std::map<std::string, std::string> assumed;
   // A plan's row or col is -1 for "all GPUs" (all_to_one, one_to_all): no one card, no one pair.

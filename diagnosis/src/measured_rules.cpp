@@ -181,7 +181,8 @@ std::string summary_of(const Group& g, int cells_of_test) {
 }  // namespace
 
 std::vector<Finding> measured_findings(const topology::Topology& t, const bench::BenchRun& run,
-                                       const std::vector<Judgement>& judgements) {
+                                       const std::vector<Judgement>& judgements,
+                                       const std::set<std::pair<int, int>>& staged_measured) {
   Collector c;
   std::vector<Group> groups;
   std::map<std::string, int> ok_cells;  // per test
@@ -238,7 +239,8 @@ std::vector<Finding> measured_findings(const topology::Topology& t, const bench:
       const auto& ga = t.gpus[cell.plan.row];
       const auto& gb = t.gpus[cell.plan.col];
       const auto* pair = t.pair(cell.plan.row, cell.plan.col);
-      if (pair && pair->nvlink_links == 0 && ga.host_path.gbps > 0 && gb.host_path.gbps > 0) {
+      if (pair && pair->nvlink_links == 0 && ga.host_path.gbps > 0 && gb.host_path.gbps > 0 &&
+          !staged_measured.count({cell.plan.row, cell.plan.col})) {
         // The staged figure is the fabric's own route for it (both legs, the links as they run,
         // the socket crossing), so it crosses whatever narrow link or socket link P2P crosses.
         const double staged = fabric.host_staged_gbps(cell.plan.src.gpu, cell.plan.dst.gpu);

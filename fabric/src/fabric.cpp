@@ -7,6 +7,7 @@
 #include <map>
 
 #include "rigcheck/topology/gpu_models.h"
+#include "rigcheck/topology/pcie_link.h"
 #include "rigcheck/topology/paths.h"
 
 namespace rigcheck::fabric {
@@ -33,25 +34,17 @@ topology::LinkState loaded_link(const topology::Topology& t, const topology::Pci
 
 Fabric::Fabric(const topology::Topology& t, const FabricConstants& c) : t_(t), c_(c), platform_(&platform_of(t)) {
   const int n = static_cast<int>(t.pci.size());
-  // The line rate below each node (its children's links), for the root ports' forwarding share.
-  std::vector<double> rate_below(n, 0);
-  for (const auto& node : t.pci)
-    if (node.parent >= 0 && node.link) rate_below[node.parent] = std::max(rate_below[node.parent], link_capacity(t, *node.link));
   up_edge_.assign(n, -1);
   forward_edge_.assign(n, -1);
   for (const auto& node : t.pci) {
     if (node.parent < 0) continue;
     std::string name = node.address ? node.address->str() : "node " + std::to_string(node.id);
     // A port right below a host bridge forwards peer traffic to the root complex's other ports:
-    // one capacity per port and direction, so pairs on different ports do not share it.
-    // A platform with a published share of its own (platforms.json: Intel's 64-byte TLPs) forwards
-    // that share of the port's line rate, under the same ceiling.
-    if (t.pci[node.parent].parent < 0) {
-      double forward = c.root_complex_p2p_gbps;
-      if (platform_->root_complex_p2p_share > 0 && rate_below[node.id] > 0)
-        forward = std::min(forward, platform_->root_complex_p2p_share * rate_below[node.id]);
-      forward_edge_[node.id] = add_edge("root complex P2P forwarding from " + name + " (" + platform_->name + ")", forward);
-    }
+    // one capacity per port and direction, so pairs on different ports do not share it. A
+    // platform's own forwarding share (Intel's 64-byte TLPs) is a cost on the whole route instead
+    // (pcie_peer_route): the small TLPs cross every link down to the peer, a narrow one too.
+    if (t.pci[node.parent].parent < 0)
+      forward_edge_[node.id] = add_edge("root complex P2P forwarding from " + name + " (" + platform_->name + ")", c.root_complex_p2p_gbps);
     double gbps = node.link ? link_capacity(t, *node.link) : 0;
     if (node.kind == PciKind::root_port && node.chipset) {
       if (auto dmi = topology::chipset_uplink(t, node.id)) {
@@ -305,8 +298,22 @@ Route Fabric::host_route(int gpu, int numa, bool to_host, Engine engine) const {
   return r;
 }
 
+double Fabric::tlp_share(const std::vector<int>& route, const std::vector<int>& pcie_links) const {
+  // The route's bound with the platform's share on its PCIe links, over its bound without.
+  double pcie = std::numeric_limits<double>::infinity(), other = pcie;
+  for (int e : route) {
+    if (capacity(e) <= 0) continue;
+    double& bound = std::find(pcie_links.begin(), pcie_links.end(), e) != pcie_links.end() ? pcie : other;
+    bound = std::min(bound, capacity(e));
+  }
+  const double without = std::min(pcie, other);
+  if (!std::isfinite(without)) return platform_->root_complex_p2p_share;  // no known capacity
+  return std::min(platform_->root_complex_p2p_share * pcie, other) / without;
+}
+
 Route Fabric::pcie_peer_route(int a, int b, Engine engine) const {
   Route r;
+  std::vector<int> pcie_links;  // the PCIe links of a route through the root complex
   const int na = t_.gpus[a].node, nb = t_.gpus[b].node;
   const int lca = topology::lowest_common_ancestor(t_, na, nb);
   bool redirected = false;
@@ -318,8 +325,10 @@ Route Fabric::pcie_peer_route(int a, int b, Engine engine) const {
     append_down(lca, nb, r.edges, latency);
   } else {
     // Through the root complex: ACS redirect sends even switch-local traffic up there.
+    r.through_root_complex = true;
     const int ra = root_of(na), rb = root_of(nb);
-    append_up(na, ra, r.edges, latency);
+    append_up(na, ra, pcie_links, latency);
+    r.edges = pcie_links;
     latency += c_.root_complex_ns;
     // Forwarded by the root port the data comes up through (the child of the host bridge), to a
     // port of the same host bridge or of another one (another PCIe root of the CPU, or a socket).
@@ -332,10 +341,21 @@ Route Fabric::pcie_peer_route(int a, int b, Engine engine) const {
       r.crosses_sockets = sa != sb;
       latency += c_.root_complex_ns;
     }
+    const size_t down_from = r.edges.size();
     append_down(rb, nb, r.edges, latency);
+    pcie_links.insert(pcie_links.end(), r.edges.begin() + static_cast<std::ptrdiff_t>(down_from), r.edges.end());
   }
   r.latency_ns = latency;
   r.efficiency = engine == Engine::ce ? std::min(ce_efficiency(a), ce_efficiency(b)) : c_.pcie_efficiency_sm;
+  // Forwarded by the root complex on a platform with its own share (platforms.json: Intel splits
+  // P2P into 64-byte TLPs, 1/1.2 of the bytes on the PCIe links): measured between two x16 root
+  // ports (Xeon W-3365) and across two switches' x1 links (Xeon E5-2630 v4: 0.73 GB/s against 0.82
+  // under one switch). The small TLPs cost on the PCIe links only, so where another edge (a socket
+  // link) binds first, the route keeps its rate.
+  if (r.through_root_complex && platform_->root_complex_p2p_share > 0) {
+    r.tlp_share = tlp_share(r.edges, pcie_links);
+    r.efficiency *= r.tlp_share;
+  }
   if (t_.system.iommu == topology::IommuMode::translated) r.efficiency *= c_.iommu_translated_p2p_factor;
   return r;
 }
@@ -387,13 +407,31 @@ Route Fabric::host_staged_route(int a, int b, Engine engine) const {
   r.efficiency = std::min(to_host.efficiency, from_host.efficiency);
   if (engine == Engine::ce) {
     const int gen = std::min(link_gen(a), link_gen(b));
-    r.efficiency *= gen >= 5   ? c_.host_staged_efficiency_gen5
-                    : gen == 4 ? c_.host_staged_efficiency_gen4
-                    : gen >= 1 ? c_.host_staged_efficiency_gen3
-                               : c_.host_staged_efficiency;
+    const double share = gen >= 5   ? c_.host_staged_efficiency_gen5
+                         : gen == 4 ? c_.host_staged_efficiency_gen4
+                         : gen >= 1 ? c_.host_staged_efficiency_gen3
+                                    : c_.host_staged_efficiency;
+    r.efficiency *= staged_share(share, gen, std::min(host_link_gbps(to_host), host_link_gbps(from_host)));
   }
   r.latency_ns = c_.host_staged_latency_us * 1000.0;
   return r;
+}
+
+double Fabric::host_link_gbps(const Route& host_copy) const {
+  const int e = narrowest_edge(host_copy);
+  return e >= 0 ? capacity(e) : 0;
+}
+
+double Fabric::staged_share(double share_at_x16, int gen, double link_gbps) {
+  // The staging shares are measured on x16 links. Staging adds its own time per byte to the
+  // transfer's (the driver's copies through host memory), so on a narrower link, where the
+  // transfer takes longer, it costs less: 1/staged = 1/link + 1/staging, with the staging rate
+  // that gives the measured share at x16. GTX 1070s on x1 risers (Xeon E5-2630 v4) stage 0.76
+  // GB/s where a CE copy moves 0.80 (rossumai/keras-multi-gpu, tests/calibration/SOURCES.md).
+  if (gen < 1 || link_gbps <= 0 || share_at_x16 <= 0 || share_at_x16 >= 1) return share_at_x16;
+  const double width = link_gbps / topology::pcie_gbps(gen, 16);
+  if (width >= 1) return share_at_x16;  // what was measured
+  return 1.0 / (1.0 + width * (1.0 - share_at_x16) / share_at_x16);
 }
 
 double Fabric::host_staged_gbps(int a, int b, Engine engine) const {

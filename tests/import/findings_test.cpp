@@ -244,6 +244,33 @@ TEST(ImportFindings, EqualBandwidthWithADirectLatencyIsPeerToPeer) {
   ASSERT_NE(find(fs, "p2p-latency-host-staged"), nullptr);
 }
 
+TEST(ImportFindings, NarrowLinksMakeP2PAndStagingEqualWithoutAFalseAlarm) {
+  // ASUS X99-E WS, 6x GTX 1070 on x1 riser extenders and a GTX 1080 (the calibration entry
+  // asus-x99e-ws-7x-pascal-x1-risers): every pair moves 0.73-0.82 GB/s with P2P and 0.76-0.82
+  // staged, because one lane holds both; the output's own P2P=Disabled figures show it. P2P is in
+  // use: its latency is 6.6-7.3 us against 12-15.7 us staged on the same pairs. So no
+  // p2p-slower-than-host-staged against a model of x16 links, no p2p-granted-not-used and no
+  // p2p-latency-host-staged; the links themselves are below expectation.
+  const std::string text = fixture_text("../../calibration/asus-x99e-ws-7x-pascal-x1-risers/p2pBandwidthLatencyTest.txt");
+  const auto fs = findings_of(import_string(text));
+  EXPECT_EQ(find(fs, "p2p-slower-than-host-staged"), nullptr);
+  EXPECT_EQ(find(fs, "p2p-granted-not-used"), nullptr);
+  EXPECT_EQ(find(fs, "p2p-latency-host-staged"), nullptr);
+  EXPECT_NE(find(fs, "below-expectation"), nullptr);
+  // GPU0 -> GPU1's P2P=Enabled latency changed to its staged 15.54 us: that pair alone is staged.
+  const std::string staged = replace_once(text, "     0   4.55   6.81   6.67", "     0   4.55  15.54   6.67");
+  const auto gs = findings_of(import_string(staged));
+  const auto* latency = find(gs, "p2p-latency-host-staged");
+  ASSERT_NE(latency, nullptr);
+  ASSERT_EQ(latency->evidence.size(), 1u);
+  EXPECT_NE(latency->evidence[0].find("GPU0->GPU1"), std::string::npos) << latency->evidence[0];
+  const auto* not_used = find(gs, "p2p-granted-not-used");
+  ASSERT_NE(not_used, nullptr);
+  ASSERT_EQ(not_used->evidence.size(), 1u);
+  EXPECT_NE(not_used->evidence[0].find("GPU0->GPU1: P2P=Enabled 0.82 GB/s ~ P2P=Disabled 0.76 GB/s"), std::string::npos)
+      << not_used->evidence[0];
+}
+
 TEST(ImportFindings, NcclWrongResultsAndCollapse) {
   // The 8x A100 -g 8 run with 12 wrong elements in one row and busbw at 4 GiB changed to 20.00.
   std::string text = fixture_text("nccl-tests-2022-8xa100-sxm4-two-runs.txt");

@@ -21,6 +21,8 @@ struct Route {
   PeerPath path = PeerPath::direct;
   bool nvlink = false;
   bool crosses_sockets = false;  // a peer route over the socket link (its efficiency carries the cost)
+  bool through_root_complex = false;  // a peer route forwarded by the root complex (PHB/SYS, or ACS redirect)
+  double tlp_share = 1;  // of its efficiency: the platform's small-TLP cost there (Intel: 1/1.2)
   // A host copy: the GPU whose host link it crosses and its direction, and the share of its rate
   // it keeps while that link carries a copy the other way (FabricConstants::host_duplex_share).
   int host_gpu = -1;
@@ -58,6 +60,9 @@ class Fabric {
   // ways at once (the sum of both directions).
   double host_staged_gbps(int src_gpu, int dst_gpu, Engine engine = Engine::ce) const;
   double host_staged_bidirectional_gbps(int gpu_a, int gpu_b, Engine engine = Engine::ce) const;
+  // The share of a CE copy a host-staged one gets on a link of `link_gbps` (raw) of generation
+  // `gen`, from the share measured on x16 links.
+  static double staged_share(double share_at_x16, int gen, double link_gbps);
   PeerPath peer_path(int src_gpu, int dst_gpu, Engine engine) const;
 
   // Max-min fair rates (GB/s, after each route's efficiency) of flows running together.
@@ -95,6 +100,10 @@ class Fabric {
   bool crosses_sockets(int gpu_a, int gpu_b) const;  // their root ports are on different sockets
   Route host_route(int gpu, int numa, bool to_host, Engine engine) const;
   Route pcie_peer_route(int a, int b, Engine engine) const;
+  // The share of its rate a route through the root complex keeps on a platform that splits P2P
+  // into small TLPs (platforms.json root_complex_p2p_share): the cost falls on its PCIe links.
+  double tlp_share(const std::vector<int>& route, const std::vector<int>& pcie_links) const;
+  double host_link_gbps(const Route& host_copy) const;  // its narrowest edge's capacity (0 unknown)
   int link_gen(int gpu) const;  // the GPU's own link generation as the model runs it (0 unknown)
   double ce_efficiency(int gpu) const;
   double sm_host_efficiency(int gpu, bool to_host) const;

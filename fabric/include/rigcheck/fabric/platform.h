@@ -21,9 +21,9 @@ struct Platform {
   // always wins; this is the policy for a pair nothing states (a rig's stock P2P).
   bool cross_socket_p2p = true;
   std::string cross_socket_p2p_source;
-  // The share of a root port's line rate that P2P forwarded by the root complex to another of its
-  // ports gets (Intel: 64-byte TLPs, 1/1.2); 0: no platform figure, only the fabric constant
-  // root_complex_p2p_gbps (fitted on AMD) bounds it.
+  // The share of its rate that P2P forwarded by the root complex to another of its ports keeps on
+  // the route's PCIe links (Intel: 64-byte TLPs, 1/1.2); 0: no platform figure, only the fabric
+  // constant root_complex_p2p_gbps (fitted on AMD) bounds it.
   double root_complex_p2p_share = 0;
   std::string root_complex_source;
   // The share of one socket link's line rate that one stream crossing it gets, where the platform
