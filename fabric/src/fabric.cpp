@@ -42,7 +42,7 @@ Fabric::Fabric(const topology::Topology& t, const FabricConstants& c) : t_(t), c
     // A port right below a host bridge forwards peer traffic to the root complex's other ports:
     // one capacity per port and direction, so pairs on different ports do not share it. A
     // platform's own forwarding share (Intel's 64-byte TLPs) is a cost on the whole route instead
-    // (pcie_peer_route): the small TLPs cross every link down to the peer, a narrow one too.
+    // (pcie_peer_route): it falls on the source's links up to the root complex, a narrow one too.
     if (t.pci[node.parent].parent < 0)
       forward_edge_[node.id] = add_edge("root complex P2P forwarding from " + name + " (" + platform_->name + ")", c.root_complex_p2p_gbps);
     double gbps = node.link ? link_capacity(t, *node.link) : 0;
@@ -125,7 +125,7 @@ void Fabric::add_memory_edges() {
     if (node.kind != PciKind::host_bridge) continue;
     char bus[16];
     std::snprintf(bus, sizeof bus, "%04x:%02x", node.domain, static_cast<unsigned>(std::max(0, node.secondary_bus)));
-    host_bridge_dma_edge_[node.id] = add_edge("host bridge " + std::string(bus) + " DMA to host memory (" + platform_->name + ")",
+    host_bridge_dma_edge_[node.id] = add_edge("host bridge " + std::string(bus) + " DMA to and from host memory (" + platform_->name + ")",
                                               platform_->host_bridge_dma_gbps / c_.pcie_efficiency_ce_gen5);
   }
 }
@@ -313,7 +313,7 @@ double Fabric::tlp_share(const std::vector<int>& route, const std::vector<int>& 
 
 Route Fabric::pcie_peer_route(int a, int b, Engine engine) const {
   Route r;
-  std::vector<int> pcie_links;  // the PCIe links of a route through the root complex
+  std::vector<int> pcie_links;  // a route through the root complex: the source's links up to it
   const int na = t_.gpus[a].node, nb = t_.gpus[b].node;
   const int lca = topology::lowest_common_ancestor(t_, na, nb);
   bool redirected = false;
@@ -341,17 +341,16 @@ Route Fabric::pcie_peer_route(int a, int b, Engine engine) const {
       r.crosses_sockets = sa != sb;
       latency += c_.root_complex_ns;
     }
-    const size_t down_from = r.edges.size();
     append_down(rb, nb, r.edges, latency);
-    pcie_links.insert(pcie_links.end(), r.edges.begin() + static_cast<std::ptrdiff_t>(down_from), r.edges.end());
   }
   r.latency_ns = latency;
   r.efficiency = engine == Engine::ce ? std::min(ce_efficiency(a), ce_efficiency(b)) : c_.pcie_efficiency_sm;
-  // Forwarded by the root complex on a platform with its own share (platforms.json: Intel splits
-  // P2P into 64-byte TLPs, 1/1.2 of the bytes on the PCIe links): measured between two x16 root
-  // ports (Xeon W-3365) and across two switches' x1 links (Xeon E5-2630 v4: 0.73 GB/s against 0.82
-  // under one switch). The small TLPs cost on the PCIe links only, so where another edge (a socket
-  // link) binds first, the route keeps its rate.
+  // Forwarded by the root complex on a platform with its own share (platforms.json: Intel, 64-byte
+  // TLPs, 1/1.2 of the bytes): measured between two x16 root ports (Xeon W-3365) and across two
+  // switches with x1 links (Xeon E5-2630 v4): an x1 source writes 0.73 GB/s across against 0.82
+  // under one switch, while the x8 GPU writes into the same x1 cards across at 0.82. So the cost
+  // falls on the source's links up to the root complex; where another edge (a socket link, the
+  // destination's link) binds first, the route keeps its rate.
   if (r.through_root_complex && platform_->root_complex_p2p_share > 0) {
     r.tlp_share = tlp_share(r.edges, pcie_links);
     r.efficiency *= r.tlp_share;
@@ -411,14 +410,20 @@ Route Fabric::host_staged_route(int a, int b, Engine engine) const {
                          : gen == 4 ? c_.host_staged_efficiency_gen4
                          : gen >= 1 ? c_.host_staged_efficiency_gen3
                                     : c_.host_staged_efficiency;
-    r.efficiency *= staged_share(share, gen, std::min(host_link_gbps(to_host), host_link_gbps(from_host)));
+    r.efficiency *= staged_share(share, gen, std::min(pcie_path_gbps(a), pcie_path_gbps(b)));
   }
   r.latency_ns = c_.host_staged_latency_us * 1000.0;
   return r;
 }
 
-double Fabric::host_link_gbps(const Route& host_copy) const {
-  const int e = narrowest_edge(host_copy);
+double Fabric::pcie_path_gbps(int gpu) const {
+  // The narrowest PCIe link between the GPU and its root complex (its own, a switch uplink, a
+  // chipset's): what its host copies cross before any socket link or memory.
+  std::vector<int> up;
+  double latency = 0;
+  const int node = t_.gpus[gpu].node;
+  append_up(node, root_of(node), up, latency);
+  const int e = narrowest_edge(Route{up});
   return e >= 0 ? capacity(e) : 0;
 }
 

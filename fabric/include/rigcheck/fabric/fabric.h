@@ -60,8 +60,8 @@ class Fabric {
   // ways at once (the sum of both directions).
   double host_staged_gbps(int src_gpu, int dst_gpu, Engine engine = Engine::ce) const;
   double host_staged_bidirectional_gbps(int gpu_a, int gpu_b, Engine engine = Engine::ce) const;
-  // The share of a CE copy a host-staged one gets on a link of `link_gbps` (raw) of generation
-  // `gen`, from the share measured on x16 links.
+  // The share of a CE copy a host-staged one gets on PCIe links of `link_gbps` (raw, the pair's
+  // narrowest) of generation `gen`, from the share measured on x16 links.
   static double staged_share(double share_at_x16, int gen, double link_gbps);
   PeerPath peer_path(int src_gpu, int dst_gpu, Engine engine) const;
 
@@ -101,9 +101,10 @@ class Fabric {
   Route host_route(int gpu, int numa, bool to_host, Engine engine) const;
   Route pcie_peer_route(int a, int b, Engine engine) const;
   // The share of its rate a route through the root complex keeps on a platform that splits P2P
-  // into small TLPs (platforms.json root_complex_p2p_share): the cost falls on its PCIe links.
+  // into small TLPs (platforms.json root_complex_p2p_share): the cost falls on the source's links
+  // up to the root complex (`pcie_links`), not on an edge that binds before them.
   double tlp_share(const std::vector<int>& route, const std::vector<int>& pcie_links) const;
-  double host_link_gbps(const Route& host_copy) const;  // its narrowest edge's capacity (0 unknown)
+  double pcie_path_gbps(int gpu) const;  // its narrowest PCIe link up to the root complex (0 unknown)
   int link_gen(int gpu) const;  // the GPU's own link generation as the model runs it (0 unknown)
   double ce_efficiency(int gpu) const;
   double sm_host_efficiency(int gpu, bool to_host) const;

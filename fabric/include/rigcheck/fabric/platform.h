@@ -22,7 +22,7 @@ struct Platform {
   bool cross_socket_p2p = true;
   std::string cross_socket_p2p_source;
   // The share of its rate that P2P forwarded by the root complex to another of its ports keeps on
-  // the route's PCIe links (Intel: 64-byte TLPs, 1/1.2); 0: no platform figure, only the fabric
+  // the source GPU's links up to it (Intel: 64-byte TLPs, 1/1.2); 0: no platform figure, only the fabric
   // constant root_complex_p2p_gbps (fitted on AMD) bounds it.
   double root_complex_p2p_share = 0;
   std::string root_complex_source;
