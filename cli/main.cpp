@@ -77,7 +77,9 @@ int main(int argc, char** argv) {
   }
 
   // run, doctor, bench and selftest use the GPUs: N copies of them started by mpirun or srun
-  // would fight over the same devices. Rank 0 says why; every rank stops.
+  // would fight over the same devices. Rank 0 says why and exits with the job's status; the other
+  // ranks stop quietly with success, since a rank that ends non-zero first makes mpirun kill the
+  // job, rank 0 too, before it has said why (seen in CI: only mpirun's banner about rank 2).
   const bool uses_gpus = run_cmd->parsed() || doctor_cmd->parsed() || bench_cmd->parsed()
 #if RIGCHECK_HAVE_CUDA
                          || selftest_cmd->parsed()
@@ -96,7 +98,8 @@ int main(int argc, char** argv) {
     refusal = rigcheck::app::rank_without_mpi_message(*rank);
 #endif
     if (!refusal.empty()) {
-      if (rank->rank == 0) std::cerr << "rigcheck: " << refusal << "\n";
+      if (rank->rank != 0) return kExitOk;
+      std::cerr << "rigcheck: " << refusal << "\n";
       return kExitBadInput;
     }
   }
