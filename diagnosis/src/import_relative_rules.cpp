@@ -140,7 +140,7 @@ bool direct_latency(const std::map<std::string, Grid>& t, const ImportedCell& en
 void p2p_rules(const ingest::PartialMachine& m, const ingest::MachineModel& mm, const std::map<std::string, Grid>& t, FindingSet& out) {
   const std::string tool = ingest::kP2pTest;
   const std::string latency = tool + ".latency_p2p_enabled_gpu";
-  const std::string disabled = tool + ".unidirectional_p2p_disabled";
+  const std::string disabled = ingest::kP2pStagedTest;
   auto dis_it = t.find(disabled + "|" + tool);
   if (dis_it != t.end()) {
     for (const auto& [rc, dis] : dis_it->second) {

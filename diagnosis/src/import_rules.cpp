@@ -178,7 +178,7 @@ std::vector<Finding> import_findings(const ingest::PartialMachine& m, const inge
   // Pairs whose staged copy the output measured itself: p2p_rules compares P2P with that.
   std::set<std::pair<int, int>> staged_measured;
   for (const auto& c : m.cells) {
-    if (c.status != "ok" || c.test != std::string(ingest::kP2pTest) + ".unidirectional_p2p_disabled") continue;
+    if (c.status != "ok" || c.test != ingest::kP2pStagedTest) continue;
     const int a = ingest::position_of(mm, c.row), b = ingest::position_of(mm, c.col);
     if (a >= 0 && b >= 0) staged_measured.insert({a, b}), staged_measured.insert({b, a});
   }

@@ -35,32 +35,28 @@ const std::vector<Row>& rows() {
       row.platform.links = r.at("links").get<int>();
       row.platform.gt_s = r.at("gt_s").get<double>();
       row.platform.source = r.at("source").get<std::string>();
-      // Every row states its cross-socket P2P policy with its source; the root-complex rate is
-      // optional (most platforms have no published figure of their own).
+      // Every row states its cross-socket P2P policy with its source; the other figures are
+      // optional (most platforms have no published figure of their own), each with its source:
+      // a share in (0, 1] or a positive rate.
       row.platform.cross_socket_p2p = r.at("cross_socket_p2p").get<bool>();
       row.platform.cross_socket_p2p_source = r.at("cross_socket_p2p_source").get<std::string>();
-      if (r.contains("root_complex_p2p_share")) {
-        row.platform.root_complex_p2p_share = r.at("root_complex_p2p_share").get<double>();
-        row.platform.root_complex_source = r.at("root_complex_source").get<std::string>();
-        if (row.platform.root_complex_p2p_share <= 0 || row.platform.root_complex_p2p_share > 1)
-          throw std::logic_error("platforms.json row " + row.platform.id + ": root_complex_p2p_share must be in (0, 1]");
-      }
-      if (r.contains("socket_link_efficiency")) {
-        row.platform.socket_link_efficiency = r.at("socket_link_efficiency").get<double>();
-        row.platform.socket_link_source = r.at("socket_link_source").get<std::string>();
-        if (row.platform.socket_link_efficiency <= 0 || row.platform.socket_link_efficiency > 1)
-          throw std::logic_error("platforms.json row " + row.platform.id + ": socket_link_efficiency must be in (0, 1]");
-      }
-      // Optional figures with their sources: a positive rate or none at all.
-      const auto optional_rate = [&](const char* key, const char* source_key, double& value, std::string& source) {
+      enum class Kind { share, rate };
+      const auto optional_figure = [&](const char* key, const char* source_key, Kind kind, double& value, std::string& source) {
         if (!r.contains(key)) return;
         value = r.at(key).get<double>();
         source = r.at(source_key).get<std::string>();
-        if (!(value > 0)) throw std::logic_error("platforms.json row " + row.platform.id + ": " + key + " must be positive");
+        if (kind == Kind::share && (value <= 0 || value > 1))
+          throw std::logic_error("platforms.json row " + row.platform.id + ": " + key + " must be in (0, 1]");
+        if (kind == Kind::rate && !(value > 0))
+          throw std::logic_error("platforms.json row " + row.platform.id + ": " + key + " must be positive");
       };
-      optional_rate("memory_gbps", "memory_source", row.platform.memory_gbps, row.platform.memory_source);
-      optional_rate("host_bridge_dma_gbps", "host_bridge_dma_source", row.platform.host_bridge_dma_gbps,
-                    row.platform.host_bridge_dma_source);
+      optional_figure("root_complex_p2p_share", "root_complex_source", Kind::share, row.platform.root_complex_p2p_share,
+                      row.platform.root_complex_source);
+      optional_figure("socket_link_efficiency", "socket_link_source", Kind::share, row.platform.socket_link_efficiency,
+                      row.platform.socket_link_source);
+      optional_figure("memory_gbps", "memory_source", Kind::rate, row.platform.memory_gbps, row.platform.memory_source);
+      optional_figure("host_bridge_dma_gbps", "host_bridge_dma_source", Kind::rate, row.platform.host_bridge_dma_gbps,
+                      row.platform.host_bridge_dma_source);
       if (row.platform.id == fallback) {
         default_row = row;
         default_row.matches_anything = true;

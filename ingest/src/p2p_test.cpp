@@ -37,7 +37,7 @@ MatrixKind kind_of(std::string_view title) {
     return {p + (enabled ? "latency_p2p_enabled" : "latency_p2p_disabled") + reads, false, "ns", 1000};
   }
   if (starts_with(title, "Unidirectional")) {
-    if (!enabled) return {p + "unidirectional_p2p_disabled"};
+    if (!enabled) return {kP2pStagedTest};
     return contains(title, "Reads") ? MatrixKind{"device_to_device_read_ce", true, "GB/s", 1, true} : MatrixKind{"device_to_device_write_ce", true};
   }
   // The bidirectional figures are the total of both directions; rigcheck's bidirectional cell

@@ -15,6 +15,8 @@ namespace rigcheck::ingest {
 inline constexpr const char* kNvbandwidth = "nvbandwidth";
 inline constexpr const char* kNvbandwidthJson = "nvbandwidth-json";
 inline constexpr const char* kP2pTest = "p2pBandwidthLatencyTest";
+// Its P2P=Disabled (host-staged) one-way matrix, a test of its own: rigcheck has no such cell.
+inline constexpr const char* kP2pStagedTest = "p2pBandwidthLatencyTest.unidirectional_p2p_disabled";
 inline constexpr const char* kNcclTests = "nccl-tests";
 inline constexpr const char* kSmiTopo = "nvidia-smi topo";
 inline constexpr const char* kBandwidthTest = "bandwidthTest";
