@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <tuple>
 
 #include "bounded_patch.h"
 #include "json_number.h"
@@ -85,8 +86,10 @@ class Expander {
  public:
   explicit Expander(Topology& t) : t_(t) {}
 
+  // One host bridge per socket, PCI domain (segment) and root bus: two segments may both number a
+  // root bus 00, and they are two host bridges.
   int host_bridge(int socket, uint32_t domain, int bus) {
-    auto key = std::make_pair(socket, bus);
+    const auto key = std::make_tuple(socket, domain, bus);
     if (auto it = host_bridges_.find(key); it != host_bridges_.end()) return it->second;
     PciNode n;
     n.id = static_cast<int>(t_.pci.size());
@@ -304,7 +307,7 @@ class Expander {
 
  private:
   Topology& t_;
-  std::map<std::pair<int, int>, int> host_bridges_;
+  std::map<std::tuple<int, uint32_t, int>, int> host_bridges_;
 };
 
 // NICs the rig file does not name get names as the kernel gives them, in PCI address order:
